@@ -1,0 +1,63 @@
+using Provisioner.Core.Model;
+using Provisioner.Core.Validation;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Provisioner.Core.Config;
+
+/// <summary>
+/// Loads a Pulumi stack file (<c>Pulumi.&lt;stack&gt;.yaml</c>) where no Pulumi engine runs (the CLI, the netns
+/// backend): the <c>config:</c> section's <c>netlab:*</c> keys, read exactly as <c>infra/</c> reads them from Pulumi.
+/// </summary>
+public static class StackFile
+{
+    public const string DefaultPath = "Pulumi.dev.yaml";
+
+    /// <summary>Loads, reads and validates a stack file; throws <see cref="LabConfigException"/> with every problem.</summary>
+    public static LabConfig Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new LabConfigException([new ConfigProblem("--stack", path, "no such stack file",
+                "pass --stack Pulumi.<stack>.yaml, or run from the directory that holds Pulumi.dev.yaml")]);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static LabConfig Parse(string yaml, string source = "stack")
+    {
+        YamlNode? root;
+        try
+        {
+            root = LabConfigReader.ParseDocument(yaml);
+        }
+        catch (YamlException e)
+        {
+            throw new LabConfigException([new ConfigProblem(source, null, $"is not valid YAML at line {e.Start.Line}: {e.Message}", "fix the YAML syntax")]);
+        }
+        if (root is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode("config"), out var configNode)
+            || configNode is not YamlMappingNode config)
+            throw new LabConfigException([new ConfigProblem(source, null, "has no 'config:' section", "start from Pulumi.dev.yaml in the repository")]);
+
+        var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        var problems = new List<ConfigProblem>();
+        foreach (var (keyNode, value) in config.Children)
+        {
+            var key = (keyNode as YamlScalarNode)?.Value ?? "";
+            var prefix = ConfigKeys.Namespace + ":";
+            if (!key.StartsWith(prefix, StringComparison.Ordinal))
+                continue; // other providers' keys (e.g. command:) are not ours
+            var bare = key[prefix.Length..];
+            if (ConfigKeys.All.Contains(bare))
+                values[bare] = value;
+            else
+                problems.Add(new ConfigProblem(key, null, "is not a known key",
+                    $"remove it or check its spelling; known keys: {string.Join(", ", ConfigKeys.All.Select(k => prefix + k))}"));
+        }
+        var (lab, readProblems) = LabConfigReader.Read(values);
+        problems.AddRange(readProblems);
+        if (lab is not null)
+            problems.AddRange(LabValidator.Validate(lab));
+        if (problems.Count > 0)
+            throw new LabConfigException(problems);
+        return lab!;
+    }
+}

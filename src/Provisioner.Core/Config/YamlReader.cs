@@ -1,0 +1,151 @@
+using System.Globalization;
+using Provisioner.Core.Validation;
+using YamlDotNet.RepresentationModel;
+
+namespace Provisioner.Core.Config;
+
+/// <summary>
+/// Reads values out of a YAML mapping by key, collecting a <see cref="ConfigProblem"/> for every missing, unknown
+/// or malformed entry instead of stopping at the first. Paths are written as Pulumi's <c>--path</c> takes them.
+/// </summary>
+internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigProblem> problems)
+{
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
+    public string Path => path;
+    public List<ConfigProblem> Problems => problems;
+
+    public string Child(string key) => path.Length == 0 ? key : $"{path}.{key}";
+
+    public YamlNode? Node(string key)
+    {
+        _read.Add(key);
+        return node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+    }
+
+    public string? String(string key)
+    {
+        var value = Node(key);
+        if (value is null)
+            return null;
+        if (value is YamlScalarNode scalar)
+            return scalar.Value;
+        Problem(key, null, "must be a single value, not a list or mapping", "write it as key: value");
+        return null;
+    }
+
+    public string RequiredString(string key, string example)
+    {
+        var value = String(key);
+        if (string.IsNullOrWhiteSpace(value))
+            Problem(key, null, "is required", ConfigKeys.SetCommand(Child(key), example));
+        return value ?? "";
+    }
+
+    public int Int(string key, int fallback, string example)
+    {
+        var text = String(key);
+        if (text is null)
+            return fallback;
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+            return value;
+        Problem(key, text, "must be a whole number", ConfigKeys.SetCommand(Child(key), example));
+        return fallback;
+    }
+
+    public bool Bool(string key, bool fallback)
+    {
+        var text = String(key);
+        if (text is null)
+            return fallback;
+        if (bool.TryParse(text, out var value))
+            return value;
+        Problem(key, text, "must be true or false", ConfigKeys.SetCommand(Child(key), fallback ? "true" : "false"));
+        return fallback;
+    }
+
+    /// <summary>An enum written in kebab-case (<c>ovs-vxlan</c>) or as its C# name (<c>OvsVxlan</c>).</summary>
+    public T Enum<T>(string key, T fallback) where T : struct, System.Enum
+    {
+        var text = String(key);
+        if (text is null)
+            return fallback;
+        var normalized = text.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
+        if (System.Enum.TryParse<T>(normalized, ignoreCase: true, out var value) && !int.TryParse(normalized, out _))
+            return value;
+        var choices = string.Join(", ", System.Enum.GetNames<T>().Select(Kebab));
+        Problem(key, text, $"is not one of: {choices}", ConfigKeys.SetCommand(Child(key), Kebab(fallback.ToString())));
+        return fallback;
+    }
+
+    public YamlReader? Mapping(string key)
+    {
+        var value = Node(key);
+        if (value is null)
+            return null;
+        if (value is YamlMappingNode mapping)
+            return new YamlReader(mapping, Child(key), problems);
+        Problem(key, null, "must be a mapping of keys to values", $"see {Child(key)} in the README's config reference");
+        return null;
+    }
+
+    public IEnumerable<YamlReader> Sequence(string key)
+    {
+        var value = Node(key);
+        if (value is null)
+            yield break;
+        if (value is not YamlSequenceNode sequence)
+        {
+            Problem(key, null, "must be a list", $"see {Child(key)} in the README's config reference");
+            yield break;
+        }
+        var index = 0;
+        foreach (var item in sequence.Children)
+        {
+            var itemPath = $"{Child(key)}[{index++}]";
+            if (item is YamlMappingNode mapping)
+                yield return new YamlReader(mapping, itemPath, problems);
+            else
+                problems.Add(new ConfigProblem(itemPath, (item as YamlScalarNode)?.Value, "must be a mapping", "write each entry as '- name: ...'"));
+        }
+    }
+
+    public IReadOnlyList<string> Strings(string key)
+    {
+        var value = Node(key);
+        if (value is null)
+            return [];
+        if (value is YamlSequenceNode sequence && sequence.Children.All(c => c is YamlScalarNode))
+            return sequence.Children.Select(c => ((YamlScalarNode)c).Value ?? "").ToList();
+        Problem(key, null, "must be a list of values", $"write it as {key}: [a, b]");
+        return [];
+    }
+
+    public IReadOnlyDictionary<string, string> StringMap(string key)
+    {
+        var value = Node(key);
+        if (value is null)
+            return new Dictionary<string, string>();
+        if (value is YamlMappingNode mapping && mapping.Children.All(c => c.Key is YamlScalarNode && c.Value is YamlScalarNode))
+            return mapping.Children.ToDictionary(c => ((YamlScalarNode)c.Key).Value ?? "", c => ((YamlScalarNode)c.Value).Value ?? "", StringComparer.Ordinal);
+        Problem(key, null, "must be a mapping of names to values", $"write it as {key}: {{ app: web }}");
+        return new Dictionary<string, string>();
+    }
+
+    /// <summary>Reports every key of the mapping that nothing read: a misspelling must not be ignored.</summary>
+    public void RejectUnknownKeys()
+    {
+        foreach (var key in node.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? ""))
+        {
+            if (!_read.Contains(key))
+                problems.Add(new ConfigProblem(Child(key), null, "is not a known key",
+                    $"remove it or check its spelling; known keys here: {string.Join(", ", _read.Order(StringComparer.Ordinal))}"));
+        }
+    }
+
+    public void Problem(string key, string? value, string message, string fix) =>
+        problems.Add(new ConfigProblem(Child(key), value, message, fix));
+
+    internal static string Kebab(string pascal) =>
+        string.Concat(pascal.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(pascal[i - 1]) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+}

@@ -1,0 +1,40 @@
+namespace Provisioner.Core.Model;
+
+/// <summary>The lab's addressing and the networking components that serve it.</summary>
+public sealed record NetworkSpec
+{
+    /// <summary>The cluster's pod range, sliced into one subnet per node.</summary>
+    public string PodCidr { get; init; } = "10.244.0.0/16";
+
+    /// <summary>Prefix length of each node's slice of <see cref="PodCidr"/>.</summary>
+    public int NodePodPrefix { get; init; } = 24;
+
+    public string ServiceCidr { get; init; } = "10.96.0.0/16";
+
+    /// <summary>
+    /// The network the nodes' own addresses are on: Multipass's network (see <c>multipass info</c>), or the
+    /// underlay the netns backend creates. Must not overlap the pod or service range.
+    /// </summary>
+    public string NodeCidr { get; init; } = "192.168.64.0/24";
+
+    public FabricKind Fabric { get; init; } = FabricKind.OvsVxlan;
+
+    /// <summary>VXLAN network identifier of the overlay.</summary>
+    public int Vni { get; init; } = 4242;
+
+    /// <summary>The underlay (node interface) MTU.</summary>
+    public int UnderlayMtu { get; init; } = 1500;
+
+    /// <summary>The pods' MTU; 0 means the underlay MTU less the fabric's encapsulation overhead.</summary>
+    public int Mtu { get; init; }
+
+    public ServiceProxy ServiceProxy { get; init; } = ServiceProxy.Netlab;
+
+    public RuleBackend ServiceRules { get; init; } = RuleBackend.Iptables;
+
+    /// <summary>OVS datapath; null means the backend's default (kernel on VMs, userspace in namespaces).</summary>
+    public OvsDatapath? OvsDatapath { get; init; }
+
+    public int NodePortMin { get; init; } = 30000;
+    public int NodePortMax { get; init; } = 32767;
+}
