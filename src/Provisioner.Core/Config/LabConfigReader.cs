@@ -14,7 +14,7 @@ namespace Provisioner.Core.Config;
 public static class LabConfigReader
 {
     /// <summary>Reads from raw values as Pulumi gives them: a key's text, JSON for structured values.</summary>
-    public static (LabConfig? Config, IReadOnlyList<ConfigProblem> Problems) Read(Func<string, string?> rawValue)
+    public static (LabConfig Config, IReadOnlyList<ConfigProblem> Problems) Read(Func<string, string?> rawValue, string? stackName = null)
     {
         var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
         var problems = new List<ConfigProblem>();
@@ -32,12 +32,15 @@ public static class LabConfigReader
                 problems.Add(new ConfigProblem(key, text, $"is not valid YAML or JSON ({e.Message})", ConfigKeys.SetCommand(key, "...")));
             }
         }
-        var (config, more) = Read(values);
+        var (config, more) = Read(values, stackName);
         return (config, [.. problems, .. more]);
     }
 
-    /// <summary>Reads from the parsed values of a stack file's <c>config:</c> section (keys without the namespace).</summary>
-    public static (LabConfig? Config, IReadOnlyList<ConfigProblem> Problems) Read(IReadOnlyDictionary<string, YamlNode> values)
+    /// <summary>
+    /// Reads from the parsed values of a stack file's <c>config:</c> section (keys without the namespace).
+    /// The lab's name defaults to the stack's, so two stacks of one project never collide.
+    /// </summary>
+    public static (LabConfig Config, IReadOnlyList<ConfigProblem> Problems) Read(IReadOnlyDictionary<string, YamlNode> values, string? stackName = null)
     {
         var root = new YamlMappingNode();
         foreach (var (key, value) in values)
@@ -45,7 +48,7 @@ public static class LabConfigReader
         var problems = new List<ConfigProblem>();
         var reader = new YamlReader(root, "", problems);
 
-        var name = reader.RequiredString(ConfigKeys.Name, "mylab");
+        var name = stackName is null ? reader.RequiredString(ConfigKeys.Name, "mylab") : reader.String(ConfigKeys.Name) ?? stackName;
         var config = new LabConfig
         {
             Name = name,
@@ -58,7 +61,7 @@ public static class LabConfigReader
             Services = [.. reader.Sequence(ConfigKeys.Services).Select(ReadService)],
         };
         reader.RejectUnknownKeys();
-        return (problems.Count == 0 ? config : null, problems);
+        return (config, problems); // with fallbacks in place of bad values, so validation can report the rest too
     }
 
     internal static YamlNode? ParseDocument(string text)

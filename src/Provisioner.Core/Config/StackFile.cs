@@ -22,6 +22,14 @@ public static class StackFile
         return Parse(File.ReadAllText(path), path);
     }
 
+    /// <summary>The stack's name from its file name: <c>Pulumi.dev.yaml</c> is stack <c>dev</c>.</summary>
+    public static string? StackName(string path)
+    {
+        var file = Path.GetFileName(path);
+        return file.StartsWith("Pulumi.", StringComparison.Ordinal) && file.EndsWith(".yaml", StringComparison.Ordinal) && file.Length > 12
+            ? file[7..^5] : null;
+    }
+
     public static LabConfig Parse(string yaml, string source = "stack")
     {
         YamlNode? root;
@@ -52,12 +60,11 @@ public static class StackFile
                 problems.Add(new ConfigProblem(key, null, "is not a known key",
                     $"remove it or check its spelling; known keys: {string.Join(", ", ConfigKeys.All.Select(k => prefix + k))}"));
         }
-        var (lab, readProblems) = LabConfigReader.Read(values);
+        var (lab, readProblems) = LabConfigReader.Read(values, StackName(source));
         problems.AddRange(readProblems);
-        if (lab is not null)
-            problems.AddRange(LabValidator.Validate(lab));
+        problems.AddRange(LabValidator.Validate(lab));
         if (problems.Count > 0)
             throw new LabConfigException(problems);
-        return lab!;
+        return lab;
     }
 }

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Globalization;
+using Provisioner.Core.Config;
+using Provisioner.Core.Model;
+using Provisioner.Core.Planning;
+
+namespace Provisioner.Core.Validation;
+
+public static partial class LabValidator
+{
+    private static void CheckNetwork(List<ConfigProblem> problems, LabConfig lab)
+    {
+        var n = lab.Network;
+        var pod = ParseCidr(problems, "network.podCidr", n.PodCidr, "10.244.0.0/16");
+        var service = ParseCidr(problems, "network.serviceCidr", n.ServiceCidr, "10.96.0.0/16");
+        var node = ParseCidr(problems, "network.nodeCidr", n.NodeCidr, "192.168.64.0/24");
+
+        if (pod is not null)
+            CheckPodSlicing(problems, lab, pod);
+        if (service is not null && (service.Cidr < 12 || service.Cidr > 28))
+            problems.Add(new ConfigProblem("network.serviceCidr", n.ServiceCidr,
+                "must be between /12 (the API server's largest) and /28 (room for the DNS address .10 and services)",
+                ConfigKeys.SetCommand("network.serviceCidr", "10.96.0.0/16")));
+        if (node is not null && Cidr.Size(node) < AddressPlan.FirstNodeOffset + lab.Nodes.Length + 1)
+            problems.Add(new ConfigProblem("network.nodeCidr", n.NodeCidr,
+                $"is too small for {lab.Nodes.Length} nodes (node addresses start at .{AddressPlan.FirstNodeOffset})",
+                ConfigKeys.SetCommand("network.nodeCidr", "192.168.64.0/24")));
+
+        CheckOverlap(problems, "network.serviceCidr", service, "network.podCidr", pod);
+        CheckOverlap(problems, "network.podCidr", pod, "network.nodeCidr", node);
+        CheckOverlap(problems, "network.serviceCidr", service, "network.nodeCidr", node);
+
+        if (n.Vni is < 1 or > 16_777_215)
+            problems.Add(new ConfigProblem("network.vni", Str(n.Vni), "must be a VXLAN network identifier from 1 to 16777215", ConfigKeys.SetCommand("network.vni", "4242")));
+        if (n.UnderlayMtu is < 1280 or > 9000)
+            problems.Add(new ConfigProblem("network.underlayMtu", Str(n.UnderlayMtu), "must be from 1280 to 9000", ConfigKeys.SetCommand("network.underlayMtu", "1500")));
+        var maxPodMtu = n.UnderlayMtu - Overhead.Of(n.Fabric);
+        if (n.Mtu != 0 && (n.Mtu < 1280 || n.Mtu > maxPodMtu))
+            problems.Add(new ConfigProblem("network.mtu", Str(n.Mtu),
+                $"must be from 1280 to {maxPodMtu}: the underlay MTU {n.UnderlayMtu} less {Overhead.Of(n.Fabric)} bytes of {EnumNames.Of(n.Fabric)} encapsulation, or larger packets are dropped",
+                $"pulumi config set --path 'network.mtu' 0   # 0 computes it ({maxPodMtu})"));
+        if (n.NodePortMin < 1 || n.NodePortMax > 65535 || n.NodePortMin > n.NodePortMax)
+            problems.Add(new ConfigProblem("network.nodePortMin", $"{n.NodePortMin}-{n.NodePortMax}", "is not a valid port range",
+                "pulumi config set --path 'network.nodePortMin' 30000 && pulumi config set --path 'network.nodePortMax' 32767"));
+        if (n.Fabric == FabricKind.Routed && lab.Backend == Backend.Multipass && node is not null && node.Cidr < 16)
+            problems.Add(new ConfigProblem("network.fabric", "routed",
+                "routes pod subnets via node addresses, so every node must be on one L2 segment; a node range wider than /16 is unlikely to be one",
+                "use fabric ovs-vxlan or linux-vxlan, or set network.nodeCidr to the VMs' actual network"));
+        if (n.ServiceProxy == ServiceProxy.KubeProxy && lab.Backend == Backend.Netns)
+            problems.Add(new ConfigProblem("network.serviceProxy", "kube-proxy", "needs a Kubernetes cluster; the netns backend has none",
+                ConfigKeys.SetCommand("network.serviceProxy", "netlab")));
+    }
+
+    private static void CheckPodSlicing(List<ConfigProblem> problems, LabConfig lab, IPNetwork2 pod)
+    {
+        var n = lab.Network;
+        if (n.NodePodPrefix <= pod.Cidr || n.NodePodPrefix > 28)
+        {
+            problems.Add(new ConfigProblem("network.nodePodPrefix", Str(n.NodePodPrefix),
+                $"must be longer than the pod CIDR's /{pod.Cidr} and at most /28 (each node's pod subnet)",
+                ConfigKeys.SetCommand("network.nodePodPrefix", "24")));
+            return;
+        }
+        var slices = 1L << (n.NodePodPrefix - pod.Cidr);
+        if (lab.Nodes.Length > slices)
+            problems.Add(new ConfigProblem("network.podCidr", n.PodCidr,
+                $"holds only {slices} node subnets of /{n.NodePodPrefix}, but the stack has {lab.Nodes.Length} nodes",
+                $"use a larger pod CIDR ({ConfigKeys.SetCommand("network.podCidr", "10.244.0.0/16")}) or a longer network.nodePodPrefix"));
+    }
+
+    private static IPNetwork2? ParseCidr(List<ConfigProblem> problems, string key, string text, string example)
+    {
+        if (Cidr.TryParse(text, out var network, out var error))
+            return network;
+        problems.Add(new ConfigProblem(key, text, error, ConfigKeys.SetCommand(key, example)));
+        return null;
+    }
+
+    private static void CheckOverlap(List<ConfigProblem> problems, string key, IPNetwork2? a, string otherKey, IPNetwork2? b)
+    {
+        if (a is not null && b is not null && a.Overlap(b))
+            problems.Add(new ConfigProblem(key, a.ToString(), $"overlaps {otherKey} ({b}); packets would be routed to the wrong place",
+                $"choose ranges that do not overlap, e.g. podCidr 10.244.0.0/16, serviceCidr 10.96.0.0/16, nodeCidr 192.168.64.0/24"));
+    }
+
+    private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

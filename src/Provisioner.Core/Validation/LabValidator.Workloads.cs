@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Net;
+using Provisioner.Core.Config;
+using Provisioner.Core.Model;
+using Provisioner.Core.Planning;
+
+namespace Provisioner.Core.Validation;
+
+public static partial class LabValidator
+{
+    /// <summary>Pod names become namespace names (<c>lab-pod</c>); kept short enough to read in <c>ip netns</c>.</summary>
+    public const int MaxPodNameLength = 30;
+
+    private static void CheckPods(List<ConfigProblem> problems, LabConfig lab)
+    {
+        var nodes = lab.Nodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < lab.Pods.Length; i++)
+        {
+            var pod = lab.Pods[i];
+            var key = $"pods[{i}]";
+            CheckName(problems, $"{key}.name", pod.Name, "web-1", MaxPodNameLength);
+            if (!seen.Add(pod.Name))
+                problems.Add(new ConfigProblem($"{key}.name", pod.Name, "is used by another pod", ConfigKeys.SetCommand($"{key}.name", pod.Name + "b")));
+            if (!nodes.Contains(pod.Node))
+                problems.Add(new ConfigProblem($"{key}.node", pod.Node, $"is not a node of the stack (nodes: {string.Join(", ", nodes)})",
+                    ConfigKeys.SetCommand($"{key}.node", lab.Nodes.FirstOrDefault()?.Name ?? "worker1")));
+            if (pod.Port is < 1 or > 65535)
+                problems.Add(new ConfigProblem($"{key}.port", Str(pod.Port), "must be a port from 1 to 65535", ConfigKeys.SetCommand($"{key}.port", "8080")));
+        }
+    }
+
+    private static void CheckServices(List<ConfigProblem> problems, LabConfig lab)
+    {
+        IPNetwork2? serviceCidr = Cidr.TryParse(lab.Network.ServiceCidr, out var parsed, out _) ? parsed : null;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var clusterIps = new Dictionary<string, string>(StringComparer.Ordinal);
+        var nodePorts = new Dictionary<int, string>();
+        for (var i = 0; i < lab.Services.Length; i++)
+        {
+            var service = lab.Services[i];
+            var key = $"services[{i}]";
+            CheckName(problems, $"{key}.name", service.Name, "web", MaxPodNameLength);
+            if (!names.Add($"{service.Namespace}/{service.Name}"))
+                problems.Add(new ConfigProblem($"{key}.name", service.Name, $"is used by another service in namespace {service.Namespace}", ConfigKeys.SetCommand($"{key}.name", service.Name + "b")));
+
+            if (service.Type == ServiceType.ExternalName)
+            {
+                if (string.IsNullOrWhiteSpace(service.ExternalName))
+                    problems.Add(new ConfigProblem($"{key}.externalName", null, "is required for type ExternalName", ConfigKeys.SetCommand($"{key}.externalName", "example.com")));
+                continue;
+            }
+            CheckClusterIp(problems, key, service, serviceCidr, clusterIps);
+            CheckServicePorts(problems, lab, key, service, nodePorts);
+            CheckSelector(problems, lab, key, service);
+            if (service.SessionAffinityTimeoutSeconds is < 1 or > 86400)
+                problems.Add(new ConfigProblem($"{key}.sessionAffinityTimeoutSeconds", Str(service.SessionAffinityTimeoutSeconds), "must be from 1 to 86400",
+                    ConfigKeys.SetCommand($"{key}.sessionAffinityTimeoutSeconds", "10800")));
+            if (service.ExternalTrafficPolicy == TrafficPolicy.Local && service.Type == ServiceType.ClusterIP)
+                problems.Add(new ConfigProblem($"{key}.externalTrafficPolicy", "Local", "applies only to NodePort and LoadBalancer services",
+                    ConfigKeys.SetCommand($"{key}.type", "NodePort")));
+            foreach (var (ip, j) in service.ExternalIPs.Select((ip, j) => (ip, j)).Append((service.LoadBalancerIP ?? "", -1)))
+            {
+                if ((j >= 0 || ip.Length > 0) && !IPAddress.TryParse(ip, out _))
+                    problems.Add(new ConfigProblem(j >= 0 ? $"{key}.externalIPs[{j}]" : $"{key}.loadBalancerIP", ip, "is not an IPv4 address", "write it as 192.168.64.200"));
+            }
+        }
+    }
+
+    private static void CheckClusterIp(List<ConfigProblem> problems, string key, ServiceSpec service, IPNetwork2? serviceCidr, Dictionary<string, string> used)
+    {
+        if (service.ClusterIP is null || service.IsHeadless)
+            return;
+        if (!IPAddress.TryParse(service.ClusterIP, out var ip) || serviceCidr is null || !serviceCidr.Contains(ip))
+        {
+            problems.Add(new ConfigProblem($"{key}.clusterIP", service.ClusterIP, $"must be an address inside network.serviceCidr ({serviceCidr})",
+                $"remove it to have one allocated, or pick one inside {serviceCidr}"));
+            return;
+        }
+        var offset = Cidr.OffsetOf(serviceCidr, ip);
+        if (offset is 0 or 1 or 10 || offset == Cidr.Size(serviceCidr) - 1)
+            problems.Add(new ConfigProblem($"{key}.clusterIP", service.ClusterIP,
+                "is reserved (the network or broadcast address, .1 for the kubernetes Service or .10 for cluster DNS)", "remove it to have one allocated"));
+        if (used.TryGetValue(service.ClusterIP, out var other))
+            problems.Add(new ConfigProblem($"{key}.clusterIP", service.ClusterIP, $"is already used by service {other}", "remove it to have one allocated"));
+        used[service.ClusterIP] = service.Name;
+    }
+
+    private static void CheckServicePorts(List<ConfigProblem> problems, LabConfig lab, string key, ServiceSpec service, Dictionary<int, string> nodePorts)
+    {
+        if (service.Ports.IsEmpty)
+            problems.Add(new ConfigProblem($"{key}.ports", null, "lists no ports", $"pulumi config set --path '{key}.ports[0].port' 80"));
+        var seen = new HashSet<(int, TransportProtocol)>();
+        for (var j = 0; j < service.Ports.Length; j++)
+        {
+            var port = service.Ports[j];
+            var portKey = $"{key}.ports[{j}]";
+            if (port.Port is < 1 or > 65535)
+                problems.Add(new ConfigProblem($"{portKey}.port", Str(port.Port), "must be a port from 1 to 65535", ConfigKeys.SetCommand($"{portKey}.port", "80")));
+            if (port.TargetPort is < 0 or > 65535)
+                problems.Add(new ConfigProblem($"{portKey}.targetPort", Str(port.TargetPort), "must be a port from 1 to 65535", ConfigKeys.SetCommand($"{portKey}.targetPort", "8080")));
+            if (!seen.Add((port.Port, port.Protocol)))
+                problems.Add(new ConfigProblem($"{portKey}.port", $"{port.Port}/{port.Protocol}", "is listed twice in this service", "remove the duplicate port"));
+            if (port.NodePort == 0)
+                continue;
+            if (service.Type is not (ServiceType.NodePort or ServiceType.LoadBalancer))
+                problems.Add(new ConfigProblem($"{portKey}.nodePort", Str(port.NodePort), "is only for NodePort and LoadBalancer services", ConfigKeys.SetCommand($"{key}.type", "NodePort")));
+            else if (port.NodePort < lab.Network.NodePortMin || port.NodePort > lab.Network.NodePortMax)
+                problems.Add(new ConfigProblem($"{portKey}.nodePort", Str(port.NodePort),
+                    $"is outside the node-port range {lab.Network.NodePortMin}-{lab.Network.NodePortMax}", "remove it to have one allocated, or pick one in the range"));
+            else if (nodePorts.TryGetValue(port.NodePort, out var other))
+                problems.Add(new ConfigProblem($"{portKey}.nodePort", Str(port.NodePort), $"is already used by service {other}", "remove it to have one allocated"));
+            else
+                nodePorts[port.NodePort] = service.Name;
+        }
+    }
+
+    private static void CheckSelector(List<ConfigProblem> problems, LabConfig lab, string key, ServiceSpec service)
+    {
+        if (service.Selector.IsEmpty || lab.Pods.IsEmpty)
+            return;
+        if (!lab.Pods.Any(p => Selects(service, p)))
+        {
+            var labels = lab.Pods.SelectMany(p => p.Labels.Select(l => $"{l.Key}={l.Value}")).Distinct().Order(StringComparer.Ordinal);
+            problems.Add(new ConfigProblem($"{key}.selector", string.Join(",", service.Selector.Select(s => $"{s.Key}={s.Value}")),
+                $"matches no pod of the stack (pod labels: {string.Join(", ", labels)})", "change the selector or a pod's labels so they match"));
+        }
+    }
+
+    /// <summary>True when every key of the service's selector is on the pod with the same value.</summary>
+    public static bool Selects(ServiceSpec service, PodSpec pod) =>
+        !service.Selector.IsEmpty && service.Selector.All(s => pod.Labels.TryGetValue(s.Key, out var v) && v == s.Value);
+}
