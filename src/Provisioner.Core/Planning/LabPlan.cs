@@ -80,7 +80,10 @@ public sealed record LabPlan(LabConfig Lab, AddressPlan Addresses, ImmutableArra
             Triggers = Triggers(("nodeCidr", lab.Network.NodeCidr), ("mtu", lab.Network.UnderlayMtu.ToString(System.Globalization.CultureInfo.InvariantCulture))),
         };
         foreach (var n in addresses.Nodes)
+        {
             yield return MachineStep(lab, n) with { DependsOn = [UnderlayId] };
+            yield return CniStep(lab, n, addresses);
+        }
         foreach (var n in addresses.Nodes)
             yield return FabricStep(lab, n, addresses);
         foreach (var pod in lab.Pods)
@@ -88,7 +91,7 @@ public sealed record LabPlan(LabConfig Lab, AddressPlan Addresses, ImmutableArra
             yield return new PlanStep
             {
                 Id = PodId(pod.Name), Kind = StepKind.Pod, Node = pod.Node, Pod = pod.Name,
-                Summary = $"pod {pod.Name} on {pod.Node}", DependsOn = [FabricId(pod.Node)],
+                Summary = $"pod {pod.Name} on {pod.Node}", DependsOn = [CniId(pod.Node), FabricId(pod.Node)],
                 Triggers = Triggers(("node", pod.Node), ("port", pod.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                     ("labels", string.Join(",", pod.Labels.Select(l => $"{l.Key}={l.Value}")))),
             };

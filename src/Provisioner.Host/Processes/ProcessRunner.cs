@@ -57,6 +57,23 @@ public sealed class ProcessRunner
         }
     }
 
+    /// <summary>Runs a long-lived program, handing each line of its stdout and stderr to <paramref name="onLine"/> as it comes.</summary>
+    public async Task<int> StreamAsync(string program, IEnumerable<string> arguments, Action<string> onLine, CancellationToken cancellationToken = default)
+    {
+        var command = Cli.Wrap(program).WithArguments(arguments).WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(onLine))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(onLine));
+        try
+        {
+            var result = await command.ExecuteAsync(default, cancellationToken).ConfigureAwait(false);
+            return result.ExitCode;
+        }
+        catch (Win32Exception e)
+        {
+            throw new ToolMissingException(program, Packages.GetValueOrDefault(program, program), e);
+        }
+    }
+
     public string Run(string program, params string[] arguments) =>
         RunAsync(program, arguments).GetAwaiter().GetResult().StandardOutput;
 

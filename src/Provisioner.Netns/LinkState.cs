@@ -1,0 +1,27 @@
+using System.Text.Json.Nodes;
+using Provisioner.Host.Processes;
+
+namespace Provisioner.Netns;
+
+/// <summary>A namespace's links and IPv4 addresses as <c>ip -j addr show</c> reports them.</summary>
+public sealed record LinkState(string Name, bool Up, int Mtu, string? Master, IReadOnlyList<string> Addresses)
+{
+    /// <summary>Reads every link of a namespace in one call; empty when the namespace does not exist.</summary>
+    public static async Task<IReadOnlyDictionary<string, LinkState>> ReadAsync(ProcessRunner run, string netns, CancellationToken ct = default)
+    {
+        if (!Namespaces.Exists(netns))
+            return new Dictionary<string, LinkState>();
+        var result = await run.RunAsync("ip", ["-j", "-n", netns, "addr", "show"], cancellationToken: ct).ConfigureAwait(false);
+        var links = new Dictionary<string, LinkState>(StringComparer.Ordinal);
+        foreach (var link in JsonNode.Parse(result.StandardOutput)?.AsArray() ?? [])
+        {
+            var name = link?["ifname"]?.GetValue<string>() ?? "";
+            var flags = link?["flags"]?.AsArray().Select(f => f?.GetValue<string>()).ToList() ?? [];
+            var addresses = link?["addr_info"]?.AsArray()
+                .Where(a => a?["family"]?.GetValue<string>() == "inet")
+                .Select(a => $"{a!["local"]!.GetValue<string>()}/{a["prefixlen"]!.GetValue<int>()}").ToList() ?? [];
+            links[name] = new LinkState(name, flags.Contains("UP"), link?["mtu"]?.GetValue<int>() ?? 0, link?["master"]?.GetValue<string>(), addresses);
+        }
+        return links;
+    }
+}

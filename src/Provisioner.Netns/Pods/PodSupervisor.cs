@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Provisioner.Netns.Pods;
+
+/// <summary>
+/// Starts, checks and stops a pod's server process: <c>setsid ip netns exec POD-NS netlab pod-server ...</c>, detached
+/// from the caller's session so it outlives <c>netlab up</c>, with its pid in the lab's state directory.
+/// </summary>
+public sealed class PodSupervisor(LabLayout layout, IReadOnlyList<string> netlabCommand)
+{
+    /// <summary>The command that runs this netlab (the apphost, or <c>dotnet netlab.dll</c>).</summary>
+    public static IReadOnlyList<string> CurrentNetlab()
+    {
+        var process = Environment.ProcessPath ?? "netlab";
+        return Path.GetFileNameWithoutExtension(process) == "dotnet"
+            ? [process, typeof(PodSupervisor).Assembly.Location.Replace("Provisioner.Netns.dll", "netlab.dll", StringComparison.Ordinal)]
+            : [process];
+    }
+
+    public int? RunningPid(string pod)
+    {
+        if (!File.Exists(layout.PodPidPath(pod)) || !int.TryParse(File.ReadAllText(layout.PodPidPath(pod)).Trim(), out var pid))
+            return null;
+        var cmdline = $"/proc/{pid}/cmdline";
+        try
+        {
+            return File.Exists(cmdline) && File.ReadAllText(cmdline).Contains("pod-server", StringComparison.Ordinal) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null; // exited between the two reads
+        }
+    }
+
+    public int Start(string pod, int port)
+    {
+        Directory.CreateDirectory(layout.PodDirectory(pod));
+        var info = new ProcessStartInfo("setsid")
+        {
+            UseShellExecute = false,
+            // Our ends of these pipes are closed at once: the server must not hold the caller's terminal or log open.
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in (string[])["ip", "netns", "exec", layout.PodNamespace(pod), .. netlabCommand,
+                     "pod-server", "--name", pod, "--port", port.ToString(CultureInfo.InvariantCulture), "--log", layout.PodLogPath(pod)])
+            info.ArgumentList.Add(arg);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start the server of pod {pod}");
+        process.StandardInput.Close();
+        process.StandardOutput.Close();
+        process.StandardError.Close();
+        File.WriteAllText(layout.PodPidPath(pod), process.Id.ToString(CultureInfo.InvariantCulture));
+        return process.Id;
+    }
+
+    /// <summary>SIGTERM, then SIGKILL if it has not gone within a second.</summary>
+    public bool Stop(string pod)
+    {
+        var pid = RunningPid(pod);
+        if (pid is null)
+            return false;
+        try
+        {
+            using var process = Process.GetProcessById(pid.Value);
+            Host.Processes.ProcessRunner.Default.TryRunAsync("kill", ["-TERM", pid.Value.ToString(CultureInfo.InvariantCulture)]).GetAwaiter().GetResult();
+            if (!process.WaitForExit(1000))
+                process.Kill();
+        }
+        catch (ArgumentException)
+        {
+            // already gone
+        }
+        File.Delete(layout.PodPidPath(pod));
+        return true;
+    }
+}
