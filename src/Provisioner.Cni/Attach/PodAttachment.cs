@@ -60,27 +60,33 @@ internal sealed class PodAttachment(PluginConfig config, CniEnvironment env, RtN
         return new AttachedPod(config.Bridge, bridge?.HardwareAddress, hostLink, container, address);
     }
 
-    /// <summary>Removes the pod's interface and the host end; every part may already be gone.</summary>
+    /// <summary>
+    /// Removes the pod's interface and the host end; every part may already be gone. Deleting the host end takes the
+    /// pod end with it, so the pod's namespace is entered only when the host end was not found.
+    /// </summary>
     public void Detach()
     {
-        if (env.Netns is not null)
-        {
-            try
-            {
-                using var pod = NetworkNamespace.Open(env.Netns);
-                using var podNetlink = pod.OpenNetlink();
-                if (podNetlink.DeleteLink(env.IfName))
-                    log.Write($"deleted {env.IfName} in {env.Netns}");
-            }
-            catch (NamespaceNotFoundException)
-            {
-                log.Write($"{env.Netns} is gone; nothing to delete inside it");
-            }
-        }
         if (host.DeleteLink(_hostVeth))
-            log.Write($"deleted {_hostVeth}");
+            log.Write($"deleted {_hostVeth} and its peer {env.IfName}");
+        else if (env.Netns is not null)
+            DeleteInPod(env.Netns);
         if (config.Mode == AttachMode.Ovs)
             RemoveOvsPort();
+    }
+
+    private void DeleteInPod(string netns)
+    {
+        try
+        {
+            using var pod = NetworkNamespace.Open(netns);
+            using var podNetlink = pod.OpenNetlink();
+            if (podNetlink.FindLink(env.IfName) is { Kind: "veth" } && podNetlink.DeleteLink(env.IfName))
+                log.Write($"deleted {env.IfName} in {netns}");
+        }
+        catch (NamespaceNotFoundException)
+        {
+            log.Write($"{netns} is gone; nothing to delete inside it");
+        }
     }
 
     /// <summary>The routes to install in the pod: the configured ones, each via the gateway unless it names its own.</summary>
