@@ -1,0 +1,121 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Text;
+
+namespace Provisioner.Host.Netlink;
+
+/// <summary>
+/// Builds one netlink request: the 16-byte header, a fixed family header (ifinfomsg, ifaddrmsg, rtmsg) and
+/// 4-byte aligned attributes, nested ones included. Length fields are patched when the message is finished.
+/// </summary>
+internal sealed class NetlinkMessageBuilder
+{
+    private const int HeaderLength = 16;
+    private byte[] _buffer = new byte[256];
+    private int _length;
+
+    public NetlinkMessageBuilder(ushort type, ushort flags)
+    {
+        _length = HeaderLength;
+        BinaryPrimitives.WriteUInt16LittleEndian(_buffer.AsSpan(4), type);
+        BinaryPrimitives.WriteUInt16LittleEndian(_buffer.AsSpan(6), flags);
+    }
+
+    /// <summary>struct ifinfomsg: family, type, index, flags, change.</summary>
+    public NetlinkMessageBuilder IfInfo(byte family = 0, int index = 0, uint flags = 0, uint change = 0)
+    {
+        var span = Reserve(16);
+        span[0] = family;
+        BinaryPrimitives.WriteInt32LittleEndian(span[4..], index);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], flags);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[12..], change);
+        return this;
+    }
+
+    /// <summary>struct ifaddrmsg: family, prefix length, flags, scope, index.</summary>
+    public NetlinkMessageBuilder IfAddr(byte family, byte prefixLength, byte scope, int index)
+    {
+        var span = Reserve(8);
+        span[0] = family;
+        span[1] = prefixLength;
+        span[3] = scope;
+        BinaryPrimitives.WriteInt32LittleEndian(span[4..], index);
+        return this;
+    }
+
+    /// <summary>struct rtmsg: family, dst length, table, protocol, scope, type.</summary>
+    public NetlinkMessageBuilder RtMsg(byte family, byte destinationLength, byte table, byte protocol, byte scope, byte type)
+    {
+        var span = Reserve(12);
+        span[0] = family;
+        span[1] = destinationLength;
+        span[4] = table;
+        span[5] = protocol;
+        span[6] = scope;
+        span[7] = type;
+        return this;
+    }
+
+    public NetlinkMessageBuilder Attribute(ushort type, ReadOnlySpan<byte> value)
+    {
+        var span = Reserve(Align(4 + value.Length));
+        BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)(4 + value.Length));
+        BinaryPrimitives.WriteUInt16LittleEndian(span[2..], type);
+        value.CopyTo(span[4..]);
+        return this;
+    }
+
+    public NetlinkMessageBuilder Attribute(ushort type, string value)
+    {
+        var bytes = new byte[Encoding.UTF8.GetByteCount(value) + 1];
+        Encoding.UTF8.GetBytes(value, bytes);
+        return Attribute(type, bytes);
+    }
+
+    public NetlinkMessageBuilder Attribute(ushort type, uint value)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
+        return Attribute(type, bytes);
+    }
+
+    public NetlinkMessageBuilder Attribute(ushort type, byte value) => Attribute(type, [value]);
+
+    public NetlinkMessageBuilder Attribute(ushort type, IPAddress address) => Attribute(type, address.GetAddressBytes());
+
+    /// <summary>Starts a nested attribute; close it with <see cref="EndNested"/>, passing the returned offset.</summary>
+    public int BeginNested(ushort type)
+    {
+        var offset = _length;
+        var span = Reserve(4);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[2..], type);
+        return offset;
+    }
+
+    public NetlinkMessageBuilder EndNested(int offset)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(_buffer.AsSpan(offset), (ushort)(_length - offset));
+        return this;
+    }
+
+    /// <summary>The finished message with its length and sequence number filled in.</summary>
+    public ReadOnlySpan<byte> Finish(uint sequence)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(_buffer, (uint)_length);
+        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(8), sequence);
+        return _buffer.AsSpan(0, _length);
+    }
+
+    internal static int Align(int length) => (length + 3) & ~3;
+
+    private Span<byte> Reserve(int count)
+    {
+        count = Align(count);
+        if (_length + count > _buffer.Length)
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + count));
+        var span = _buffer.AsSpan(_length, count);
+        span.Clear();
+        _length += count;
+        return span;
+    }
+}

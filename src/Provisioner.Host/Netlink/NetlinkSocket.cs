@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Provisioner.Host.Netlink;
+
+/// <summary>One reply message: its type (e.g. RTM_NEWLINK) and the bytes after the 16-byte header.</summary>
+internal readonly record struct NetlinkReply(ushort Type, ReadOnlyMemory<byte> Payload);
+
+/// <summary>
+/// A NETLINK_ROUTE socket. It belongs to the network namespace of the thread that created it, for its whole life,
+/// whichever thread later uses it. Requests are synchronous: send, then read replies up to the ACK or DONE.
+/// Not thread-safe.
+/// </summary>
+internal sealed class NetlinkSocket : IDisposable
+{
+    private const ushort MessageError = 2;
+    private const ushort MessageDone = 3;
+    private const ushort FlagMulti = 2;
+    private const ushort FlagAckTlvs = 0x200;
+    private const ushort ExtAckMessage = 1;
+
+    private readonly int _fd;
+    private readonly byte[] _receiveBuffer = new byte[64 * 1024];
+    private uint _sequence = (uint)Environment.TickCount;
+    private bool _disposed;
+
+    private NetlinkSocket(int fd) => _fd = fd;
+
+    /// <summary>Opens a socket in the calling thread's current network namespace.</summary>
+    public static unsafe NetlinkSocket Open()
+    {
+        var fd = Libc.Socket(Libc.AfNetlink, Libc.SockRaw | Libc.SockCloexec, Libc.NetlinkRoute);
+        if (fd < 0)
+            throw new NetlinkException("socket(AF_NETLINK)", Marshal.GetLastPInvokeError());
+        var on = 1;
+        // Ask the kernel for its human-readable reason on errors, without echoing our request back.
+        _ = Libc.SetSockOpt(fd, Libc.SolNetlink, Libc.NetlinkExtAck, &on, sizeof(int));
+        _ = Libc.SetSockOpt(fd, Libc.SolNetlink, Libc.NetlinkCapAck, &on, sizeof(int));
+        return new NetlinkSocket(fd);
+    }
+
+    /// <summary>Sends a request and returns its data replies; throws <see cref="NetlinkException"/> on a kernel error.</summary>
+    public List<NetlinkReply> Request(NetlinkMessageBuilder message, string operation)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var sequence = ++_sequence;
+        SendAll(message.Finish(sequence), operation);
+        var replies = new List<NetlinkReply>();
+        while (true)
+        {
+            var received = Receive(operation);
+            var offset = 0;
+            while (offset + 16 <= received)
+            {
+                var header = _receiveBuffer.AsSpan(offset);
+                var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(header);
+                var type = BinaryPrimitives.ReadUInt16LittleEndian(header[4..]);
+                var flags = BinaryPrimitives.ReadUInt16LittleEndian(header[6..]);
+                var replySequence = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
+                if (length < 16 || offset + length > received)
+                    throw new NetlinkException($"{operation}: truncated netlink reply");
+                var payload = _receiveBuffer.AsMemory(offset + 16, length - 16);
+                offset += NetlinkMessageBuilder.Align(length);
+                if (replySequence != sequence)
+                    continue; // a stale reply to an earlier request
+                if (type == MessageDone)
+                    return replies;
+                if (type == MessageError)
+                {
+                    var errno = -BinaryPrimitives.ReadInt32LittleEndian(payload.Span);
+                    if (errno == 0)
+                        return replies; // the ACK
+                    throw new NetlinkException(operation, errno, (flags & FlagAckTlvs) != 0 ? ExtendedAck(payload) : null);
+                }
+                replies.Add(new NetlinkReply(type, payload.ToArray()));
+                if ((flags & FlagMulti) == 0)
+                    return replies; // a single reply to a GET, no ACK follows
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _ = Libc.Close(_fd);
+    }
+
+    /// <summary>The NLMSGERR_ATTR_MSG text after errno and the capped original header.</summary>
+    private static string? ExtendedAck(ReadOnlyMemory<byte> payload)
+    {
+        if (payload.Length <= 20)
+            return null;
+        var attributes = NetlinkAttributes.Parse(payload[20..]);
+        return attributes.TryGetValue(ExtAckMessage, out var text) ? Encoding.UTF8.GetString(text.Span.TrimEnd((byte)0)) : null;
+    }
+
+    private unsafe void SendAll(ReadOnlySpan<byte> message, string operation)
+    {
+        fixed (byte* pointer = message)
+        {
+            while (true)
+            {
+                var sent = Libc.Send(_fd, pointer, (nuint)message.Length, 0);
+                if (sent >= 0)
+                    return;
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Libc.EIntr)
+                    throw new NetlinkException($"{operation}: send", errno);
+            }
+        }
+    }
+
+    private unsafe int Receive(string operation)
+    {
+        fixed (byte* pointer = _receiveBuffer)
+        {
+            while (true)
+            {
+                var received = Libc.Recv(_fd, pointer, (nuint)_receiveBuffer.Length, 0);
+                if (received >= 0)
+                    return (int)received;
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Libc.EIntr)
+                    throw new NetlinkException($"{operation}: recv", errno);
+            }
+        }
+    }
+}
