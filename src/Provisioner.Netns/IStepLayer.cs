@@ -1,0 +1,15 @@
+using Provisioner.Core.Planning;
+
+namespace Provisioner.Netns;
+
+/// <summary>
+/// Carries out one kind of plan step on the netns backend: compares the step's desired state with the kernel
+/// (<see cref="PlanAsync"/>: nothing when converged) and removes what the step made (<see cref="RemoveAsync"/>:
+/// safe when it is already gone).
+/// </summary>
+public interface IStepLayer
+{
+    Task<IReadOnlyList<Change>> PlanAsync(PlanStep step, CancellationToken ct);
+
+    Task RemoveAsync(PlanStep step, CancellationToken ct);
+}

@@ -1,0 +1,13 @@
+using Provisioner.Core.Planning;
+using Provisioner.Netns.Pods;
+
+namespace Provisioner.Netns.Layers;
+
+public sealed class PodLayer(PodReconciler pods, LabPlan plan) : IStepLayer
+{
+    public Task<IReadOnlyList<Change>> PlanAsync(PlanStep step, CancellationToken ct) => pods.PlanAsync(Pod(step), ct);
+
+    public Task RemoveAsync(PlanStep step, CancellationToken ct) => pods.RemoveAsync(Pod(step), ct);
+
+    private Core.Model.PodSpec Pod(PlanStep step) => plan.Lab.Pods.First(p => p.Name == step.Pod);
+}

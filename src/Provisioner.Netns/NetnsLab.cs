@@ -1,0 +1,111 @@
+using Provisioner.Core.Planning;
+
+namespace Provisioner.Netns;
+
+/// <summary>
+/// A whole lab on one host: applies the plan's steps in order with the layer that knows each kind, computes drift
+/// (<see cref="PlanAsync"/>), and removes everything it made (<see cref="DownAsync"/>).
+/// </summary>
+public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary<StepKind, IStepLayer> layers, Namespaces namespaces)
+{
+    public LabPlan Plan => plan;
+    public LabLayout Layout => layout;
+
+    /// <summary>The kinds in the order they are built; steps of one kind are independent of each other.</summary>
+    private static readonly StepKind[] Order =
+        [StepKind.Underlay, StepKind.Machine, StepKind.Cni, StepKind.Fabric, StepKind.Pod, StepKind.ServiceRules];
+
+    /// <summary>Every namespace this plan creates.</summary>
+    public IEnumerable<string> NamespaceNames =>
+        [layout.UnderlayNamespace, layout.OutsideNamespace,
+         .. plan.Lab.Nodes.Select(n => layout.NodeNamespace(n.Name)), .. plan.Lab.Pods.Select(p => layout.PodNamespace(p.Name))];
+
+    /// <summary>What <c>up</c> would change now: empty when the kernel matches the stack.</summary>
+    public async Task<IReadOnlyList<Change>> PlanAsync(CancellationToken ct = default)
+    {
+        var changes = new List<Change>();
+        foreach (var step in plan.Steps.Where(s => layers.ContainsKey(s.Kind)))
+            changes.AddRange(await layers[step.Kind].PlanAsync(step, ct).ConfigureAwait(false));
+        return changes;
+    }
+
+    /// <summary>
+    /// Converges every step, kind by kind; steps of one kind run in parallel. Each step is planned just before it is
+    /// applied, so it sees what the steps before it made. Reports each step with the changes it applied.
+    /// </summary>
+    public async Task UpAsync(Action<PlanStep, IReadOnlyList<Change>>? progress = null, CancellationToken ct = default)
+    {
+        LabState.Record(layout, NamespaceNames);
+        foreach (var kind in Order.Where(layers.ContainsKey))
+        {
+            var steps = plan.OfKind(kind).ToList();
+            await Parallel.ForEachAsync(steps, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (step, c) =>
+            {
+                var changes = await ApplyStepAsync(step, c).ConfigureAwait(false);
+                progress?.Invoke(step, changes);
+            }).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<IReadOnlyList<Change>> ApplyStepAsync(PlanStep step, CancellationToken ct = default)
+    {
+        var changes = await layers[step.Kind].PlanAsync(step, ct).ConfigureAwait(false);
+        foreach (var change in changes)
+        {
+            try
+            {
+                await change.Apply(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new StepFailedException(step, change, e);
+            }
+        }
+        return changes;
+    }
+
+    public Task RemoveStepAsync(PlanStep step, CancellationToken ct = default) => layers[step.Kind].RemoveAsync(step, ct);
+
+    /// <summary>
+    /// Removes the lab: every step in reverse (so pods are detached through the plugin and daemons stopped), then
+    /// every namespace the lab ever recorded, then its state. Safe to run twice, and after a crash.
+    /// </summary>
+    public async Task DownAsync(Action<string>? progress = null, CancellationToken ct = default)
+    {
+        foreach (var step in plan.Steps.Reverse().Where(s => layers.ContainsKey(s.Kind)))
+        {
+            try
+            {
+                await layers[step.Kind].RemoveAsync(step, ct).ConfigureAwait(false);
+                progress?.Invoke($"removed {step.Id}");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Keep going: the namespaces below take whatever this step left with them.
+                progress?.Invoke($"could not remove {step.Id} cleanly ({e.Message}); removing its namespace");
+            }
+        }
+        foreach (var name in LabState.Load(layout).Namespaces.Union(NamespaceNames, StringComparer.Ordinal))
+        {
+            if (await namespaces.DeleteAsync(name, ct).ConfigureAwait(false))
+                progress?.Invoke($"deleted namespace {name}");
+        }
+        if (Directory.Exists(layout.Directory))
+            Directory.Delete(layout.Directory, recursive: true);
+    }
+}
+
+/// <summary>A step could not be applied; names the step, the change and the cause.</summary>
+public sealed class StepFailedException : Exception
+{
+    public StepFailedException() { }
+
+    public StepFailedException(string message) : base(message) { }
+
+    public StepFailedException(string message, Exception inner) : base(message, inner) { }
+
+    public StepFailedException(PlanStep step, Change change, Exception inner)
+        : base($"step {step.Id} ({step.Summary}) failed at '{change.Description}': {inner.Message}", inner) => StepId = step.Id;
+
+    public string StepId { get; } = "";
+}
