@@ -61,8 +61,7 @@ public static class StackFile
                     $"remove it or check its spelling; known keys: {string.Join(", ", ConfigKeys.All.Select(k => prefix + k))}"));
         }
         var (lab, readProblems) = LabConfigReader.Read(values, StackName(source));
-        problems.AddRange(readProblems);
-        problems.AddRange(LabValidator.Validate(lab));
+        problems.AddRange(LabValidator.Validate(lab, readProblems));
         if (problems.Count > 0)
             throw new LabConfigException(problems);
         return lab;

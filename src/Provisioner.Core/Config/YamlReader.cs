@@ -71,7 +71,9 @@ internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigP
         if (text is null)
             return fallback;
         var normalized = text.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
-        if (System.Enum.TryParse<T>(normalized, ignoreCase: true, out var value) && !int.TryParse(normalized, out _))
+        // Enum.TryParse also takes numbers and comma-separated flag lists ("ovs-vxlan,routed" is Routed): refuse both.
+        if (!normalized.Contains(',', StringComparison.Ordinal) && !int.TryParse(normalized, out _)
+            && System.Enum.TryParse<T>(normalized, ignoreCase: true, out var value) && System.Enum.IsDefined(value))
             return value;
         var choices = string.Join(", ", System.Enum.GetNames<T>().Select(Kebab));
         Problem(key, text, $"is not one of: {choices}", ConfigKeys.SetCommand(Child(key), Kebab(fallback.ToString())));

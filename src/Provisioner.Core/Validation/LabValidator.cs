@@ -37,6 +37,16 @@ public static partial class LabValidator
         return problems;
     }
 
+    /// <summary>
+    /// The reader's problems followed by the validator's, leaving out validation problems at keys the reader already
+    /// reported: there the lab holds a fallback, not what the user wrote (cpus "two" must not also read "got '0'").
+    /// </summary>
+    public static IReadOnlyList<ConfigProblem> Validate(LabConfig lab, IReadOnlyList<ConfigProblem> readProblems)
+    {
+        var reported = readProblems.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        return [.. readProblems, .. Validate(lab).Where(p => !reported.Contains(p.Key))];
+    }
+
     /// <summary>Validates and throws <see cref="LabConfigException"/> with every problem.</summary>
     public static LabConfig EnsureValid(LabConfig lab)
     {

@@ -42,5 +42,5 @@ internal static class Problems
 
     /// <summary>The fix is the <c>pulumi config set</c> command for the key.</summary>
     public static ConfigProblem FixedBySetting(this ConfigProblem problem, string key, string example) =>
-        problem.Fixes(Config.ConfigKeys.SetCommand(key, example));
+        problem.Fixes(Provisioner.Core.Config.ConfigKeys.SetCommand(key, example));
 }
