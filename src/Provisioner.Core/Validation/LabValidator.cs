@@ -65,7 +65,7 @@ public static partial class LabValidator
     private static void CheckKubernetes(List<ConfigProblem> problems, LabConfig lab)
     {
         var match = MinorVersion().Match(lab.Kubernetes.Version);
-        if (!match.Success || int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) < MinKubernetesMinor)
+        if (!match.Success || !int.TryParse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture, out var minor) || minor < MinKubernetesMinor)
             problems.Add(new ConfigProblem("kubernetes.version", lab.Kubernetes.Version,
                 $"must be a Kubernetes minor version 1.{MinKubernetesMinor} or later, written as 1.NN (it selects the pkgs.k8s.io repository)",
                 ConfigKeys.SetCommand("kubernetes.version", "1.35")));
