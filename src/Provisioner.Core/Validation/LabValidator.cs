@@ -38,13 +38,14 @@ public static partial class LabValidator
     }
 
     /// <summary>
-    /// The reader's problems followed by the validator's, leaving out validation problems at keys the reader already
-    /// reported: there the lab holds a fallback, not what the user wrote (cpus "two" must not also read "got '0'").
+    /// The reader's problems followed by the validator's, leaving out validation problems at (or under) keys the reader
+    /// already reported: there the lab holds a fallback, not what the user wrote (cpus "two" must not also read "got '0'").
     /// </summary>
     public static IReadOnlyList<ConfigProblem> Validate(LabConfig lab, IReadOnlyList<ConfigProblem> readProblems)
     {
-        var reported = readProblems.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
-        return [.. readProblems, .. Validate(lab).Where(p => !reported.Contains(p.Key))];
+        bool Reported(string key) => readProblems.Any(r => key == r.Key
+            || (key.StartsWith(r.Key, StringComparison.Ordinal) && key[r.Key.Length] is '.' or '['));
+        return [.. readProblems, .. Validate(lab).Where(p => !Reported(p.Key))];
     }
 
     /// <summary>Validates and throws <see cref="LabConfigException"/> with every problem.</summary>

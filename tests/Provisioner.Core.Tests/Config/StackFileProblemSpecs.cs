@@ -146,7 +146,7 @@ public class StackFileProblemSpecs
     [InlineData("netlab:services:\n  - name: s\n    selector: [app]\n    ports: [{ port: 80 }]", "services[0].selector", "must be a mapping of names to values")]
     [InlineData("netlab:services:\n  - name: s\n    externalIPs: 1.2.3.4\n    ports: [{ port: 80 }]", "services[0].externalIPs", "must be a list of values")]
     [InlineData("netlab:services:\n  - name: s\n    ports: [{ port: http }]", "services[0].ports[0].port", "must be a whole number")]
-    [InlineData("netlab:services:\n  - name: s\n    ports: [{ port: 80, protocol: ICMP }]", "services[0].ports[0].protocol", "is not one of: tcp, udp, sctp")]
+    [InlineData("netlab:services:\n  - name: s\n    ports: [{ port: 80, protocol: ICMP }]", "services[0].ports[0].protocol", "is not one of: TCP, UDP, SCTP")]
     [InlineData("netlab:services:\n  - name: s\n    type: Ingress\n    ports: [{ port: 80 }]", "services[0].type", "is not one of")]
     public void It_reports_wrong_types_inside_services_with_their_path(string entry, string key, string message)
     {
@@ -190,5 +190,35 @@ public class ReadProblemFallbackSpecs
             """;
         var problem = Assert.Single(Stacks.ProblemsOf(yaml));
         problem.Names("services[0].ports[0].port", "http").Says("must be a whole number");
+    }
+}
+
+public class ListEntryProblemSpecs
+{
+    [Fact]
+    public void A_list_entry_that_is_not_a_mapping_does_not_shift_the_paths_of_the_entries_after_it()
+    {
+        const string yaml = """
+            config:
+              netlab:nodes:
+                - name: cp1
+                  role: control-plane
+                - worker1
+                - name: Worker_2
+            """;
+        var problems = Stacks.ProblemsOf(yaml);
+        Assert.Equal(["nodes[1]", "nodes[2].name"], problems.Select(p => p.Key).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_kubernetes_value_is_suggested_in_the_kubernetes_spelling()
+    {
+        const string yaml = """
+            config:
+              netlab:nodes: [{ name: cp1, role: control-plane }]
+              netlab:services: [{ name: s, type: Nodeport2, ports: [{ port: 80 }] }]
+            """;
+        Stacks.ProblemAt(yaml, "services[0].type").Says("is not one of: ClusterIP, NodePort, LoadBalancer, ExternalName")
+            .Fixes("pulumi config set --path 'services[0].type' ClusterIP");
     }
 }
