@@ -39,7 +39,7 @@ public static class StackFile
         }
         catch (YamlException e)
         {
-            throw new LabConfigException([new ConfigProblem(source, null, $"is not valid YAML at line {e.Start.Line}: {e.Message}", "fix the YAML syntax")]);
+            throw new LabConfigException([new ConfigProblem(source, null, $"is not valid YAML at line {e.Start.Line}: {e.Message.TrimEnd('.')}", "fix the YAML syntax")]);
         }
         if (root is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode("config"), out var configNode)
             || configNode is not YamlMappingNode config)

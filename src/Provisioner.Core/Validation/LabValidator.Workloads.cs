@@ -86,9 +86,9 @@ public static partial class LabValidator
 
     private static void CheckClusterIp(List<ConfigProblem> problems, string key, ServiceSpec service, IPNetwork2? serviceCidr, Dictionary<string, string> used)
     {
-        if (service.ClusterIP is null || service.IsHeadless)
+        if (service.ClusterIP is null || service.IsHeadless || serviceCidr is null) // a bad range is reported on its own
             return;
-        if (!Cidr.TryParseAddress(service.ClusterIP, out var ip) || serviceCidr is null || !serviceCidr.Contains(ip))
+        if (!Cidr.TryParseAddress(service.ClusterIP, out var ip) || !serviceCidr.Contains(ip))
         {
             problems.Add(new ConfigProblem($"{key}.clusterIP", service.ClusterIP, $"must be an address inside network.serviceCidr ({serviceCidr})",
                 $"remove it to have one allocated, or pick one inside {serviceCidr}"));

@@ -118,13 +118,23 @@ public class StackFileSpecs
         const string yaml = """
             config:
               netlab:name: dev
+               netlab:image: x
+            """;
+        var problem = Assert.Single(Stacks.ProblemsOf(yaml, "Pulumi.x.yaml"));
+        problem.Names("Pulumi.x.yaml", null).Says("is not valid YAML at line 3: ").Fixes("fix the YAML syntax");
+        Assert.DoesNotContain("..", problem.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void It_gives_the_line_where_an_unclosed_list_is_noticed()
+    {
+        const string yaml = """
+            config:
               netlab:nodes:
                 - name: cp1
                   role: [control-plane
             """;
-        var problem = Assert.Single(Stacks.ProblemsOf(yaml, "Pulumi.x.yaml"));
-        problem.Names("Pulumi.x.yaml", null).Says("is not valid YAML at line ").Fixes("fix the YAML syntax");
-        Assert.Matches(@"line [56]\b", problem.Message);
+        Assert.Single(Stacks.ProblemsOf(yaml, "Pulumi.x.yaml")).Says("is not valid YAML at line 5");
     }
 
     [Fact]
@@ -153,5 +163,16 @@ public class StackFileSpecs
         Assert.Equal(2, e.Problems.Count);
         Assert.Contains("2 problem(s)", e.Message, StringComparison.Ordinal);
         Assert.All(e.Problems, p => Assert.Contains(p.ToString(), e.Message, StringComparison.Ordinal));
+    }
+}
+
+public class ConfigProblemSpecs
+{
+    [Fact]
+    public void A_problem_reads_as_key_message_value_and_fix()
+    {
+        Assert.Equal("network.vni: must be from 1 to 16777215 (got '0'). Fix: pulumi config set --path 'network.vni' 4242",
+            new ConfigProblem("network.vni", "0", "must be from 1 to 16777215", "pulumi config set --path 'network.vni' 4242").ToString());
+        Assert.Equal("nodes: lists no nodes. Fix: add one", new ConfigProblem("nodes", null, "lists no nodes", "add one").ToString());
     }
 }

@@ -201,3 +201,25 @@ public class ServiceValidationSpecs
         Assert.Empty(Problems.Of(lab));
     }
 }
+
+public class ServiceProblemFollowUpSpecs
+{
+    [Fact]
+    public void An_invalid_service_range_is_reported_once_not_again_for_every_explicit_cluster_ip()
+    {
+        var lab = Labs.Valid().WithNetwork(n => n with { ServiceCidr = "nope" }).WithService(0, s => s with { ClusterIP = "10.96.0.20" });
+        Problems.Only(lab).Names("network.serviceCidr", "nope");
+    }
+
+    [Fact]
+    public void A_service_port_without_a_port_number_is_reported_as_missing()
+    {
+        const string yaml = """
+            config:
+              netlab:nodes: [{ name: cp1, role: control-plane }]
+              netlab:services: [{ name: s, ports: [{ targetPort: 8080 }] }]
+            """;
+        var problem = Assert.Single(Support.Stacks.ProblemsOf(yaml));
+        problem.Names("services[0].ports[0].port", null).Says("is required").FixedBySetting("services[0].ports[0].port", "80");
+    }
+}
