@@ -15,6 +15,16 @@ public class ServiceValidationSpecs
             .FixedBySetting("services[2].name", "webb");
     }
 
+    [Theory]
+    [InlineData("Web")]
+    [InlineData("web_svc")]
+    [InlineData("9web")]
+    public void It_refuses_a_service_name_that_is_not_a_dns_label(string name)
+    {
+        Problems.Only(Lab.WithService(0, s => s with { Name = name })).Names("services[0].name", name)
+            .Says("must be 1-30 characters of lowercase letters").FixedBySetting("services[0].name", "web");
+    }
+
     [Fact]
     public void It_accepts_one_name_in_two_namespaces() =>
         Assert.Empty(Problems.Of(Lab.AddService(Labs.Service("web", ServiceType.ClusterIP, "web", Labs.Port(80)) with { Namespace = "other" })));
