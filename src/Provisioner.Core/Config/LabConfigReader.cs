@@ -131,6 +131,12 @@ public static class LabConfigReader
         return node;
     }
 
+    private static int Required(YamlReader r, string key, string example)
+    {
+        r.Problem(key, null, "is required", ConfigKeys.SetCommand(r.Child(key), example));
+        return 0;
+    }
+
     private static ByteSize Size(YamlReader r, string key, ByteSize fallback)
     {
         var text = r.String(key);
@@ -182,7 +188,7 @@ public static class LabConfigReader
         var port = new ServicePortSpec
         {
             Name = r.String("name"),
-            Port = r.Int("port", 0, "80"),
+            Port = r.Node("port") is null ? Required(r, "port", "80") : r.Int("port", 0, "80"),
             TargetPort = r.Int("targetPort", 0, "8080"),
             Protocol = r.Enum("protocol", TransportProtocol.TCP),
             NodePort = r.Int("nodePort", 0, "30080"),

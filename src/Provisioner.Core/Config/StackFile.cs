@@ -39,7 +39,7 @@ public static class StackFile
         }
         catch (YamlException e)
         {
-            throw new LabConfigException([new ConfigProblem(source, null, $"is not valid YAML at line {e.Start.Line}: {e.Message}", "fix the YAML syntax")]);
+            throw new LabConfigException([new ConfigProblem(source, null, $"is not valid YAML at line {e.Start.Line}: {e.Message.TrimEnd('.')}", "fix the YAML syntax")]);
         }
         if (root is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode("config"), out var configNode)
             || configNode is not YamlMappingNode config)
@@ -61,8 +61,7 @@ public static class StackFile
                     $"remove it or check its spelling; known keys: {string.Join(", ", ConfigKeys.All.Select(k => prefix + k))}"));
         }
         var (lab, readProblems) = LabConfigReader.Read(values, StackName(source));
-        problems.AddRange(readProblems);
-        problems.AddRange(LabValidator.Validate(lab));
+        problems.AddRange(LabValidator.Validate(lab, readProblems));
         if (problems.Count > 0)
             throw new LabConfigException(problems);
         return lab;

@@ -71,10 +71,12 @@ internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigP
         if (text is null)
             return fallback;
         var normalized = text.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
-        if (System.Enum.TryParse<T>(normalized, ignoreCase: true, out var value) && !int.TryParse(normalized, out _))
+        // Enum.TryParse also takes numbers and comma-separated flag lists ("ovs-vxlan,routed" is Routed): refuse both.
+        if (!normalized.Contains(',', StringComparison.Ordinal) && !int.TryParse(normalized, out _)
+            && System.Enum.TryParse<T>(normalized, ignoreCase: true, out var value) && System.Enum.IsDefined(value))
             return value;
-        var choices = string.Join(", ", System.Enum.GetNames<T>().Select(Kebab));
-        Problem(key, text, $"is not one of: {choices}", ConfigKeys.SetCommand(Child(key), Kebab(fallback.ToString())));
+        var choices = string.Join(", ", System.Enum.GetNames<T>().Select(Spelling<T>));
+        Problem(key, text, $"is not one of: {choices}", ConfigKeys.SetCommand(Child(key), Spelling<T>(fallback.ToString())));
         return fallback;
     }
 
@@ -104,9 +106,13 @@ internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigP
         {
             var itemPath = $"{Child(key)}[{index++}]";
             if (item is YamlMappingNode mapping)
+            {
                 yield return new YamlReader(mapping, itemPath, problems);
-            else
-                problems.Add(new ConfigProblem(itemPath, (item as YamlScalarNode)?.Value, "must be a mapping", "write each entry as '- name: ...'"));
+                continue;
+            }
+            problems.Add(new ConfigProblem(itemPath, (item as YamlScalarNode)?.Value, "must be a mapping", "write each entry as '- name: ...'"));
+            // An empty entry in its place (its own complaints dropped) keeps the paths of the entries after it right.
+            yield return new YamlReader(new YamlMappingNode(), itemPath, []);
         }
     }
 
@@ -145,6 +151,11 @@ internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigP
 
     public void Problem(string key, string? value, string message, string fix) =>
         problems.Add(new ConfigProblem(Child(key), value, message, fix));
+
+    /// <summary>Kubernetes API values keep the API's spelling (<c>ClusterIP</c>, <c>TCP</c>); netlab's own are kebab-case.</summary>
+    private static string Spelling<T>(string name) where T : struct, System.Enum =>
+        typeof(T) == typeof(Model.ServiceType) || typeof(T) == typeof(Model.TransportProtocol)
+        || typeof(T) == typeof(Model.SessionAffinity) || typeof(T) == typeof(Model.TrafficPolicy) ? name : Kebab(name);
 
     internal static string Kebab(string pascal) =>
         string.Concat(pascal.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(pascal[i - 1]) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));

@@ -16,9 +16,12 @@ public readonly partial record struct ByteSize(long Bytes)
         var match = text is null ? null : Pattern().Match(text.Trim());
         if (match is null || !match.Success)
             return false;
-        var number = decimal.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture);
         var unit = match.Groups["u"].Value.ToUpperInvariant();
         long factor = unit.Length == 0 ? 1 : unit[0] switch { 'K' => KiB, 'M' => MiB, 'G' => GiB, 'T' => GiB * 1024, _ => 1 };
+        // A size too large for a long is a bad value like any other, not an exception.
+        if (!decimal.TryParse(match.Groups["n"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
+            || number > long.MaxValue / factor)
+            return false;
         size = new ByteSize((long)(number * factor));
         return size.Bytes > 0;
     }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -13,8 +14,8 @@ public static class Cidr
         network = null!;
         error = "";
         var parts = text?.Split('/');
-        if (parts is not { Length: 2 } || !IPAddress.TryParse(parts[0], out var address) || address.AddressFamily != AddressFamily.InterNetwork
-            || !byte.TryParse(parts[1], out var prefix) || prefix > 32)
+        if (parts is not { Length: 2 } || !TryParseAddress(parts[0], out var address)
+            || !byte.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > 32)
         {
             error = "is not an IPv4 CIDR like 10.244.0.0/16";
             return false;
@@ -26,6 +27,19 @@ public static class Cidr
             return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Parses a dotted-quad IPv4 address only. <see cref="IPAddress.TryParse(string, out IPAddress)"/> also takes
+    /// "10.96.5" (10.96.0.5) and "167772160" (10.0.0.0), which would reach kubeadm and iptables as written.
+    /// </summary>
+    public static bool TryParseAddress(string? text, out IPAddress address)
+    {
+        address = IPAddress.None;
+        var octets = text?.Split('.');
+        if (octets is not { Length: 4 } || !octets.All(o => o.Length is > 0 and <= 3 && byte.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+            return false;
+        return IPAddress.TryParse(text, out address!) && address.AddressFamily == AddressFamily.InterNetwork;
     }
 
     public static IPNetwork2 Parse(string text) =>

@@ -9,12 +9,38 @@ namespace Provisioner.Core.Planning;
 
 /// <summary>
 /// Gives each service without an explicit ClusterIP or nodePort a stable one: a hash of its name picks the start and
-/// the next free value wins, so adding or removing one service never moves another (unlike "next in order").
+/// the next free value wins, so adding a service at the end never moves another (unlike "next in order"). Nothing is
+/// stored, so when two hashes collide the later service's value depends on the earlier one: removing or inserting a
+/// service before it can move it (rare in a /16; pin clusterIP or nodePort where it must never move).
 /// </summary>
 internal static class ServiceAddressAllocator
 {
     /// <summary>Offsets below this are kept for well-known addresses (.1 kubernetes, .10 DNS).</summary>
-    private const int ReservedOffsets = 16;
+    public const int ReservedOffsets = 16;
+
+    /// <summary>How many ClusterIPs the allocator can still hand out in the range, after the explicit ones.</summary>
+    public static long ClusterIpRoom(LabConfig lab, IPNetwork2 serviceCidr)
+    {
+        var size = Cidr.Size(serviceCidr);
+        var taken = lab.Services
+            .Select(s => s.ClusterIP is { } ip && Cidr.TryParseAddress(ip, out var a) && serviceCidr.Contains(a) ? Cidr.OffsetOf(serviceCidr, a) : -1)
+            .Where(o => o >= ReservedOffsets && o < size - 1).Distinct().Count();
+        return Math.Max(0, size - 1 - ReservedOffsets - taken);
+    }
+
+    /// <summary>How many node ports the allocator can still hand out, after the explicit ones.</summary>
+    public static long NodePortRoom(LabConfig lab)
+    {
+        var n = lab.Network;
+        var taken = lab.Services.SelectMany(s => s.Ports).Select(p => p.NodePort)
+            .Where(p => p >= n.NodePortMin && p <= n.NodePortMax).Distinct().Count();
+        return Math.Max(0, n.NodePortMax - n.NodePortMin + 1 - taken);
+    }
+
+    public static bool NeedsClusterIp(ServiceSpec s) => s.Type != ServiceType.ExternalName && !s.IsHeadless && s.ClusterIP is null;
+
+    public static bool NeedsNodePort(ServiceSpec s, ServicePortSpec p) =>
+        s.Type is ServiceType.NodePort or ServiceType.LoadBalancer && p.NodePort == 0;
 
     public static ImmutableArray<PlannedService> Allocate(LabConfig lab, IPNetwork2 serviceCidr)
     {
@@ -23,7 +49,7 @@ internal static class ServiceAddressAllocator
         var usedPorts = new HashSet<long>();
         foreach (var s in lab.Services)
         {
-            if (s.ClusterIP is { } ip && IPAddress.TryParse(ip, out var address))
+            if (s.ClusterIP is { } ip && Cidr.TryParseAddress(ip, out var address))
                 usedIps.Add(Cidr.OffsetOf(serviceCidr, address));
             foreach (var p in s.Ports.Where(p => p.NodePort != 0))
                 usedPorts.Add(p.NodePort);
@@ -39,8 +65,7 @@ internal static class ServiceAddressAllocator
                     ? IPAddress.Parse(explicitIp)
                     : Cidr.Nth(serviceCidr, Probe(Hash($"{service.Namespace}/{service.Name}"), ReservedOffsets, size - 1, usedIps));
             }
-            var wantsNodePort = service.Type is ServiceType.NodePort or ServiceType.LoadBalancer;
-            var ports = service.Ports.Select(port => wantsNodePort && port.NodePort == 0
+            var ports = service.Ports.Select(port => NeedsNodePort(service, port)
                 ? port with { NodePort = (int)Probe(Hash($"{service.Namespace}/{service.Name}/{port.Port}/{port.Protocol}"),
                     lab.Network.NodePortMin, lab.Network.NodePortMin + range, usedPorts) }
                 : port).ToImmutableArray();

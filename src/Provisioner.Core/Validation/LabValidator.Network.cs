@@ -26,16 +26,21 @@ public static partial class LabValidator
                 $"is too small for {lab.Nodes.Length} nodes (node addresses start at .{AddressPlan.FirstNodeOffset})",
                 ConfigKeys.SetCommand("network.nodeCidr", "192.168.64.0/24")));
 
-        CheckOverlap(problems, "network.serviceCidr", service, "network.podCidr", pod);
-        CheckOverlap(problems, "network.podCidr", pod, "network.nodeCidr", node);
-        CheckOverlap(problems, "network.serviceCidr", service, "network.nodeCidr", node);
+        IPNetwork2?[] ranges = [pod, service, node];
+        CheckOverlap(problems, "network.serviceCidr", service, "network.podCidr", pod, ranges);
+        CheckOverlap(problems, "network.podCidr", pod, "network.nodeCidr", node, ranges);
+        CheckOverlap(problems, "network.serviceCidr", service, "network.nodeCidr", node, ranges);
 
         if (n.Vni is < 1 or > 16_777_215)
             problems.Add(new ConfigProblem("network.vni", Str(n.Vni), "must be a VXLAN network identifier from 1 to 16777215", ConfigKeys.SetCommand("network.vni", "4242")));
+        var maxPodMtu = n.UnderlayMtu - Overhead.Of(n.Fabric);
         if (n.UnderlayMtu is < 1280 or > 9000)
             problems.Add(new ConfigProblem("network.underlayMtu", Str(n.UnderlayMtu), "must be from 1280 to 9000", ConfigKeys.SetCommand("network.underlayMtu", "1500")));
-        var maxPodMtu = n.UnderlayMtu - Overhead.Of(n.Fabric);
-        if (n.Mtu != 0 && (n.Mtu < 1280 || n.Mtu > maxPodMtu))
+        else if (maxPodMtu < 1280) // the pod MTU computed from it would be below what an explicit one may be
+            problems.Add(new ConfigProblem("network.underlayMtu", Str(n.UnderlayMtu),
+                $"leaves pods {maxPodMtu} bytes after {Overhead.Of(n.Fabric)} bytes of {EnumNames.Of(n.Fabric)} encapsulation; pods need at least 1280, so the underlay at least {1280 + Overhead.Of(n.Fabric)}",
+                ConfigKeys.SetCommand("network.underlayMtu", "1500")));
+        if (n.Mtu != 0 && maxPodMtu >= 1280 && (n.Mtu < 1280 || n.Mtu > maxPodMtu))
             problems.Add(new ConfigProblem("network.mtu", Str(n.Mtu),
                 $"must be from 1280 to {maxPodMtu}: the underlay MTU {n.UnderlayMtu} less {Overhead.Of(n.Fabric)} bytes of {EnumNames.Of(n.Fabric)} encapsulation, or larger packets are dropped",
                 $"pulumi config set --path 'network.mtu' 0   # 0 computes it ({maxPodMtu})"));
@@ -76,12 +81,19 @@ public static partial class LabValidator
         return null;
     }
 
-    private static void CheckOverlap(List<ConfigProblem> problems, string key, IPNetwork2? a, string otherKey, IPNetwork2? b)
+    private static void CheckOverlap(List<ConfigProblem> problems, string key, IPNetwork2? a, string otherKey, IPNetwork2? b, IPNetwork2?[] ranges)
     {
-        if (a is not null && b is not null && a.Overlap(b))
-            problems.Add(new ConfigProblem(key, a.ToString(), $"overlaps {otherKey} ({b}); packets would be routed to the wrong place",
-                $"choose ranges that do not overlap, e.g. podCidr 10.244.0.0/16, serviceCidr 10.96.0.0/16, nodeCidr 192.168.64.0/24"));
+        if (a is null || b is null || !a.Overlap(b))
+            return;
+        // Suggest a range for the key that overlaps none of the others (the node range is the VMs' real network).
+        var free = (key == "network.podCidr" ? PodCidrChoices : ServiceCidrChoices)
+            .FirstOrDefault(c => ranges.All(r => r is null || ReferenceEquals(r, a) || !IPNetwork2.Parse(c).Overlap(r)));
+        problems.Add(new ConfigProblem(key, a.ToString(), $"overlaps {otherKey} ({b}); packets would be routed to the wrong place",
+            free is null ? "choose ranges that do not overlap" : $"choose a range that overlaps no other: {ConfigKeys.SetCommand(key, free)}"));
     }
+
+    private static readonly string[] PodCidrChoices = ["10.244.0.0/16", "10.200.0.0/16", "172.20.0.0/16"];
+    private static readonly string[] ServiceCidrChoices = ["10.96.0.0/16", "10.112.0.0/16", "172.21.0.0/16"];
 
     private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -61,17 +61,34 @@ public static partial class LabValidator
                     ConfigKeys.SetCommand($"{key}.type", "NodePort")));
             foreach (var (ip, j) in service.ExternalIPs.Select((ip, j) => (ip, j)).Append((service.LoadBalancerIP ?? "", -1)))
             {
-                if ((j >= 0 || ip.Length > 0) && !IPAddress.TryParse(ip, out _))
+                if ((j >= 0 || ip.Length > 0) && !Cidr.TryParseAddress(ip, out _))
                     problems.Add(new ConfigProblem(j >= 0 ? $"{key}.externalIPs[{j}]" : $"{key}.loadBalancerIP", ip, "is not an IPv4 address", "write it as 192.168.64.200"));
             }
         }
+        CheckAllocationRoom(problems, lab, serviceCidr);
+    }
+
+    /// <summary>The allocator must find a ClusterIP and node port for every service that left them out.</summary>
+    private static void CheckAllocationRoom(List<ConfigProblem> problems, LabConfig lab, IPNetwork2? serviceCidr)
+    {
+        var n = lab.Network;
+        var needIps = lab.Services.Count(ServiceAddressAllocator.NeedsClusterIp);
+        if (serviceCidr is { Cidr: >= 12 and <= 28 } && needIps > ServiceAddressAllocator.ClusterIpRoom(lab, serviceCidr))
+            problems.Add(new ConfigProblem("network.serviceCidr", n.ServiceCidr,
+                $"has room for {ServiceAddressAllocator.ClusterIpRoom(lab, serviceCidr)} allocated ClusterIPs, but {needIps} services need one (the first {ServiceAddressAllocator.ReservedOffsets} addresses are kept for well-known ones)",
+                ConfigKeys.SetCommand("network.serviceCidr", "10.96.0.0/16")));
+        var needPorts = lab.Services.Sum(s => s.Ports.Count(p => ServiceAddressAllocator.NeedsNodePort(s, p)));
+        if (n.NodePortMin >= 1 && n.NodePortMax <= 65535 && n.NodePortMin <= n.NodePortMax && needPorts > ServiceAddressAllocator.NodePortRoom(lab))
+            problems.Add(new ConfigProblem("network.nodePortMax", Str(n.NodePortMax),
+                $"has room for {ServiceAddressAllocator.NodePortRoom(lab)} allocated node ports, but {needPorts} service ports need one",
+                ConfigKeys.SetCommand("network.nodePortMax", "32767")));
     }
 
     private static void CheckClusterIp(List<ConfigProblem> problems, string key, ServiceSpec service, IPNetwork2? serviceCidr, Dictionary<string, string> used)
     {
-        if (service.ClusterIP is null || service.IsHeadless)
+        if (service.ClusterIP is null || service.IsHeadless || serviceCidr is null) // a bad range is reported on its own
             return;
-        if (!IPAddress.TryParse(service.ClusterIP, out var ip) || serviceCidr is null || !serviceCidr.Contains(ip))
+        if (!Cidr.TryParseAddress(service.ClusterIP, out var ip) || !serviceCidr.Contains(ip))
         {
             problems.Add(new ConfigProblem($"{key}.clusterIP", service.ClusterIP, $"must be an address inside network.serviceCidr ({serviceCidr})",
                 $"remove it to have one allocated, or pick one inside {serviceCidr}"));

@@ -11,8 +11,8 @@ namespace Provisioner.Core.Validation;
 public static partial class LabValidator
 {
     /// <summary>
-    /// Lab and node names become VM names, hostnames, namespace and interface names: a DNS label short enough that
-    /// <c>lab-node</c> and the interface names derived from it stay within the kernel's 15-byte limit.
+    /// Lab and node names become VM names, hostnames and namespace names (<c>lab-node</c>, no length limit there),
+    /// and node names also interface names (<c>vx-NODE</c> tunnel ports): 12 keeps those within the kernel's 15 bytes.
     /// </summary>
     public const int MaxNameLength = 12;
 
@@ -37,6 +37,17 @@ public static partial class LabValidator
         return problems;
     }
 
+    /// <summary>
+    /// The reader's problems followed by the validator's, leaving out validation problems at (or under) keys the reader
+    /// already reported: there the lab holds a fallback, not what the user wrote (cpus "two" must not also read "got '0'").
+    /// </summary>
+    public static IReadOnlyList<ConfigProblem> Validate(LabConfig lab, IReadOnlyList<ConfigProblem> readProblems)
+    {
+        bool Reported(string key) => readProblems.Any(r => key == r.Key
+            || (key.StartsWith(r.Key, StringComparison.Ordinal) && key[r.Key.Length] is '.' or '['));
+        return [.. readProblems, .. Validate(lab).Where(p => !Reported(p.Key))];
+    }
+
     /// <summary>Validates and throws <see cref="LabConfigException"/> with every problem.</summary>
     public static LabConfig EnsureValid(LabConfig lab)
     {
@@ -55,7 +66,7 @@ public static partial class LabValidator
     private static void CheckKubernetes(List<ConfigProblem> problems, LabConfig lab)
     {
         var match = MinorVersion().Match(lab.Kubernetes.Version);
-        if (!match.Success || int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) < MinKubernetesMinor)
+        if (!match.Success || !int.TryParse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture, out var minor) || minor < MinKubernetesMinor)
             problems.Add(new ConfigProblem("kubernetes.version", lab.Kubernetes.Version,
                 $"must be a Kubernetes minor version 1.{MinKubernetesMinor} or later, written as 1.NN (it selects the pkgs.k8s.io repository)",
                 ConfigKeys.SetCommand("kubernetes.version", "1.35")));
