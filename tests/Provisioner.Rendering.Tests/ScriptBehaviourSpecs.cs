@@ -154,4 +154,41 @@ public sealed class ScriptBehaviourSpecs : IDisposable
         Assert.Contains("loopback is missing; install the kubernetes-cni package", result.StandardError);
         Assert.False(File.Exists(_cp.At("etc/cni/net.d/10-netlab.conflist")));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Waiting_for_cloud_init_accepts_done_and_done_with_warnings_once_the_node_is_prepared(int cloudInitExit)
+    {
+        _cp.Fake("cloud-init", $"exit {cloudInitExit}");
+        _cp.Write(_cp.At("var/lib/netlab/prepared"), "", RenderedFile.Readable);
+
+        var result = await _cp.Run(NodeFiles.WaitForCloudInit);
+
+        Assert.True(result.Succeeded, result.StandardError);
+        Assert.Contains("dev-cp1 is prepared", result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Waiting_for_cloud_init_fails_with_where_to_look_when_it_failed()
+    {
+        _cp.Fake("cloud-init", "[[ $2 == --long ]] && echo 'status: error'; exit 1");
+
+        var result = await _cp.Run(NodeFiles.WaitForCloudInit);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("status: error", result.StandardError);
+        Assert.Contains("/var/log/cloud-init-output.log", result.StandardError);
+    }
+
+    [Fact]
+    public async Task Waiting_for_cloud_init_fails_when_prepare_node_did_not_finish()
+    {
+        _cp.Fake("cloud-init", "exit 0");
+
+        var result = await _cp.Run(NodeFiles.WaitForCloudInit);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("prepare-node.sh did not complete", result.StandardError);
+    }
 }
