@@ -1,0 +1,3 @@
+using Provisioner.Cli;
+
+return await NetlabCli.RunAsync(args);
