@@ -123,12 +123,12 @@ public static class IptablesCompiler
                     IptablesRule.In(ext).From(clusterCidr).Comment($"pod traffic for {name} external destinations").Jump(sp.ServiceChain),
                     IptablesRule.In(ext).Comment($"masquerade LOCAL traffic for {name} external destinations").SourceLocal().Jump(MarkMasq),
                     IptablesRule.In(ext).Comment($"route LOCAL traffic for {name} external destinations").SourceLocal().Jump(sp.ServiceChain),
-                    IptablesRule.In(ext).Jump(sp.LocalServiceChain),
+                    IptablesRule.In(ext).Comment($"{name} local endpoints only").Jump(sp.LocalServiceChain),
                 ]
                 :
                 [
                     IptablesRule.In(ext).Comment($"masquerade traffic for {name} external destinations").Jump(MarkMasq),
-                    IptablesRule.In(ext).Jump(sp.ServiceChain),
+                    IptablesRule.In(ext).Comment($"{name} all endpoints").Jump(sp.ServiceChain),
                 ]));
         }
 
