@@ -5,6 +5,27 @@ using Provisioner.ServiceRules.Applying;
 using Provisioner.ServiceRules.Model;
 
 // Usage: dotnet run -c Release --project bench/ServiceRulesBench [-- sizes...]   (root; default sizes 1000 10000)
+//        ... -- --print iptables|nftables N   prints the full-sync payload for N services (no root needed)
+if (args is ["--print", var kind, var count])
+{
+    var printed = Table(int.Parse(count, CultureInfo.InvariantCulture));
+    var context = new NodeContext("node-a", ["192.168.50.1"], "10.244.0.0/16", "10.96.0.0/12");
+    Console.Write(kind == "nftables"
+        ? Provisioner.ServiceRules.Nftables.NftCompiler.Compile(printed, context).ToScript()
+        : Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(printed, context).ToRestorePayload());
+    return;
+}
+if (args is ["--parse-nft", var file])
+{
+    var text = File.ReadAllText(file);
+    var parseClock = Stopwatch.StartNew();
+    var state = Provisioner.ServiceRules.Nftables.NftListingParser.Parse(text);
+    Console.WriteLine($"parsed {state.Elements.Sum(e => e.Value.Count)} elements in {parseClock.ElapsedMilliseconds} ms");
+    var compileClock = Stopwatch.StartNew();
+    var compiled = Provisioner.ServiceRules.Nftables.NftCompiler.Compile(Table(10000), new NodeContext("node-a", ["192.168.50.1"], "10.244.0.0/16", "10.96.0.0/12"));
+    Console.WriteLine($"compiled 10k in {compileClock.ElapsedMilliseconds} ms");
+    return;
+}
 var sizes = args.Length > 0 ? args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [1000, 10000];
 var node = new NodeContext("node-a", ["192.168.50.1"], "10.244.0.0/16", "10.96.0.0/12");
 var netns = $"nlb-{Guid.NewGuid():N}"[..10];
@@ -16,6 +37,7 @@ try
 {
     Console.WriteLine($"netlab service rules benchmark, namespace {netns}, 3 endpoints per service; times are wall clock (ms).");
     Console.WriteLine("  apply = the one iptables-restore / nft -f transaction; total = validate + compile + read kernel + diff + apply.");
+    Console.WriteLine($"  machine: {Environment.ProcessorCount} CPUs, load average {File.ReadAllText("/proc/loadavg").Trim()} (wall clock grows with load).");
     Console.WriteLine();
     Console.WriteLine($"{"backend",-16} {"services",8} {"full apply",11} {"full total",11} {"no-op total",12} {"1-svc apply",12} {"1-svc total",12} {"1-svc changes",14}");
     foreach (var backend in new[] { RuleBackend.Iptables, RuleBackend.IptablesLegacy, RuleBackend.Nftables })

@@ -23,7 +23,6 @@ public sealed class KernelRoundTripSpecs : IDisposable
         var again = await new ServiceRulesApplier(backend, ns).PlanAsync(Samples.All, Samples.NodeA);
 
         var kernel = await applier.ReadKernelRulesAsync();
-        File.WriteAllText($"/tmp/nlr-{backend}.txt", first.Plan.Script + "\n=====\n" + kernel);
         Assert.True(first.Applied);
         Assert.Contains("10.96.0.10", kernel, StringComparison.Ordinal);
         Assert.False(again.HasChanges, again.Describe() + "\n" + await applier.ReadKernelRulesAsync());

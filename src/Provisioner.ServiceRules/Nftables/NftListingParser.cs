@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Provisioner.ServiceRules.Nftables;
@@ -8,53 +9,70 @@ public sealed record NftKernelState(bool Exists, string? SkeletonHash, IReadOnly
     public static NftKernelState Missing { get; } = new(false, null, new Dictionary<string, IReadOnlyList<NftElement>>());
 }
 
-/// <summary>Reads <c>nft list table ip netlab</c>: the table comment and the elements of every set and map.</summary>
+/// <summary>
+/// Reads <c>nft list table ip netlab</c> line by line: the table comment and the elements of every set and map.
+/// Element comments never contain commas or braces (service names are DNS labels), so a comma splits elements.
+/// </summary>
 public static partial class NftListingParser
 {
+    private const string ElementsStart = "elements = {";
+
     public static NftKernelState Parse(string listing)
     {
         ArgumentNullException.ThrowIfNull(listing);
-        var hash = TableComment().Match(listing) is { Success: true } c ? c.Groups["hash"].Value : null;
+        string? hash = null, set = null;
         var elements = new Dictionary<string, IReadOnlyList<NftElement>>(StringComparer.Ordinal);
-        foreach (Match set in SetBlock().Matches(listing))
+        StringBuilder? block = null;
+        foreach (var raw in listing.Split('\n'))
         {
-            var body = set.Groups["body"].Value;
-            var start = body.IndexOf("elements = {", StringComparison.Ordinal);
-            if (start < 0)
+            var line = raw.Trim();
+            if (block is not null)
             {
-                elements[set.Groups["name"].Value] = [];
-                continue;
+                block.Append(' ').Append(line);
+                if (line.EndsWith('}'))
+                    (elements[set!], block) = (SplitElements(block), null);
             }
-            var from = start + "elements = {".Length;
-            var text = body[from..body.IndexOf('}', from)];
-            elements[set.Groups["name"].Value] = [.. text.Split(',').Select(ParseElement).Where(e => e.Key.Length > 0)];
+            else if (line.StartsWith("comment \"" + NftRuleset.CommentPrefix, StringComparison.Ordinal) && set is null)
+                hash = line[("comment \"" + NftRuleset.CommentPrefix).Length..].TrimEnd('"');
+            else if ((line.StartsWith("set ", StringComparison.Ordinal) || line.StartsWith("map ", StringComparison.Ordinal)) && line.EndsWith('{'))
+            {
+                set = line[4..^1].Trim();
+                elements[set] = [];
+            }
+            else if (line.StartsWith("chain ", StringComparison.Ordinal))
+                set = null;
+            else if (set is not null && line.StartsWith(ElementsStart, StringComparison.Ordinal))
+            {
+                block = new StringBuilder(line[ElementsStart.Length..]);
+                if (line.EndsWith('}'))
+                    (elements[set], block) = (SplitElements(block), null);
+            }
         }
         return new NftKernelState(true, hash, elements);
     }
 
+    private static List<NftElement> SplitElements(StringBuilder block)
+    {
+        var text = block.ToString().TrimEnd().TrimEnd('}');
+        return [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseElement)];
+    }
+
     private static NftElement ParseElement(string text)
     {
-        var oneLine = Whitespace().Replace(text, " ").Trim();
+        var oneLine = text.Contains("  ", StringComparison.Ordinal) ? Whitespace().Replace(text, " ") : text;
         string? comment = null;
-        if (ElementComment().Match(oneLine) is { Success: true } m)
+        var at = oneLine.IndexOf(" comment \"", StringComparison.Ordinal);
+        if (at >= 0)
         {
-            comment = m.Groups["comment"].Value;
-            oneLine = oneLine.Remove(m.Index, m.Length);
+            var end = oneLine.IndexOf('"', at + 10);
+            comment = oneLine[(at + 10)..end];
+            oneLine = oneLine.Remove(at, end + 1 - at);
         }
         var colon = oneLine.IndexOf(" : ", StringComparison.Ordinal);
         return colon < 0
             ? new NftElement(oneLine.Trim(), null, comment)
             : new NftElement(oneLine[..colon].Trim(), oneLine[(colon + 3)..].Trim(), comment);
     }
-
-    [GeneratedRegex("^\\s*comment \"" + NftRuleset.CommentPrefix + "(?<hash>[0-9a-f]+)\"", RegexOptions.Multiline)]
-    private static partial Regex TableComment();
-
-    [GeneratedRegex(@"^\s*(?:set|map) (?<name>\S+) \{\n(?<body>.*?)^\s*\}\n", RegexOptions.Multiline | RegexOptions.Singleline)]
-    private static partial Regex SetBlock();
-
-    [GeneratedRegex(" comment \"(?<comment>[^\"]*)\"")]
-    private static partial Regex ElementComment();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
