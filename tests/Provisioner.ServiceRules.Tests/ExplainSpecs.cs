@@ -13,7 +13,9 @@ public sealed class ExplainSpecs
         Assert.Contains("-> NETLAB-SERVICES", text, StringComparison.Ordinal);
         Assert.Contains("-> NETLAB-NODEPORTS", text, StringComparison.Ordinal);
         Assert.Contains("-A NETLAB-NODEPORTS -p tcp -m comment --comment \"default/web-np:http\" -m tcp --dport 30080 -j NETLAB-EXT-", text, StringComparison.Ordinal);
-        Assert.Equal(6, text.Split("[endpoint share 33.3%]").Length - 1); // 3 endpoints on the cluster-IP path, 3 on the node-port path
+        Assert.Equal(3, text.Split("[endpoint share 33.3%]").Length - 1);
+        Assert.Contains("-> NETLAB-SVC-", text[text.IndexOf("To an external address", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        Assert.Contains("(rules as above)", text, StringComparison.Ordinal);
         Assert.Contains("(endpoint 10.244.2.2:8080 on node-b)", text, StringComparison.Ordinal);
         Assert.Contains("-j DNAT --to-destination 10.244.1.3:8080", text, StringComparison.Ordinal);
     }

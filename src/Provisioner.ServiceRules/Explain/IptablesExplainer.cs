@@ -15,16 +15,17 @@ internal static class IptablesExplainer
         var mine = $"\"{port.PortName} ";
         text.Append("\niptables (iptables-save -t nat / -t filter):\n");
         text.Append(CultureInfo.InvariantCulture, $"To the cluster IP {port.ClusterIP}:{port.Port.Port}/{port.Protocol}: a pod's packet enters nat PREROUTING, this node's own enters nat OUTPUT:\n");
-        foreach (var jump in ruleset.Jumps.Where(j => j.Table == "nat"))
+        foreach (var jump in ruleset.Jumps.Where(j => j.Table == "nat" && !j.Rule.StartsWith("-A POSTROUTING", StringComparison.Ordinal)))
             text.Append("    ").Append(jump.Rule).Append('\n');
-        Walk(text, chains, "nat", ChainNames.Services, r => r.Contains(mine + "cluster IP\"", StringComparison.Ordinal), port, []);
+        var shown = new HashSet<string>(StringComparer.Ordinal);
+        Walk(text, chains, "nat", ChainNames.Services, r => r.Contains(mine + "cluster IP\"", StringComparison.Ordinal), port, shown);
         Rejects(text, chains, "filter/" + ChainNames.Services, mine);
 
         if (port.HasExternal)
         {
             text.Append("\nTo an external address (" + string.Join(", ", [.. port.ExternalAddresses, .. port.Port.NodePort is { } n ? [$"node port {n} on any local address"] : Array.Empty<string>()]) + "):\n");
             Walk(text, chains, "nat", ChainNames.Services, r => r.Contains(mine + "external IP\"", StringComparison.Ordinal)
-                || r.Contains(mine + "loadbalancer IP\"", StringComparison.Ordinal) || r.Contains(IptablesCompiler.NodePortsJumpComment, StringComparison.Ordinal), port, []);
+                || r.Contains(mine + "loadbalancer IP\"", StringComparison.Ordinal) || r.Contains(IptablesCompiler.NodePortsJumpComment, StringComparison.Ordinal), port, [ChainNames.Services, .. shown]);
             Rejects(text, chains, "filter/" + ChainNames.ExternalServices, mine);
         }
         text.Append("\nOn the way out, nat POSTROUTING masquerades what was marked 0x4000 (off-cluster clients, external traffic with Cluster policy, hairpin):\n");
@@ -35,9 +36,14 @@ internal static class IptablesExplainer
     private static void Walk(StringBuilder text, Dictionary<string, IReadOnlyList<string>> chains, string table, string chain,
         Func<string, bool> relevant, ResolvedServicePort port, HashSet<string> visited, int depth = 0)
     {
-        if (!visited.Add(chain) || !chains.TryGetValue($"{table}/{chain}", out var rules))
-            return;
         var indent = new string(' ', 2 + depth * 2);
+        if (!chains.TryGetValue($"{table}/{chain}", out var rules))
+            return;
+        if (!visited.Add(chain) && depth > 0)
+        {
+            text.Append(indent).Append("-> ").Append(chain).Append("  (rules as above)\n");
+            return;
+        }
         var shown = rules.Where(relevant).ToList();
         text.Append(indent).Append("-> ").Append(chain).Append(Describe(chain, port)).Append('\n');
         var cascade = shown.Count(r => ChainGraphValidator.TargetOf(r)?.StartsWith("NETLAB-SEP-", StringComparison.Ordinal) == true && !r.Contains("--rcheck", StringComparison.Ordinal));
