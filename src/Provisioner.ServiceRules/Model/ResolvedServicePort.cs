@@ -11,6 +11,7 @@ public sealed record EndpointTarget(string Address, int Port, string? NodeName, 
 /// <summary>
 /// One service port resolved for one node: the frontends it answers on and the endpoints each path may reach. Both
 /// backends and the explain view compile from this, so they agree on names and on which endpoints are eligible.
+/// <see cref="PortName"/> is kube-proxy's "namespace/name:port"; <see cref="Protocol"/> is lower case (tcp, udp, sctp).
 /// </summary>
 public sealed record ResolvedServicePort(
     Service Service,
@@ -37,8 +38,6 @@ public sealed record ResolvedServicePort(
     public IReadOnlyList<string> ExternalAddresses => [.. Service.ExternalIPs, .. Service.LoadBalancerIPs];
 
     public bool HasExternal => Port.NodePort is not null || ExternalAddresses.Count > 0;
-
-    public string ProtocolName => Protocol; // lower case: tcp, udp, sctp
 }
 
 /// <summary>Resolves a validated table for a node: service ports with their ready endpoints, and the DNS-only services.</summary>
