@@ -13,8 +13,9 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
 
     public Task<CommandResult> SaveIptablesAsync(CancellationToken ct) => RunAsync($"iptables-{Variant}-save", [], null, ct);
 
+    /// <summary>--wait: another writer holding the xtables lock (kubelet, a CNI plugin) delays us instead of failing us.</summary>
     public Task<CommandResult> RestoreIptablesAsync(string payload, bool testOnly, CancellationToken ct) =>
-        RunAsync($"iptables-{Variant}-restore", testOnly ? ["--test", "--noflush"] : ["--noflush"], payload, ct);
+        RunAsync($"iptables-{Variant}-restore", testOnly ? ["--wait", "10", "--test", "--noflush"] : ["--wait", "10", "--noflush"], payload, ct);
 
     /// <summary>Lists the netlab table; a missing table is not an error (exit code 1, "No such file or directory").</summary>
     public Task<CommandResult> ListNftTableAsync(CancellationToken ct) =>
