@@ -1,0 +1,54 @@
+using Provisioner.Host.Processes;
+
+namespace Provisioner.ServiceRules.Applying;
+
+/// <summary>
+/// The programs each backend runs, optionally inside a network namespace (<c>ip netns exec NS ...</c>), every call
+/// bounded in time. iptables programs are named explicitly (iptables-nft-*, iptables-legacy-*) rather than through the
+/// distribution's alternatives link, so the backend is what the caller chose.
+/// </summary>
+internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRunner runner, TimeSpan timeout)
+{
+    private string Variant => backend == RuleBackend.IptablesLegacy ? "legacy" : "nft";
+
+    public Task<CommandResult> SaveIptablesAsync(CancellationToken ct) => RunAsync($"iptables-{Variant}-save", [], null, ct);
+
+    /// <summary>--wait: another writer holding the xtables lock (kubelet, a CNI plugin) delays us instead of failing us.</summary>
+    public Task<CommandResult> RestoreIptablesAsync(string payload, bool testOnly, CancellationToken ct) =>
+        RunAsync($"iptables-{Variant}-restore", testOnly ? ["--wait", "10", "--test", "--noflush"] : ["--wait", "10", "--noflush"], payload, ct);
+
+    /// <summary>Lists the netlab table; a missing table is not an error (exit code 1, "No such file or directory").</summary>
+    public Task<CommandResult> ListNftTableAsync(CancellationToken ct) =>
+        TryRunAsync("nft", ["list", "table", "ip", "netlab"], null, ct);
+
+    public Task<CommandResult> RunNftAsync(string script, bool checkOnly, CancellationToken ct) =>
+        RunAsync("nft", checkOnly ? ["-c", "-f", "-"] : ["-f", "-"], script, ct);
+
+    private async Task<CommandResult> RunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)
+    {
+        using var bounded = Bound(ct);
+        var (file, argv) = Wrap(program, arguments);
+        return await runner.RunAsync(file, argv, stdin, hint: Hint(program), cancellationToken: bounded.Token).ConfigureAwait(false);
+    }
+
+    private async Task<CommandResult> TryRunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)
+    {
+        using var bounded = Bound(ct);
+        var (file, argv) = Wrap(program, arguments);
+        return await runner.TryRunAsync(file, argv, stdin, cancellationToken: bounded.Token).ConfigureAwait(false);
+    }
+
+    private CancellationTokenSource Bound(CancellationToken ct)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        source.CancelAfter(timeout);
+        return source;
+    }
+
+    private (string File, string[] Arguments) Wrap(string program, string[] arguments) =>
+        netns is null ? (program, arguments) : ("ip", ["netns", "exec", netns, program, .. arguments]);
+
+    private string? Hint(string program) => netns is not null
+        ? $"check that network namespace '{netns}' exists (ip netns list) and that {program} is installed"
+        : null;
+}

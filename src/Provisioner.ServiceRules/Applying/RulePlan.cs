@@ -1,0 +1,52 @@
+namespace Provisioner.ServiceRules.Applying;
+
+public enum RuleBackend
+{
+    /// <summary>iptables through the nf_tables kernel API (iptables-nft-restore): the Debian/Ubuntu default.</summary>
+    Iptables,
+
+    /// <summary>iptables through the legacy x_tables kernel API (iptables-legacy-restore).</summary>
+    IptablesLegacy,
+
+    /// <summary>One nftables table, <c>ip netlab</c>, with maps instead of per-service chains.</summary>
+    Nftables,
+}
+
+public enum RuleChangeKind { Add, Remove }
+
+/// <summary>One line of the diff a preview shows: a rule, chain or map element added or removed.</summary>
+public sealed record RuleChange(RuleChangeKind Kind, string Text)
+{
+    public override string ToString() => (Kind == RuleChangeKind.Add ? "+ " : "- ") + Text;
+}
+
+/// <summary>
+/// What applying would do, computed against what the kernel holds now: the changes (for a preview) and the one
+/// transaction (iptables-restore --noflush payload or nft script) that performs them. No changes means nothing runs.
+/// </summary>
+public sealed record RulePlan(RuleBackend Backend, string? Netns, IReadOnlyList<RuleChange> Changes, string Script, bool FullSync)
+{
+    public bool HasChanges => Changes.Count > 0;
+
+    public int Added => Changes.Count(c => c.Kind == RuleChangeKind.Add);
+
+    public int Removed => Changes.Count(c => c.Kind == RuleChangeKind.Remove);
+
+    public string Summary => HasChanges
+        ? $"{Backend}{(Netns is null ? "" : $" in netns {Netns}")}: {Added} to add, {Removed} to remove{(FullSync ? " (full sync)" : "")}"
+        : $"{Backend}{(Netns is null ? "" : $" in netns {Netns}")}: no changes";
+
+    /// <summary>The summary and every change, one per line, as a preview prints it.</summary>
+    public string Describe(int maxLines = int.MaxValue) =>
+        string.Join(Environment.NewLine, [Summary, .. Changes.Take(maxLines).Select(c => "  " + c),
+            .. Changes.Count > maxLines ? [$"  ... and {Changes.Count - maxLines} more"] : Array.Empty<string>()]);
+}
+
+/// <summary>The outcome of an apply or remove: the plan, whether a transaction ran, and how long each part took.</summary>
+public sealed record ApplyResult(RulePlan Plan, bool Applied, TimeSpan ReadTime, TimeSpan ApplyTime, IReadOnlyList<string> DnsOnlyServices)
+{
+    public override string ToString() =>
+        (Applied ? $"applied: {Plan.Summary}" : Plan.Summary) +
+        (DnsOnlyServices.Count == 0 ? "" : Environment.NewLine + string.Join(Environment.NewLine,
+            DnsOnlyServices.Select(s => $"  {s}: DNS-only (headless or ExternalName), no rules")));
+}

@@ -1,0 +1,76 @@
+using Provisioner.ServiceRules.Naming;
+
+namespace Provisioner.ServiceRules.Model;
+
+/// <summary>A ready endpoint of one service port, with the port it listens on and its kube-proxy-style chain.</summary>
+public sealed record EndpointTarget(string Address, int Port, string? NodeName, string Chain)
+{
+    public string HostPort => $"{Address}:{Port}";
+}
+
+/// <summary>
+/// One service port resolved for one node: the frontends it answers on and the endpoints each path may reach. Both
+/// backends and the explain view compile from this, so they agree on names and on which endpoints are eligible.
+/// <see cref="PortName"/> is kube-proxy's "namespace/name:port"; <see cref="Protocol"/> is lower case (tcp, udp, sctp).
+/// </summary>
+public sealed record ResolvedServicePort(
+    Service Service,
+    ServicePort Port,
+    string PortName,
+    string Protocol,
+    IReadOnlyList<EndpointTarget> AllEndpoints,
+    IReadOnlyList<EndpointTarget> LocalEndpoints)
+{
+    public string ServiceChain => ChainNames.ServiceChain(PortName, Protocol);
+    public string LocalServiceChain => ChainNames.LocalServiceChain(PortName, Protocol);
+    public string ExternalChain => ChainNames.ExternalChain(PortName, Protocol);
+    public string ClusterIP => Service.ClusterIP!;
+    public bool InternalLocal => Service.InternalTrafficPolicy == TrafficPolicy.Local;
+    public bool ExternalLocal => Service.ExternalTrafficPolicy == TrafficPolicy.Local;
+    public bool Affinity => Service.SessionAffinity == SessionAffinity.ClientIP;
+
+    /// <summary>Endpoints a packet to the cluster IP may reach (internalTrafficPolicy).</summary>
+    public IReadOnlyList<EndpointTarget> InternalEndpoints => InternalLocal ? LocalEndpoints : AllEndpoints;
+
+    /// <summary>Endpoints a packet to a node port, external or load-balancer IP may reach (externalTrafficPolicy).</summary>
+    public IReadOnlyList<EndpointTarget> ExternalEndpoints => ExternalLocal ? LocalEndpoints : AllEndpoints;
+
+    public IReadOnlyList<string> ExternalAddresses => [.. Service.ExternalIPs, .. Service.LoadBalancerIPs];
+
+    public bool HasExternal => Port.NodePort is not null || ExternalAddresses.Count > 0;
+}
+
+/// <summary>Resolves a validated table for a node: service ports with their ready endpoints, and the DNS-only services.</summary>
+public static class ServiceResolver
+{
+    public static (IReadOnlyList<ResolvedServicePort> Ports, IReadOnlyList<Service> DnsOnly) Resolve(ServiceTable table, NodeContext node)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(node);
+        var ports = new List<ResolvedServicePort>();
+        var dnsOnly = new List<Service>();
+        foreach (var service in table.Services.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            if (service.IsDnsOnly)
+            {
+                dnsOnly.Add(service);
+                continue;
+            }
+            foreach (var port in service.Ports)
+            {
+                var portName = service.Key + (port.Name.Length == 0 ? "" : ":" + port.Name);
+                var protocol = port.Protocol.ToString().ToLowerInvariant();
+                var endpoints = service.Endpoints
+                    .Where(e => e.Ready)
+                    .Select(e => new EndpointTarget(e.Address, e.PortFor(port), e.NodeName,
+                        ChainNames.EndpointChain(portName, protocol, $"{e.Address}:{e.PortFor(port)}")))
+                    .DistinctBy(e => e.HostPort)
+                    .OrderBy(e => e.HostPort, StringComparer.Ordinal)
+                    .ToList();
+                var local = endpoints.Where(e => e.NodeName == node.NodeName).ToList();
+                ports.Add(new ResolvedServicePort(service, port, portName, protocol, endpoints, local));
+            }
+        }
+        return (ports, dnsOnly);
+    }
+}

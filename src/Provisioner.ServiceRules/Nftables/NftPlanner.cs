@@ -1,0 +1,58 @@
+using System.Text;
+using Provisioner.ServiceRules.Applying;
+
+namespace Provisioner.ServiceRules.Nftables;
+
+/// <summary>
+/// Diffs the desired netlab table against the kernel's: a missing table or a different skeleton means one full-sync
+/// script; otherwise only the elements that differ are deleted and added, in one nft -f transaction.
+/// </summary>
+public static class NftPlanner
+{
+    private const string Table = $"{NftRuleset.Family} {NftRuleset.TableName}";
+
+    public static (IReadOnlyList<RuleChange> Changes, string Script, bool FullSync) Plan(NftRuleset desired, NftKernelState kernel)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        ArgumentNullException.ThrowIfNull(kernel);
+        var changes = new List<RuleChange>();
+        if (!kernel.Exists || kernel.SkeletonHash != desired.SkeletonHash)
+        {
+            changes.Add(new(kernel.Exists ? RuleChangeKind.Remove : RuleChangeKind.Add,
+                kernel.Exists ? $"table {Table} (skeleton {kernel.SkeletonHash ?? "unknown"}; replaced)" : $"table {Table}"));
+            if (kernel.Exists)
+                changes.Add(new(RuleChangeKind.Add, $"table {Table} (skeleton {desired.SkeletonHash})"));
+            foreach (var set in desired.Sets)
+                changes.AddRange(ElementChanges(set.Name, kernel.Elements.GetValueOrDefault(set.Name) ?? [], set.Elements));
+            return (changes, desired.ToScript(), true);
+        }
+        var script = new StringBuilder();
+        var adds = new StringBuilder();
+        foreach (var set in desired.Sets.Where(s => s.Declaration.Contains("flags dynamic", StringComparison.Ordinal) is false))
+        {
+            var current = kernel.Elements.GetValueOrDefault(set.Name) ?? [];
+            var currentIds = current.Select(e => e.Identity).ToHashSet(StringComparer.Ordinal);
+            var desiredIds = set.Elements.Select(e => e.Identity).ToHashSet(StringComparer.Ordinal);
+            var removed = current.Where(e => !desiredIds.Contains(e.Identity)).ToList();
+            var added = set.Elements.Where(e => !currentIds.Contains(e.Identity)).ToList();
+            if (removed.Count > 0)
+                script.Append($"delete element {Table} {set.Name} {{ ").AppendJoin(", ", removed.Select(e => e.Key)).Append(" }\n");
+            if (added.Count > 0)
+                adds.Append($"add element {Table} {set.Name} {{ ").AppendJoin(", ", added.Select(e => e.Text)).Append(" }\n");
+            changes.AddRange(ElementChanges(set.Name, current, set.Elements));
+        }
+        if (changes.Any(c => c.Text.StartsWith("service-endpoints", StringComparison.Ordinal) || c.Text.StartsWith("nodeport-endpoints", StringComparison.Ordinal)))
+            script.Append($"flush map {Table} affinity\n"); // affinity may point at an endpoint that moved or left
+        return (changes, script.Append(adds).ToString(), false);
+    }
+
+    private static IEnumerable<RuleChange> ElementChanges(string set, IReadOnlyList<NftElement> current, IReadOnlyList<NftElement> desired)
+    {
+        var desiredIds = desired.Select(e => e.Identity).ToHashSet(StringComparer.Ordinal);
+        var currentIds = current.Select(e => e.Identity).ToHashSet(StringComparer.Ordinal);
+        foreach (var e in current.Where(e => !desiredIds.Contains(e.Identity)))
+            yield return new(RuleChangeKind.Remove, $"{set}: {e.Text}");
+        foreach (var e in desired.Where(e => !currentIds.Contains(e.Identity)))
+            yield return new(RuleChangeKind.Add, $"{set}: {e.Text}");
+    }
+}

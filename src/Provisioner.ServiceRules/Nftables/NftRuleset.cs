@@ -1,0 +1,55 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Provisioner.ServiceRules.Nftables;
+
+/// <summary>One element of a set or map, written as nft lists it (key, optional comment, optional " : value").</summary>
+public sealed record NftElement(string Key, string? Value = null, string? Comment = null)
+{
+    /// <summary>What identifies the element in the kernel: key and value; the comment is for the reader only.</summary>
+    public string Identity => Value is null ? Key : $"{Key} : {Value}";
+
+    public string Text => Key + (Comment is null ? "" : $" comment \"{Comment}\"") + (Value is null ? "" : " : " + Value);
+}
+
+/// <summary>A named set or map of the netlab table; <see cref="Declaration"/> is its body without the elements.</summary>
+public sealed record NftSet(string Kind, string Name, string Declaration, IReadOnlyList<NftElement> Elements);
+
+/// <summary>
+/// The desired <c>ip netlab</c> table: a fixed skeleton (set/map declarations and a handful of chains) and the
+/// elements that carry the services. A service change only changes elements; the skeleton's hash is kept in the
+/// table's comment so a later process can tell whether the kernel's skeleton is current without parsing rules.
+/// </summary>
+public sealed record NftRuleset(IReadOnlyList<NftSet> Sets, IReadOnlyList<string> Chains)
+{
+    public const string Family = "ip";
+    public const string TableName = "netlab";
+    public const string CommentPrefix = "netlab service rules, skeleton ";
+
+    public string SkeletonHash
+    {
+        get
+        {
+            var skeleton = string.Join('\n', Sets.Select(s => $"{s.Kind} {s.Name} {{{s.Declaration}}}").Concat(Chains));
+            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(skeleton)))[..16];
+        }
+    }
+
+    /// <summary>The whole table in one nft -f transaction: create-if-missing, delete, recreate.</summary>
+    public string ToScript()
+    {
+        var text = new StringBuilder();
+        text.Append($"table {Family} {TableName}\ndelete table {Family} {TableName}\ntable {Family} {TableName} {{\n");
+        text.Append($"\tcomment \"{CommentPrefix}{SkeletonHash}\"\n");
+        foreach (var set in Sets)
+        {
+            text.Append($"\t{set.Kind} {set.Name} {{\n\t\t{set.Declaration}\n");
+            if (set.Elements.Count > 0)
+                text.Append("\t\telements = { ").AppendJoin(",\n\t\t\t", set.Elements.Select(e => e.Text)).Append(" }\n");
+            text.Append("\t}\n");
+        }
+        foreach (var chain in Chains)
+            text.Append(chain).Append('\n');
+        return text.Append("}\n").ToString();
+    }
+}

@@ -1,0 +1,198 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Provisioner.ServiceRules.Model;
+
+namespace Provisioner.ServiceRules.Validation;
+
+/// <summary>Checks a service table against a node before any rule is compiled; reports every problem at once.</summary>
+public static partial class ServiceTableValidator
+{
+    public static IReadOnlyList<RuleProblem> Validate(ServiceTable table, NodeContext node)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(node);
+        var problems = new List<RuleProblem>();
+        var serviceCidr = ValidateNode(node, problems);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var frontends = new Dictionary<string, string>(StringComparer.Ordinal); // "ip/proto/port" -> owner
+        var nodePorts = new Dictionary<string, string>(StringComparer.Ordinal);  // "proto/nodePort" -> owner
+        foreach (var service in table.Services)
+        {
+            var key = service.Key;
+            if (!seen.Add(key))
+                problems.Add(new(key, "name", "the service is declared twice; namespace/name must be unique"));
+            if (!IsDnsLabel(service.Namespace))
+                problems.Add(new(key, "namespace", "must be a DNS label (lowercase letters, digits, '-', at most 63)"));
+            if (!IsDnsLabel(service.Name))
+                problems.Add(new(key, "name", "must be a DNS label (lowercase letters, digits, '-', at most 63)"));
+            if (service.Type == ServiceType.ExternalName)
+            {
+                if (string.IsNullOrWhiteSpace(service.ExternalName))
+                    problems.Add(new(key, "externalName", "an ExternalName service needs externalName (a DNS name)"));
+                continue;
+            }
+            ValidatePorts(service, node, problems, nodePorts);
+            ValidateEndpoints(service, problems);
+            if (service.SessionAffinity == SessionAffinity.ClientIP && service.SessionAffinityTimeoutSeconds is < 1 or > 86400)
+                problems.Add(new(key, "sessionAffinityConfig.clientIP.timeoutSeconds", "must be between 1 and 86400"));
+            if (service.IsHeadless)
+                continue;
+            if (!TryParseIPv4(service.ClusterIP, out var clusterIp))
+                problems.Add(new(key, "clusterIP", $"'{service.ClusterIP}' is not an IPv4 address (use \"None\" for a headless service)"));
+            else if (serviceCidr is { } cidr && !cidr.Contains(clusterIp))
+                problems.Add(new(key, "clusterIP", $"{service.ClusterIP} is outside the service CIDR {node.ServiceCidr}"));
+            else
+                ClaimFrontends(service, [service.ClusterIP!], "clusterIP", frontends, problems);
+            ValidateAddresses(service, service.ExternalIPs, "externalIPs", frontends, problems);
+            if (service.LoadBalancerIPs.Count > 0 && service.Type != ServiceType.LoadBalancer)
+                problems.Add(new(key, "loadBalancerIPs", "only a LoadBalancer service has load-balancer IPs"));
+            ValidateAddresses(service, service.LoadBalancerIPs, "loadBalancerIPs", frontends, problems);
+        }
+        return problems;
+    }
+
+    public static void ThrowIfInvalid(ServiceTable table, NodeContext node)
+    {
+        var problems = Validate(table, node);
+        if (problems.Count > 0)
+            throw new InvalidServiceTableException(problems);
+    }
+
+    private static IPNetwork? ValidateNode(NodeContext node, List<RuleProblem> problems)
+    {
+        const string who = "node";
+        if (string.IsNullOrWhiteSpace(node.NodeName))
+            problems.Add(new(who, "nodeName", "the node needs a name (it selects local endpoints)"));
+        if (!TryParseCidr(node.ClusterCidr, out _))
+            problems.Add(new(who, "clusterCidr", $"'{node.ClusterCidr}' is not an IPv4 CIDR like 10.244.0.0/16"));
+        foreach (var ip in node.NodeIPs.Where(ip => !TryParseIPv4(ip, out _)))
+            problems.Add(new(who, "nodeIPs", $"'{ip}' is not an IPv4 address"));
+        if (node.NodePortMin < 1 || node.NodePortMax > 65535 || node.NodePortMin > node.NodePortMax)
+            problems.Add(new(who, "nodePortRange", $"{node.NodePortMin}-{node.NodePortMax} is not a port range like 30000-32767"));
+        if (TryParseCidr(node.ServiceCidr, out var serviceCidr))
+            return serviceCidr;
+        problems.Add(new(who, "serviceCidr", $"'{node.ServiceCidr}' is not an IPv4 CIDR like 10.96.0.0/12"));
+        return null;
+    }
+
+    private static void ValidatePorts(Service service, NodeContext node, List<RuleProblem> problems, Dictionary<string, string> nodePorts)
+    {
+        var key = service.Key;
+        if (service.Ports.Count == 0 && !service.IsDnsOnly)
+            problems.Add(new(key, "ports", "a service with a cluster IP needs at least one port"));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var numbers = new HashSet<(int, ServiceProtocol)>();
+        for (var i = 0; i < service.Ports.Count; i++)
+        {
+            var port = service.Ports[i];
+            var field = $"ports[{i}]";
+            if (port.Name.Length > 0 && !IsDnsLabel(port.Name))
+                problems.Add(new(key, field + ".name", $"'{port.Name}' must be a DNS label"));
+            if (port.Name.Length == 0 && service.Ports.Count > 1)
+                problems.Add(new(key, field + ".name", "every port needs a name when a service has more than one"));
+            if (!names.Add(port.Name))
+                problems.Add(new(key, field + ".name", $"duplicate port name '{port.Name}'"));
+            if (port.Port is < 1 or > 65535)
+                problems.Add(new(key, field + ".port", $"{port.Port} is not a port (1-65535)"));
+            else if (!numbers.Add((port.Port, port.Protocol)))
+                problems.Add(new(key, field + ".port", $"duplicate port {port.Port}/{port.Protocol}"));
+            if (port.TargetPort is < 1 or > 65535)
+                problems.Add(new(key, field + ".targetPort", $"{port.TargetPort} is not a port (1-65535)"));
+            ValidateNodePort(service, port, field, node, problems, nodePorts);
+        }
+    }
+
+    private static void ValidateNodePort(Service service, ServicePort port, string field, NodeContext node,
+        List<RuleProblem> problems, Dictionary<string, string> nodePorts)
+    {
+        var key = service.Key;
+        if (!service.HasNodePorts)
+        {
+            if (port.NodePort is not null)
+                problems.Add(new(key, field + ".nodePort", $"only NodePort and LoadBalancer services have a nodePort (type is {service.Type})"));
+            return;
+        }
+        if (port.NodePort is not { } nodePort)
+        {
+            problems.Add(new(key, field + ".nodePort", $"a {service.Type} service needs a nodePort in {node.NodePortMin}-{node.NodePortMax}"));
+            return;
+        }
+        if (nodePort < node.NodePortMin || nodePort > node.NodePortMax)
+            problems.Add(new(key, field + ".nodePort", $"{nodePort} is outside the node-port range {node.NodePortMin}-{node.NodePortMax}"));
+        else if (!nodePorts.TryAdd($"{port.Protocol}/{nodePort}", key))
+            problems.Add(new(key, field + ".nodePort", $"{nodePort}/{port.Protocol} is already used by {nodePorts[$"{port.Protocol}/{nodePort}"]}"));
+    }
+
+    private static void ValidateEndpoints(Service service, List<RuleProblem> problems)
+    {
+        var portNames = service.Ports.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < service.Endpoints.Count; i++)
+        {
+            var endpoint = service.Endpoints[i];
+            var field = $"endpoints[{i}]";
+            if (!TryParseIPv4(endpoint.Address, out _))
+                problems.Add(new(service.Key, field + ".address", $"'{endpoint.Address}' is not an IPv4 address"));
+            foreach (var (name, port) in endpoint.Ports ?? new Dictionary<string, int>())
+            {
+                if (!portNames.Contains(name))
+                    problems.Add(new(service.Key, $"{field}.ports[{name}]", $"the service has no port named '{name}'"));
+                if (port is < 1 or > 65535)
+                    problems.Add(new(service.Key, $"{field}.ports[{name}]", $"{port} is not a port (1-65535)"));
+            }
+        }
+        if (service.IsDnsOnly && service.Endpoints.Count > 0 && service.Type == ServiceType.ExternalName)
+            problems.Add(new(service.Key, "endpoints", "an ExternalName service has no endpoints"));
+    }
+
+    private static void ValidateAddresses(Service service, IReadOnlyList<string> addresses, string field,
+        Dictionary<string, string> frontends, List<RuleProblem> problems)
+    {
+        var valid = new List<string>();
+        foreach (var address in addresses)
+        {
+            if (TryParseIPv4(address, out _))
+                valid.Add(address);
+            else
+                problems.Add(new(service.Key, field, $"'{address}' is not an IPv4 address"));
+        }
+        ClaimFrontends(service, valid, field, frontends, problems);
+    }
+
+    /// <summary>Two services may not answer on the same address, protocol and port.</summary>
+    private static void ClaimFrontends(Service service, IEnumerable<string> addresses, string field,
+        Dictionary<string, string> frontends, List<RuleProblem> problems)
+    {
+        foreach (var address in addresses)
+        {
+            foreach (var port in service.Ports)
+            {
+                var frontend = $"{address}:{port.Port}/{port.Protocol}";
+                if (!frontends.TryAdd(frontend, service.Key) && frontends[frontend] != service.Key)
+                    problems.Add(new(service.Key, field, $"{frontend} is already served by {frontends[frontend]}"));
+            }
+        }
+    }
+
+    internal static bool TryParseIPv4(string? text, out IPAddress address)
+    {
+        address = IPAddress.None;
+        if (text is null || !IPAddress.TryParse(text, out var parsed) || parsed.AddressFamily != AddressFamily.InterNetwork
+            || parsed.ToString() != text)
+            return false;
+        address = parsed;
+        return true;
+    }
+
+    internal static bool TryParseCidr(string? text, out IPNetwork network)
+    {
+        network = default;
+        return text is not null && text.Contains('/', StringComparison.Ordinal) && IPNetwork.TryParse(text, out network)
+               && network.BaseAddress.AddressFamily == AddressFamily.InterNetwork && network.ToString() == text;
+    }
+
+    private static bool IsDnsLabel(string text) => text.Length <= 63 && DnsLabel().IsMatch(text);
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex DnsLabel();
+}
