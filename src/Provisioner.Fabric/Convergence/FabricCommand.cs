@@ -8,6 +8,15 @@ namespace Provisioner.Fabric.Convergence;
 /// <param name="MayFail">A best-effort step (e.g. removing an address that may already be gone).</param>
 internal sealed record FabricCommand(string Program, ImmutableArray<string> Arguments, bool InNetns, bool MayFail = false)
 {
+    /// <summary>Standard input (an <c>ip -batch -</c> script).</summary>
+    public string? Stdin { get; init; }
+
+    /// <summary>ip and bridge read many commands from one <c>-batch -</c>: one process for a whole change set.</summary>
+    public bool IsBatchable => Program is "ip" or "bridge" && !MayFail && Arguments.All(a => a.Length > 0 && !a.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '#'));
+
+    /// <summary>The batch-file line of this command: its arguments.</summary>
+    public string BatchLine => string.Join(' ', Arguments);
+
     public static FabricCommand Ip(params string[] args) => new("ip", [.. args], InNetns: true);
 
     public static FabricCommand Bridge(params string[] args) => new("bridge", [.. args], InNetns: true);

@@ -35,7 +35,7 @@ public sealed class FabricConverger(ProcessRunner? runner = null)
         var shell = Shell(target);
         var observed = await ObserveAsync(desired, shell, cancellationToken).ConfigureAwait(false);
         var diff = Diff(FabricItems.For(desired), observed);
-        var changes = await RunAsync(desired.Node, diff, shell, cancellationToken).ConfigureAwait(false);
+        var changes = await new ChangeRunner(shell, desired.Node).RunAsync(diff, cancellationToken).ConfigureAwait(false);
         if (CheckUnderlay)
             await new UnderlayCheck(shell).EnsureReachableAsync(desired, diff.Where(d => d.Kind == FabricChangeKind.Add).Select(d => d.Item), cancellationToken).ConfigureAwait(false);
         return changes;
@@ -47,7 +47,7 @@ public sealed class FabricConverger(ProcessRunner? runner = null)
         ArgumentNullException.ThrowIfNull(fabric);
         var shell = Shell(target);
         var observed = await ObserveAsync(fabric, shell, cancellationToken).ConfigureAwait(false);
-        return await RunAsync(fabric.Node, Diff([], observed), shell, cancellationToken).ConfigureAwait(false);
+        return await new ChangeRunner(shell, fabric.Node).RunAsync(Diff([], observed), cancellationToken).ConfigureAwait(false);
     }
 
     private NodeShell Shell(FabricTarget target) => new(_runner, target ?? throw new ArgumentNullException(nameof(target)), CommandTimeout);
@@ -67,8 +67,6 @@ public sealed class FabricConverger(ProcessRunner? runner = null)
         }
     }
 
-    private sealed record Difference(FabricChangeKind Kind, FabricItem Item);
-
     /// <summary>Removals of what is there but not desired (highest rank first), then additions of what is missing.</summary>
     private static List<Difference> Diff(IReadOnlyList<FabricItem> desired, IReadOnlyList<FabricItem> observed)
     {
@@ -81,32 +79,5 @@ public sealed class FabricConverger(ProcessRunner? runner = null)
     }
 
     private static FabricChange Describe(Difference d, FabricTarget target) =>
-        new(d.Kind, d.Item.Line, [.. CommandsOf(d, target).Select(c => c.Render(target))]);
-
-    private static IEnumerable<FabricCommand> CommandsOf(Difference d, FabricTarget target) =>
-        d.Kind == FabricChangeKind.Add ? d.Item.Add(target) : d.Item.Remove(target);
-
-    private static async Task<FabricChanges> RunAsync(string node, List<Difference> diff, NodeShell shell, CancellationToken ct)
-    {
-        var done = ImmutableArray.CreateBuilder<FabricChange>();
-        foreach (var d in diff)
-        {
-            var commands = CommandsOf(d, shell.Target);
-            var ran = new List<string>();
-            foreach (var command in commands)
-            {
-                ran.Add(command.Render(shell.Target));
-                try
-                {
-                    await shell.RunAsync(command, ct).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is CommandFailedException or ToolMissingException)
-                {
-                    throw new FabricException(node, $"{(d.Kind == FabricChangeKind.Add ? "add" : "remove")} {d.Item.Line}", e.Message, e);
-                }
-            }
-            done.Add(new FabricChange(d.Kind, d.Item.Line, [.. ran]));
-        }
-        return new FabricChanges(node, done.ToImmutable());
-    }
+        new(d.Kind, d.Item.Line, [.. d.Commands(target).Select(c => c.Render(target))]);
 }

@@ -17,30 +17,37 @@ internal sealed class FabricObserver(NodeShell shell)
 {
     private static readonly string[] OwnDevices = [FabricNames.Bridge, FabricNames.VxlanDevice];
 
+    /// <summary>One <c>ip -j -batch</c> for links, routes, neighbours and netconf; one <c>bridge fdb</c> if the VXLAN device exists; OVS.</summary>
     public async Task<List<FabricItem>> ObserveAsync(NodeFabric f, CancellationToken ct)
     {
         var items = new List<FabricItem>();
-        if ((await shell.CaptureAsync(new FabricCommand("cat", ["/proc/sys/net/ipv4/ip_forward"], InNetns: true), ct).ConfigureAwait(false)).Trim() == "1")
-            items.Add(new ForwardingItem());
-
-        var linkNames = ObserveLinks(f, await shell.CaptureAsync(Ip("-j", "-d", "address", "show"), ct).ConfigureAwait(false), items);
-        ObserveRoutes(f, await shell.CaptureAsync(Ip("-j", "route", "show"), ct).ConfigureAwait(false), items);
-
-        if (linkNames.Contains(FabricNames.VxlanDevice))
+        var ipState = await shell.CaptureAsync(
+            new FabricCommand("ip", ["-j", "-d", "-batch", "-"], InNetns: true) { Stdin = "address show\nroute show\nneigh show\nnetconf show\n" }, ct)
+            .ConfigureAwait(false);
+        var documents = JsonValues(ipState);
+        try
         {
-            const string dev = FabricNames.VxlanDevice;
-            using var neigh = JsonDocument.Parse(await shell.CaptureAsync(Ip("-j", "neigh", "show", "dev", dev), ct).ConfigureAwait(false));
-            foreach (var n in neigh.RootElement.EnumerateArray())
+            if (documents.Count != 4)
+                throw new FormatException($"expected 4 JSON documents from ip -batch, got {documents.Count}");
+            var linkNames = ObserveLinks(f, documents[0].RootElement, items);
+            ObserveRoutes(f, documents[1].RootElement, items);
+            if (documents[3].RootElement.EnumerateArray().Any(c => c.GetProperty("family").GetString() == "inet"
+                && c.GetProperty("interface").GetString() == "all" && c.GetProperty("forwarding").GetBoolean()))
+                items.Add(new ForwardingItem());
+            if (linkNames.Contains(FabricNames.VxlanDevice))
             {
-                if (Has(n, "state", "PERMANENT") && n.TryGetProperty("lladdr", out var mac))
-                    items.Add(new NeighbourItem(dev, n.GetProperty("dst").GetString()!, mac.GetString()!));
+                ObserveNeighbours(documents[2].RootElement, items);
+                using var fdb = JsonDocument.Parse(await shell.CaptureAsync(Bridge("-j", "fdb", "show", "dev", FabricNames.VxlanDevice), ct).ConfigureAwait(false));
+                foreach (var e in fdb.RootElement.EnumerateArray())
+                {
+                    if (e.TryGetProperty("dst", out var dst))
+                        items.Add(new FdbItem(FabricNames.VxlanDevice, e.GetProperty("mac").GetString()!, dst.GetString()!));
+                }
             }
-            using var fdb = JsonDocument.Parse(await shell.CaptureAsync(Bridge("-j", "fdb", "show", "dev", dev), ct).ConfigureAwait(false));
-            foreach (var e in fdb.RootElement.EnumerateArray())
-            {
-                if (e.TryGetProperty("dst", out var dst))
-                    items.Add(new FdbItem(dev, e.GetProperty("mac").GetString()!, dst.GetString()!));
-            }
+        }
+        finally
+        {
+            documents.ForEach(d => d.Dispose());
         }
 
         if (f.Kind == FabricKind.OvsVxlan)
@@ -48,11 +55,29 @@ internal sealed class FabricObserver(NodeShell shell)
         return items;
     }
 
-    private static HashSet<string> ObserveLinks(NodeFabric f, string json, List<FabricItem> items)
+    private static void ObserveNeighbours(JsonElement neighbours, List<FabricItem> items)
+    {
+        foreach (var n in neighbours.EnumerateArray())
+        {
+            if (n.GetProperty("dev").GetString() == FabricNames.VxlanDevice && Has(n, "state", "PERMANENT") && n.TryGetProperty("lladdr", out var mac))
+                items.Add(new NeighbourItem(FabricNames.VxlanDevice, n.GetProperty("dst").GetString()!, mac.GetString()!));
+        }
+    }
+
+    /// <summary>Reads the JSON values <c>ip -j -batch</c> prints one after another.</summary>
+    private static List<JsonDocument> JsonValues(string text)
+    {
+        var documents = new List<JsonDocument>();
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(text), new JsonReaderOptions { AllowMultipleValues = true });
+        while (reader.Read())
+            documents.Add(JsonDocument.ParseValue(ref reader));
+        return documents;
+    }
+
+    private static HashSet<string> ObserveLinks(NodeFabric f, JsonElement links, List<FabricItem> items)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
-        using var doc = JsonDocument.Parse(json);
-        foreach (var link in doc.RootElement.EnumerateArray())
+        foreach (var link in links.EnumerateArray())
         {
             var name = link.GetProperty("ifname").GetString()!;
             names.Add(name);
@@ -80,11 +105,10 @@ internal sealed class FabricObserver(NodeShell shell)
     }
 
     /// <summary>Routes into the pod range that the kernel did not make itself (connected subnets) are the fabric's.</summary>
-    private static void ObserveRoutes(NodeFabric f, string json, List<FabricItem> items)
+    private static void ObserveRoutes(NodeFabric f, JsonElement routes, List<FabricItem> items)
     {
         var podCidr = Cidr.Parse(f.PodCidr);
-        using var doc = JsonDocument.Parse(json);
-        foreach (var r in doc.RootElement.EnumerateArray())
+        foreach (var r in routes.EnumerateArray())
         {
             var dst = r.GetProperty("dst").GetString()!;
             if (dst == "default" || Has(r, "protocol", "kernel") || !r.TryGetProperty("gateway", out var via))

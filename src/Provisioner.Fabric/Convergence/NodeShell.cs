@@ -16,8 +16,8 @@ internal sealed class NodeShell(ProcessRunner runner, FabricTarget target, TimeS
         try
         {
             return command.MayFail
-                ? await runner.TryRunAsync(argv[0], argv[1..], cancellationToken: bounded.Token).ConfigureAwait(false)
-                : await runner.RunAsync(argv[0], argv[1..], cancellationToken: bounded.Token).ConfigureAwait(false);
+                ? await runner.TryRunAsync(argv[0], argv[1..], command.Stdin, cancellationToken: bounded.Token).ConfigureAwait(false)
+                : await runner.RunAsync(argv[0], argv[1..], command.Stdin, cancellationToken: bounded.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
