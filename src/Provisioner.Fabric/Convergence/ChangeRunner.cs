@@ -6,8 +6,8 @@ using Provisioner.Host.Processes;
 namespace Provisioner.Fabric.Convergence;
 
 /// <summary>
-/// Runs a node's changes in order. Consecutive <c>ip</c> (or <c>bridge</c>) commands go to one <c>ip -batch -</c>
-/// process, which stops at the first failure and says which line failed, so the error still names its step.
+/// Runs a node's changes in order, consecutive commands of one kind merged into one process (<see cref="CommandBatch"/>).
+/// <c>ip -batch</c> stops at the first failure and says which line failed, so the error still names its step.
 /// </summary>
 internal sealed partial class ChangeRunner(NodeShell shell, string node)
 {
@@ -19,9 +19,9 @@ internal sealed partial class ChangeRunner(NodeShell shell, string node)
         var steps = diff.SelectMany(d => d.Commands(target).Select(c => new Step(d, c))).ToList();
         for (var i = 0; i < steps.Count;)
         {
+            var key = CommandBatch.KeyOf(steps[i].Command);
             var run = 1;
-            while (steps[i].Command.IsBatchable && i + run < steps.Count && steps[i + run].Command.IsBatchable
-                && steps[i + run].Command.Program == steps[i].Command.Program)
+            while (key is not null && i + run < steps.Count && CommandBatch.KeyOf(steps[i + run].Command) == key)
                 run++;
             if (run == 1)
                 await RunOneAsync(steps[i], ct).ConfigureAwait(false);
@@ -47,11 +47,7 @@ internal sealed partial class ChangeRunner(NodeShell shell, string node)
 
     private async Task RunBatchAsync(List<Step> batch, CancellationToken ct)
     {
-        var program = batch[0].Command.Program;
-        var command = new FabricCommand(program, ["-batch", "-"], InNetns: true)
-        {
-            Stdin = string.Join('\n', batch.Select(s => s.Command.BatchLine)) + "\n",
-        };
+        var command = CommandBatch.Merge([.. batch.Select(s => s.Command)], shell.Target);
         try
         {
             await shell.RunAsync(command, ct).ConfigureAwait(false);
@@ -59,9 +55,18 @@ internal sealed partial class ChangeRunner(NodeShell shell, string node)
         catch (CommandFailedException e)
         {
             var match = FailedLine().Match(e.StandardError);
-            var failed = match.Success ? batch[int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) - 1] : batch[0];
-            throw new FabricException(node, failed.Difference.Step,
-                $"'{failed.Command.Render(shell.Target)}' failed: {e.StandardError.Trim()}", e);
+            if (CommandBatch.ReportsFailedLine(command) && match.Success)
+            {
+                var failed = batch[int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) - 1];
+                throw new FabricException(node, failed.Difference.Step, $"'{failed.Command.Render(shell.Target)}' failed: {e.StandardError.Trim()}", e);
+            }
+            var steps = batch.Select(s => s.Difference.Step).Distinct().ToList();
+            throw new FabricException(node, steps[0],
+                $"{e.Message} (one {command.Program} run for: {string.Join("; ", steps)})", e);
+        }
+        catch (ToolMissingException e)
+        {
+            throw new FabricException(node, batch[0].Difference.Step, e.Message, e);
         }
     }
 

@@ -23,6 +23,6 @@ internal abstract record FabricItem
     /// <summary>Ranks, so the order reads in one place.</summary>
     protected internal static class Ranks
     {
-        public const int Setting = 0, Device = 10, Port = 20, Mtu = 25, Address = 30, Neighbour = 40, Route = 50, Flow = 60;
+        public const int Setting = 0, Device = 10, Port = 20, Mtu = 25, Address = 30, Fdb = 35, Neighbour = 40, Route = 50, Flow = 60;
     }
 }

@@ -29,7 +29,7 @@ internal sealed record NeighbourItem(string Device, string Address, string Mac) 
 /// <summary>linux-vxlan: the forwarding entry that sends frames for a peer's VXLAN MAC to that peer's underlay address.</summary>
 internal sealed record FdbItem(string Device, string Mac, string Destination) : FabricItem
 {
-    public override int Rank => Ranks.Neighbour;
+    public override int Rank => Ranks.Fdb;
     public override string Line => $"fdb {Mac} dst {Destination} dev {Device}";
     public override IEnumerable<FabricCommand> Add(FabricTarget target) =>
         [Bridge("fdb", "append", Mac, "dev", Device, "dst", Destination, "self", "permanent")];
