@@ -113,8 +113,15 @@ public sealed class OvsInstance
         {
             if (ReadPid(daemon) is not { } pid || !IsAlive(daemon))
                 continue;
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            process.Kill();
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                process.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                continue; // exited on its own in the meantime
+            }
             for (var i = 0; i < 50 && System.IO.Directory.Exists($"/proc/{pid}") && !IsZombie(pid); i++)
                 await Task.Delay(100).ConfigureAwait(false);
         }
