@@ -11,9 +11,10 @@ var nodesForConverge = args.Length > 1 ? int.Parse(args[1], CultureInfo.Invarian
 var kinds = new[] { FabricKind.Routed, FabricKind.LinuxVxlan, FabricKind.OvsVxlan };
 var inv = CultureInfo.InvariantCulture;
 
-// This machine is shared: each kind's raw underlay is measured in the same lab right before its pods (before the
-// fabric exists, so raw is node eth0 -> node eth0 over the underlay bridge), and each figure is the median of 3 runs.
-Console.WriteLine($"fabric throughput: iperf3 TCP, {seconds} s x 3 (median), pod on n1 -> pod on n2, against the raw underlay n1 -> n2 measured just before");
+// This machine is shared, so raw and pod runs alternate in the same lab (raw, pods, raw, pods, raw, pods) and the
+// ratio is the median of the three pairs. Raw is node eth0 -> node eth0 over the underlay bridge. With ovs-vxlan on
+// the userspace datapath the node address moves onto OVS, so its raw runs happen before the fabric is applied.
+Console.WriteLine($"fabric throughput: iperf3 TCP, {seconds} s runs, pod on n1 -> pod on n2 vs raw underlay n1 -> n2 (median of 3 pairs)");
 Console.WriteLine("(goal: linux-vxlan and routed >= 0.85 of raw)");
 Console.WriteLine($"  {"kind",-12} {"raw Gbit/s",11} {"pods Gbit/s",12} {"ratio",6}");
 foreach (var kind in kinds)
@@ -22,15 +23,18 @@ foreach (var kind in kinds)
     var plan = lab.Plan(2);
     await lab.AddNodeAsync(plan, "n1");
     await lab.AddNodeAsync(plan, "n2");
-    var raw = Median(() => Iperf(new Pod(lab.NodeNetns["n1"], plan.Addresses.Node("n1").UnderlayAddress),
-        new Pod(lab.NodeNetns["n2"], plan.Addresses.Node("n2").UnderlayAddress), seconds));
+    var rawPath = (new Pod(lab.NodeNetns["n1"], plan.Addresses.Node("n1").UnderlayAddress), new Pod(lab.NodeNetns["n2"], plan.Addresses.Node("n2").UnderlayAddress));
+    var rawBefore = kind == FabricKind.OvsVxlan ? Enumerable.Range(0, 3).Select(_ => Iperf(rawPath.Item1, rawPath.Item2, seconds)).ToList() : null;
     await lab.ApplyAsync(plan, "n1");
     await lab.ApplyAsync(plan, "n2");
     var a = lab.AddPod(plan, "n1", 0);
     var b = lab.AddPod(plan, "n2", 0);
     lab.Reaches(a, b.Address);
-    var pods = Median(() => Iperf(a, b, seconds));
-    Console.WriteLine($"  {EnumNames.Of(kind),-12} {raw / 1e9,11:F2} {pods / 1e9,12:F2} {(pods / raw).ToString("F2", inv),6}");
+    var pairs = Enumerable.Range(0, 3)
+        .Select(i => (Raw: rawBefore?[i] ?? Iperf(rawPath.Item1, rawPath.Item2, seconds), Pods: Iperf(a, b, seconds)))
+        .OrderBy(p => p.Pods / p.Raw).ToList();
+    var median = pairs[1];
+    Console.WriteLine($"  {EnumNames.Of(kind),-12} {median.Raw / 1e9,11:F2} {median.Pods / 1e9,12:F2} {(median.Pods / median.Raw).ToString("F2", inv),6}");
 }
 
 Console.WriteLine();
@@ -55,8 +59,6 @@ static async Task<double> TimePerNode(string[] nodes, Func<string, Task> apply)
         await apply(node);
     return watch.Elapsed.TotalMilliseconds / nodes.Length;
 }
-
-static double Median(Func<double> measure) => Enumerable.Range(0, 3).Select(_ => measure()).Order().ElementAt(1);
 
 static double Iperf(Pod client, Pod server, int seconds)
 {

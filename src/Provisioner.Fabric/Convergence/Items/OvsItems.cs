@@ -9,11 +9,12 @@ internal sealed record OvsBridgeItem(string Name, string Datapath, bool Secure) 
 {
     public override int Rank => Ranks.Device;
     public override string Line => $"ovs-bridge {Name} datapath={Datapath}" + (Secure ? " fail-mode=secure" : "");
+    /// <remarks>The bridge's internal port is brought up by the address item that puts an address on it, so that all
+    /// OVS changes of a node run as one ovs-vsctl transaction.</remarks>
     public override IEnumerable<FabricCommand> Add(FabricTarget target) =>
     [
         Vsctl(target, ["--may-exist", "add-br", Name, "--", "set", "bridge", Name, $"datapath_type={Datapath}",
             .. Secure ? ["fail_mode=secure"] : Array.Empty<string>()]),
-        Ip("link", "set", Name, "up"),
     ];
     public override IEnumerable<FabricCommand> Remove(FabricTarget target) => [Vsctl(target, "--if-exists", "del-br", Name)];
 }
