@@ -21,6 +21,15 @@ public sealed class FabricSpecs(ITestOutputHelper output)
         string[] nodes = ["n1", "n2", "n3"];
         foreach (var node in nodes)
             await lab.AddNodeAsync(three, node);
+        if (kind == FabricKind.OvsVxlan)
+        {
+            // Starting a running OVS instance again leaves its daemons alone.
+            var pidfile = Path.Combine(lab.Ovs("n1").Directory, "ovs-vswitchd.pid");
+            var pid = File.ReadAllText(pidfile);
+            await lab.Ovs("n1").StartAsync();
+            Assert.Equal(pid, File.ReadAllText(pidfile));
+            Assert.True(lab.Ovs("n1").IsRunning);
+        }
 
         foreach (var node in nodes)
         {
