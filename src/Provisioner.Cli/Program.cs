@@ -1,0 +1,3 @@
+using Provisioner.Cli;
+
+return NetlabCli.Run(args);
