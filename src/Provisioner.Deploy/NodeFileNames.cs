@@ -1,3 +1,5 @@
+using Provisioner.Rendering;
+
 namespace Provisioner.Deploy;
 
 /// <summary>
@@ -6,16 +8,16 @@ namespace Provisioner.Deploy;
 /// </summary>
 public static class NodeFileNames
 {
-    public const string UserData = "user-data";
-    public const string KubeadmInit = "kubeadm/init.yaml";
-    public const string KubeadmJoin = "kubeadm/join.yaml";
-    public const string Conflist = "cni/10-netlab.conflist";
-    public const string WaitForCloudInit = "scripts/wait-for-cloud-init.sh";
-    public const string NodeIp = "scripts/node-ip.sh";
-    public const string InstallCni = "scripts/install-cni.sh";
-    public const string KubeadmInitScript = "scripts/kubeadm-init.sh";
-    public const string PrintJoinCommand = "scripts/print-join-command.sh";
-    public const string KubeadmJoinScript = "scripts/kubeadm-join.sh";
+    public const string UserData = NodeFiles.UserData;
+    public const string KubeadmInit = NodeFiles.KubeadmInit;
+    public const string KubeadmJoin = NodeFiles.KubeadmJoin;
+    public const string Conflist = NodeFiles.Conflist;
+    public static readonly string WaitForCloudInit = NodeFiles.Script(NodeFiles.WaitForCloudInit);
+    public static readonly string NodeIp = NodeFiles.Script(NodeFiles.NodeIp);
+    public static readonly string InstallCni = NodeFiles.Script(NodeFiles.InstallCni);
+    public static readonly string KubeadmInitScript = NodeFiles.Script(NodeFiles.KubeadmInitScript);
+    public static readonly string PrintJoinCommand = NodeFiles.Script(NodeFiles.PrintJoinCommand);
+    public static readonly string KubeadmJoinScript = NodeFiles.Script(NodeFiles.KubeadmJoinScript);
 
     /// <summary>Local names of the node components' documents (written next to the rendered files).</summary>
     public const string FabricDocument = "fabric.json";

@@ -101,7 +101,8 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
     private CommandStep Cni(PlanStep step)
     {
         var node = step.Node!;
-        var (transfers, locals, triggers) = Files(node, [NodeFileNames.Conflist, NodeFileNames.InstallCni]);
+        var (transfers, locals, triggers) = Files(node,
+            inputs.TryFile(node, NodeFileNames.Conflist) is null ? [NodeFileNames.InstallCni] : [NodeFileNames.Conflist, NodeFileNames.InstallCni]);
         transfers = transfers.Add(new NodeTransfer($"{_options.BinDir}/netlab-cni", NodeFileNames.NodeStagedCni, "0755"));
         var create = Shell.AllOf(MultipassCommands.Install(Vm(node), transfers),
             MultipassCommands.Exec(Vm(node), "sudo", ScriptPath(node, NodeFileNames.InstallCni)));
