@@ -30,7 +30,7 @@ public sealed class LabCluster : ComponentResource
                 return address;
             var deployed = plan.Node(node);
             return addresses[node] = deployed.AddressStepId is { } id
-                ? commands[id].Stdout.Apply(stdout => plan.AddressFrom(deployed, stdout))
+                ? commands[id].Stdout.Apply(stdout => Chosen(plan.AddressFrom(deployed, stdout)))
                 : Output.Create(deployed.StaticAddress!);
         }
 
@@ -48,5 +48,12 @@ public sealed class LabCluster : ComponentResource
         var controlPlane = plan.Nodes.First(n => n.Role == NodeRole.ControlPlane);
         ControlPlaneEndpoint = AddressOf(controlPlane.Name).Apply(plan.ControlPlaneEndpoint);
         RegisterOutputs();
+    }
+
+    private string Chosen(AddressChoice choice)
+    {
+        if (choice.Warning is not null)
+            Log.Warn(choice.Warning, this);
+        return choice.Address;
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Provisioner.Multipass;
 
 namespace Provisioner.Deploy;
 
@@ -20,8 +21,8 @@ public sealed record DeployOptions
     /// <summary>What the binaries are built from (a hash of the sources, or a version): the build step's trigger.</summary>
     public required string SourceVersion { get; init; }
 
-    /// <summary>Launch timeout per VM, seconds (image download and first boot).</summary>
-    public int LaunchTimeoutSeconds { get; init; } = 900;
+    /// <summary>Launch timeout per VM (image download and first boot).</summary>
+    public TimeSpan LaunchTimeout { get; init; } = LaunchSpec.DefaultTimeout;
 
     /// <summary>The stack file, relative to the project root.</summary>
     public string StackFile => $"Pulumi.{StackName}.yaml";

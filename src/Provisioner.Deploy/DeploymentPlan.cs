@@ -11,6 +11,9 @@ namespace Provisioner.Deploy;
 /// <param name="StaticAddress">The address when the plan fixes it (netns underlay).</param>
 public sealed record DeployedNode(string Name, string Machine, NodeRole Role, string? AddressStepId, string? StaticAddress);
 
+/// <summary>A node's address, and a warning when it had to be guessed (no address in <c>network.nodeCidr</c>).</summary>
+public sealed record AddressChoice(string Address, string? Warning);
+
 /// <summary>
 /// A lab's command steps for one backend, in dependency order, with what the stack outputs need. Built by
 /// <see cref="DeploymentPlanner"/>; the Pulumi program declares one resource per step and nothing else.
@@ -39,8 +42,10 @@ public sealed record DeploymentPlan
         Nodes.FirstOrDefault(n => n.Name == name) ?? throw new KeyNotFoundException($"node '{name}' is not in the stack");
 
     /// <summary>A node's address from its address step's stdout (throws with the fix when it has none).</summary>
-    public string AddressFrom(DeployedNode node, string stdout) =>
-        node.StaticAddress ?? MultipassInfo.AddressIn(stdout, node.Machine, Plan.Addresses.NodeCidr);
+    public AddressChoice AddressFrom(DeployedNode node, string stdout) =>
+        node.StaticAddress is { } fixedAddress
+            ? new AddressChoice(fixedAddress, null)
+            : MultipassStepMapper.ChooseAddress(node, stdout, Plan.Lab.Network.NodeCidr);
 
     /// <summary>The API server's URL on the control-plane node; null without Kubernetes.</summary>
     public string? ControlPlaneEndpoint(string controlPlaneAddress) =>

@@ -1,8 +1,6 @@
 using System.Collections.Immutable;
-using System.Net;
 using Provisioner.Core.Validation;
 using Provisioner.Deploy;
-using Provisioner.Deploy.Multipass;
 using Xunit;
 
 namespace Provisioner.Deploy.Tests;
@@ -35,12 +33,17 @@ public sealed class BuildingBlocksSpecs
     [Fact]
     public void I_can_read_the_vm_address_inside_the_node_network_and_not_its_nat_address()
     {
-        var nodeCidr = IPNetwork2.Parse("192.168.64.0/24");
-        Assert.Equal("192.168.64.7", MultipassInfo.AddressIn(InfoJson, "dev-cp1", nodeCidr));
+        var deployment = Labs.Multipass(lab: Labs.Example with { Network = Labs.Example.Network with { NodeCidr = "192.168.64.0/24" } });
+        var cp1 = deployment.Node("cp1");
+        Assert.Equal("address-cp1", cp1.AddressStepId);
+        Assert.Equal(new AddressChoice("192.168.64.7", null), deployment.AddressFrom(cp1, InfoJson));
 
-        var error = Assert.Throws<InvalidOperationException>(() => MultipassInfo.AddressIn(InfoJson, "dev-cp1", IPNetwork2.Parse("10.9.0.0/24")));
-        Assert.Contains("pulumi config set --path 'network.nodeCidr' 10.0.2.0/24", error.Message, StringComparison.Ordinal);
-        Assert.Contains("multipass list", Assert.Throws<InvalidOperationException>(() => MultipassInfo.AddressIn(InfoJson, "dev-w9", nodeCidr)).Message, StringComparison.Ordinal);
+        var elsewhere = Labs.Multipass(lab: Labs.Example with { Network = Labs.Example.Network with { NodeCidr = "10.9.0.0/24" } });
+        var guessed = elsewhere.AddressFrom(elsewhere.Node("cp1"), InfoJson);
+        Assert.Equal("10.0.2.15", guessed.Address);
+        Assert.Contains("pulumi config set --path 'network.nodeCidr'", guessed.Warning, StringComparison.Ordinal);
+        Assert.Contains("multipass list", Assert.ThrowsAny<Exception>(() => deployment.AddressFrom(deployment.Node("worker1"), InfoJson)).ToString(),
+            StringComparison.Ordinal);
     }
 
     [Fact]

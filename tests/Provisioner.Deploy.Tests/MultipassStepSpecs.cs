@@ -15,8 +15,8 @@ public sealed class MultipassStepSpecs
         var machines = _deployment.Steps.Where(s => s.Id.StartsWith("machine-", StringComparison.Ordinal)).ToList();
 
         Assert.Equal(["machine-cp1", "machine-worker1", "machine-worker2"], machines.Select(m => m.Id));
-        Assert.Equal("multipass launch --name dev-cp1 --cpus 2 --memory 4G --disk 20G --timeout 900 " +
-            "--cloud-init .netlab/dev/cp1/user-data 24.04 </dev/null", machines[0].Create);
+        Assert.Equal("multipass launch 24.04 --name dev-cp1 --cpus 2 --memory 4G --disk 20G " +
+            "--cloud-init .netlab/dev/cp1/user-data --timeout 900 </dev/null", machines[0].Create);
         var userData = Assert.Single(machines[0].LocalFiles);
         Assert.Equal(".netlab/dev/cp1/user-data", userData.Path);
         Assert.StartsWith("#cloud-config", userData.Content, StringComparison.Ordinal);
@@ -26,7 +26,7 @@ public sealed class MultipassStepSpecs
     [Fact]
     public void It_deletes_only_the_vm_it_launched_and_never_all_vms()
     {
-        Assert.Equal("if multipass info --format json dev-worker1 </dev/null >/dev/null 2>&1; then multipass delete --purge dev-worker1 </dev/null; fi",
+        Assert.Equal("if multipass info dev-worker1 --format json </dev/null >/dev/null 2>&1; then multipass delete --purge dev-worker1 </dev/null; fi",
             _deployment.Step("machine-worker1").Delete);
         Assert.All(_deployment.Steps, s => Assert.DoesNotContain("--all", (s.Create + s.Update + s.Delete).Split(' ')));
         Assert.True(_deployment.Step("machine-worker1").DeleteBeforeReplace); // its replacement has the same name
@@ -112,7 +112,8 @@ public sealed class MultipassStepSpecs
         Assert.EndsWith("multipass exec dev-worker1 -- sudo /opt/netlab/bin/netlab node fabric apply /etc/netlab/fabric.json " +
             "--node-address cp1=\"${NETLAB_ADDRESS_CP1}\" --node-address worker1=\"${NETLAB_ADDRESS_WORKER1}\" " +
             "--node-address worker2=\"${NETLAB_ADDRESS_WORKER2}\" </dev/null", fabric.Create, StringComparison.Ordinal);
-        Assert.Contains("multipass transfer out/bin/netlab dev-worker1:/tmp/netlab-stage/opt_netlab_bin_netlab </dev/null", fabric.Create, StringComparison.Ordinal);
+        Assert.Contains($"multipass transfer out/bin/netlab dev-worker1:{Provisioner.Multipass.MultipassDriver.StagingPath("/opt/netlab/bin/netlab")} </dev/null",
+            fabric.Create, StringComparison.Ordinal);
         Assert.Equal(["cp1", "worker1", "worker2"], fabric.AddressVariables.Values);
         Assert.Contains(MultipassStepMapper.AddressId("worker2"), fabric.DependsOn);
     }

@@ -43,7 +43,7 @@ public sealed class NetnsStepSpecs
     {
         var node = _deployment.Node("worker1");
         Assert.Null(node.AddressStepId);
-        Assert.Equal(_deployment.Plan.Addresses.Node("worker1").UnderlayAddress.ToString(), _deployment.AddressFrom(node, ""));
+        Assert.Equal(_deployment.Plan.Addresses.Node("worker1").UnderlayAddress.ToString(), _deployment.AddressFrom(node, "").Address);
         Assert.Null(_deployment.ControlPlaneEndpoint("192.168.64.11"));
     }
 }

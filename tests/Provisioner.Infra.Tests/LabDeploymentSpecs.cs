@@ -24,8 +24,8 @@ public sealed class LabDeploymentSpecs : IDisposable
 
         var launches = _mocks.Commands.Where(c => Text(c.Inputs["create"]).StartsWith("multipass launch", StringComparison.Ordinal)).ToList();
         Assert.Equal(3, launches.Count);
-        Assert.Equal("multipass launch --name dev-worker1 --cpus 2 --memory 2G --disk 20G --timeout 900 " +
-            "--cloud-init .netlab/dev/worker1/user-data 24.04 </dev/null", _mocks.Command($"{Prefix}-machine-worker1").Inputs["create"]);
+        Assert.Equal("multipass launch 24.04 --name dev-worker1 --cpus 2 --memory 2G --disk 20G " +
+            "--cloud-init .netlab/dev/worker1/user-data --timeout 900 </dev/null", _mocks.Command($"{Prefix}-machine-worker1").Inputs["create"]);
         Assert.Equal("multipass delete --purge dev-cp1", Text(_mocks.Command($"{Prefix}-machine-cp1").Inputs["delete"]).Split(" then ")[1].Split(" </dev/null")[0]);
         Assert.True(File.Exists(Path.Combine(_stack.Root, ".netlab/dev/worker1/user-data")), "the user-data is written before launch");
         Assert.True(_stack.CommandDeclared($"{Prefix}-machine-cp1").Options.DeleteBeforeReplace);

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
+using Provisioner.Multipass;
 
 namespace Provisioner.Deploy.Multipass;
 
@@ -54,6 +55,15 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
 
     public DeployedNode Deployed(NodeSpec node) => new(node.Name, Vm(node.Name), node.Role, AddressId(node.Name), null);
 
+    /// <summary>The node IP from <c>multipass info</c>: the VM's address in <c>network.nodeCidr</c>, else its first (with a warning).</summary>
+    public static AddressChoice ChooseAddress(DeployedNode node, string infoJson, string nodeCidr)
+    {
+        var instance = MultipassInstance.ParseInfo(infoJson).FirstOrDefault(i => i.Name == node.Machine)
+            ?? throw new MultipassException($"multipass info has no VM '{node.Machine}'", "check 'multipass list'");
+        var choice = NodeAddress.Choose(instance, nodeCidr);
+        return new AddressChoice(choice.Address.ToString(), choice.InNodeCidr ? null : choice.Reason);
+    }
+
     public string KubeconfigPath => $"{_options.WorkDir}/kubeconfig";
 
     private string Vm(string node) => $"{_plan.Lab.Name}-{node}";
@@ -67,7 +77,8 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         var local = new LocalFile(LocalPath(node.Name, userData.Name), userData.Content, userData.Sha256);
         return From(planStep) with
         {
-            Create = MultipassCommands.Launch(Vm(node.Name), node, _plan.Lab.Image, local.Path, _options.LaunchTimeoutSeconds),
+            Create = MultipassCommands.Launch(new LaunchSpec(Vm(node.Name), _plan.Lab.Image, node.Cpus, node.Memory.ToString(),
+                node.Disk.ToString(), local.Path, _options.LaunchTimeout)),
             Delete = MultipassCommands.Delete(Vm(node.Name)),
             LocalFiles = [local],
             Triggers = planStep.Triggers.SetItem("file." + userData.Name, userData.Sha256),
