@@ -30,6 +30,7 @@ public sealed class MultipassStepSpecs
             _deployment.Step("machine-worker1").Delete);
         Assert.All(_deployment.Steps, s => Assert.DoesNotContain("--all", (s.Create + s.Update + s.Delete).Split(' ')));
         Assert.True(_deployment.Step("machine-worker1").DeleteBeforeReplace); // its replacement has the same name
+        Assert.Equal("multipass info dev-worker1 --format json </dev/null", _deployment.Step("machine-worker1").Update); // never a second launch
     }
 
     [Fact]

@@ -79,6 +79,9 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         {
             Create = MultipassCommands.Launch(new LaunchSpec(Vm(node.Name), _plan.Lab.Image, node.Cpus, node.Memory.ToString(),
                 node.Disk.ToString(), local.Path, _options.LaunchTimeout)),
+            // Nothing about a VM changes in place (its size and image are triggers, which replace it); an update
+            // caused by anything else (a new netlab's command text, another project directory) only checks it is there.
+            Update = MultipassCommands.Info(Vm(node.Name)),
             Delete = MultipassCommands.Delete(Vm(node.Name)),
             LocalFiles = [local],
             Triggers = planStep.Triggers.SetItem("file." + userData.Name, userData.Sha256),
