@@ -84,7 +84,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
             Update = MultipassCommands.Info(Vm(node.Name)),
             Delete = MultipassCommands.Delete(Vm(node.Name)),
             LocalFiles = [local],
-            Triggers = planStep.Triggers.SetItem("file." + userData.Name, userData.Sha256),
+            Triggers = planStep.Triggers.SetItem("file." + userData.Name, Hash.Short(userData.Sha256)),
         };
     }
 
@@ -150,7 +150,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
             AddressVariables = _plan.Lab.Nodes.ToImmutableSortedDictionary(n => EnvironmentName.ForAddress(n.Name), n => n.Name, StringComparer.Ordinal),
             LocalFiles = [local],
             Triggers = step.Triggers.AddRange(Lines("fabric", document)).AddRange(MachineTrigger(node))
-                .SetItem("file." + NodeFileNames.FabricDocument, local.Sha256).SetItem("binaries", _options.SourceVersion),
+                .SetItem("file." + NodeFileNames.FabricDocument, Hash.Short(local.Sha256)).SetItem("binaries", _options.SourceVersion),
         });
     }
 
@@ -168,7 +168,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
             DependsOn = [.. step.DependsOn, BuildSteps.BinariesId],
             LocalFiles = [local],
             Triggers = step.Triggers.AddRange(Lines("rules", document)).AddRange(MachineTrigger(node))
-                .SetItem("file." + NodeFileNames.ServicesDocument, local.Sha256).SetItem("binaries", _options.SourceVersion),
+                .SetItem("file." + NodeFileNames.ServicesDocument, Hash.Short(local.Sha256)).SetItem("binaries", _options.SourceVersion),
         });
     }
 
@@ -260,6 +260,6 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         var locals = files.Select(f => new LocalFile(LocalPath(node, f.Name), f.Content, f.Sha256)).ToImmutableArray();
         var transfers = files.Zip(locals, (f, l) => new NodeTransfer(l.Path,
             f.NodePath ?? throw new InvalidOperationException($"rendered file {f.Name} of {node} has no place on the node"), f.Mode)).ToImmutableArray();
-        return (transfers, locals, files.Select(f => KeyValuePair.Create("file." + f.Name, f.Sha256)));
+        return (transfers, locals, files.Select(f => KeyValuePair.Create("file." + f.Name, Hash.Short(f.Sha256))));
     }
 }
