@@ -6,7 +6,8 @@ namespace Provisioner.Cli;
 /// <summary>
 /// The <c>netlab</c> command line. Each command lives in its own file under <c>Commands/</c> and is listed in
 /// <see cref="Commands"/>; a command is a static <c>Create()</c> returning a <see cref="Command"/> whose action
-/// writes through <see cref="CliOutput"/> and returns an <see cref="ExitCodes"/> value.
+/// writes through <see cref="CliOutput"/> and returns an <see cref="ExitCodes"/> value. Commands that wait on
+/// processes use <c>SetAction(async (parseResult, cancellationToken) =&gt; ...)</c>; internal ones set <c>Hidden = true</c>.
 /// </summary>
 public static class NetlabCli
 {
@@ -26,13 +27,16 @@ public static class NetlabCli
     }
 
     /// <summary>Runs the command line; output and error default to the console (tests pass writers).</summary>
-    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    public static Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
         var configuration = new InvocationConfiguration
         {
             Output = output ?? Console.Out,
             Error = error ?? Console.Error,
         };
-        return BuildRoot().Parse(args).Invoke(configuration);
+        return BuildRoot().Parse(args).InvokeAsync(configuration, cancellationToken);
     }
+
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null) =>
+        RunAsync(args, output, error).GetAwaiter().GetResult();
 }

@@ -1,3 +1,3 @@
 using Provisioner.Cli;
 
-return NetlabCli.Run(args);
+return await NetlabCli.RunAsync(args);

@@ -88,4 +88,17 @@ public sealed class DriverSpecs : IDisposable
         Assert.Contains("multipass start dev-worker1", error.Fix);
         Assert.True(_fake.Calls.Count >= 2, "it asks again until the deadline");
     }
+
+    [Fact]
+    public async Task I_can_install_a_file_on_a_VM_in_three_calls_transfer_install_remove()
+    {
+        await _fake.Driver().InstallFileAsync("dev-cp1", "render/cp1/scripts/node-ip.sh", "/opt/netlab/bin/node-ip.sh", "0755");
+
+        var staging = MultipassDriver.StagingPath("/opt/netlab/bin/node-ip.sh");
+        Assert.Equal(
+            [$"transfer render/cp1/scripts/node-ip.sh dev-cp1:{staging}",
+             $"exec dev-cp1 -- sudo install -D -o root -g root -m 0755 {staging} /opt/netlab/bin/node-ip.sh",
+             $"exec dev-cp1 -- rm -f {staging}"],
+            _fake.Calls);
+    }
 }

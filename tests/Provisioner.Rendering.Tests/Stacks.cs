@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Provisioner.Core.Config;
 using Provisioner.Core.Planning;
 using Provisioner.Testing;
@@ -13,8 +14,12 @@ public static class Stacks
     public static IEnumerable<string> GoldenCases() =>
         Directory.EnumerateDirectories(GoldenRoot).Select(Path.GetFileName).Order(StringComparer.Ordinal)!;
 
-    public static LabPlan Plan(string goldenCase) =>
-        LabPlan.For(StackFile.Parse(File.ReadAllText(Path.Combine(GoldenRoot, goldenCase, "stack.yaml")), goldenCase));
+    private static readonly ConcurrentDictionary<string, LabPlan> Plans = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<(LabPlan, string), IReadOnlyList<RenderedFile>> Renders = new();
+
+    /// <summary>The plan of a golden stack (parsed once per test run; plans are immutable).</summary>
+    public static LabPlan Plan(string goldenCase) => Plans.GetOrAdd(goldenCase, c =>
+        LabPlan.For(StackFile.Parse(File.ReadAllText(Path.Combine(GoldenRoot, c, "stack.yaml")), c)));
 
     public static LabPlan Dev => Plan("001-dev-ovs-vxlan");
     public static LabPlan LinuxVxlanKubeProxy => Plan("002-linux-vxlan-kube-proxy");
@@ -32,6 +37,7 @@ public static class Stacks
         return data;
     }
 
+    /// <summary>One rendered file of a node, with the embedded templates (rendered once per plan and node).</summary>
     public static RenderedFile Rendered(LabPlan plan, string node, string relativePath) =>
-        LabRenderer.RenderNode(plan, node).Single(f => f.RelativePath == relativePath);
+        Renders.GetOrAdd((plan, node), k => LabRenderer.RenderNode(k.Item1, k.Item2)).Single(f => f.RelativePath == relativePath);
 }

@@ -51,6 +51,8 @@ public static class RenderCommand
                 foreach (var file in files)
                     output.Line($"  {file.RelativePath,-34} {file.OctalMode}  {Describe(file)}");
             }
+            if (!renderer.Exists(NodeFiles.ConflistTemplate))
+                output.Line($"note: this build has no {NodeFiles.ConflistTemplate} template, so no CNI conflist was rendered");
             output.Success($"rendered lab '{plan.Lab.Name}' ({rendered.Count} nodes) into {outDir.FullName}");
             return ExitCodes.Ok;
         }

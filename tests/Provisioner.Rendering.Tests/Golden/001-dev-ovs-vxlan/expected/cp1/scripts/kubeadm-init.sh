@@ -31,6 +31,7 @@ if ! kubeadm init --config "$RUNTIME_CONFIG" >"$LOG" 2>&1; then
   chmod 0600 "$LOG"
   # The failure's last lines (kubeadm prints no token before the cluster is up).
   tail -n 30 "$LOG" >&2
+  echo "kubeadm-init: kubeadm init failed on dev-cp1; after fixing the cause, clean up before retrying: multipass exec dev-cp1 -- sudo kubeadm reset -f" >&2
   exit 1
 fi
 chmod 0600 "$LOG"

@@ -49,6 +49,7 @@ echo "kubeadm-join: kubeadm join dev-worker2 ($node_ip) to $endpoint; log: $LOG"
 if ! kubeadm join --config "$RUNTIME_CONFIG" >"$LOG" 2>&1; then
   chmod 0600 "$LOG"
   tail -n 30 "$LOG" >&2
+  echo "kubeadm-join: kubeadm join failed on dev-worker2; after fixing the cause, clean up before retrying: multipass exec dev-worker2 -- sudo kubeadm reset -f" >&2
   exit 1
 fi
 chmod 0600 "$LOG"
