@@ -1,0 +1,59 @@
+using System.Collections.Immutable;
+using Provisioner.Core.Model;
+using Provisioner.Deploy;
+using Pulumi;
+using Pulumi.Command.Local;
+
+namespace Provisioner.Infra;
+
+/// <summary>The lab: one <see cref="LabNode"/> per node, and the cluster-wide steps (build, join command, kubeconfig).</summary>
+public sealed class LabCluster : ComponentResource
+{
+    public const string TypeToken = "netlab:index:Cluster";
+
+    [Output("nodeAddresses")]
+    public Output<ImmutableDictionary<string, string>> NodeAddresses { get; }
+
+    [Output("controlPlaneEndpoint")]
+    public Output<string?> ControlPlaneEndpoint { get; }
+
+    public LabCluster(string name, DeploymentPlan plan, string projectRoot, ComponentResourceOptions? options = null)
+        : base(TypeToken, name, options)
+    {
+        var nodes = plan.Nodes.ToDictionary(n => n.Name, n => new LabNode($"{name}-{n.Name}", n, new ComponentResourceOptions { Parent = this }));
+        var commands = new Dictionary<string, Command>(StringComparer.Ordinal);
+        var addresses = new Dictionary<string, Output<string>>(StringComparer.Ordinal);
+
+        Output<string> AddressOf(string node)
+        {
+            if (addresses.TryGetValue(node, out var address))
+                return address;
+            var deployed = plan.Node(node);
+            return addresses[node] = deployed.AddressStepId is { } id
+                ? commands[id].Stdout.Apply(stdout => Chosen(plan.AddressFrom(deployed, stdout)))
+                : Output.Create(deployed.StaticAddress!);
+        }
+
+        foreach (var step in plan.Steps) // dependencies first
+        {
+            Resource parent = step.Node is null ? this : nodes[step.Node];
+            commands[step.Id] = StepCommand.Declare($"{name}-{step.Id}", step, projectRoot, parent, commands, AddressOf);
+        }
+
+        foreach (var node in plan.Nodes)
+            nodes[node.Name].Complete(AddressOf(node.Name));
+
+        NodeAddresses = Output.All(plan.Nodes.Select(n => AddressOf(n.Name).Apply(a => KeyValuePair.Create(n.Name, a))))
+            .Apply(pairs => pairs.ToImmutableDictionary());
+        var controlPlane = plan.Nodes.First(n => n.Role == NodeRole.ControlPlane);
+        ControlPlaneEndpoint = AddressOf(controlPlane.Name).Apply(plan.ControlPlaneEndpoint);
+        RegisterOutputs();
+    }
+
+    private string Chosen(AddressChoice choice)
+    {
+        if (choice.Warning is not null)
+            Log.Warn(choice.Warning, this);
+        return choice.Address;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+using Provisioner.Multipass;
+
+namespace Provisioner.Deploy;
+
+/// <summary>Where and for what the lab is deployed: the stack, the VMs' architecture, the version of netlab's binaries.</summary>
+public sealed record DeployOptions
+{
+    public const string LinuxX64 = "linux-x64";
+    public const string LinuxArm64 = "linux-arm64";
+
+    /// <summary>The Pulumi stack (also the stack file <c>Pulumi.&lt;stack&gt;.yaml</c>).</summary>
+    public required string StackName { get; init; }
+
+    /// <summary>
+    /// The .NET runtime identifier the nodes' binaries are built for. Multipass VMs have the host's architecture
+    /// (arm64 on Apple Silicon), which is the default.
+    /// </summary>
+    public string Architecture { get; init; } = HostArchitecture;
+
+    /// <summary>What the binaries are built from (a hash of the sources, or a version): the build step's trigger.</summary>
+    public required string SourceVersion { get; init; }
+
+    /// <summary>Launch timeout per VM (image download and first boot).</summary>
+    public TimeSpan LaunchTimeout { get; init; } = LaunchSpec.DefaultTimeout;
+
+    /// <summary>The stack file, relative to the project root.</summary>
+    public string StackFile => $"Pulumi.{StackName}.yaml";
+
+    /// <summary>The stack's work directory (rendered files, kubeconfig), relative to the project root.</summary>
+    public string WorkDir => $".netlab/{StackName}";
+
+    /// <summary>Where <c>scripts/build.sh</c> puts <c>netlab</c> and <c>netlab-cni</c>, relative to the project root.</summary>
+    public string BinDir { get; init; } = "out/bin";
+
+    public static string HostArchitecture =>
+        RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? LinuxArm64 : LinuxX64;
+
+    /// <summary>Throws with the fix when <see cref="Architecture"/> is not one netlab builds for.</summary>
+    public DeployOptions Validated() =>
+        Architecture is LinuxX64 or LinuxArm64
+            ? this
+            : throw new ArgumentException($"architecture '{Architecture}' is not supported; use {LinuxX64} or {LinuxArm64}");
+}
