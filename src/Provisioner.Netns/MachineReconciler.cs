@@ -77,9 +77,10 @@ public sealed class MachineReconciler(ProcessRunner run, LabLayout layout, LabPl
         }
         if (portLink!.Master != LabLayout.UnderlayBridge || !portLink.Up)
             changes.Add(new Change(step, $"{port} attached to {LabLayout.UnderlayBridge} and up", c => Batch(layout.UnderlayNamespace, c, $"link set {port} master {LabLayout.UnderlayBridge} up")));
-        if (!eth!.Addresses.Contains(address))
+        // The OVS userspace datapath moves the node's address from eth0 onto its underlay bridge: either place is right.
+        if (!inside.Values.Any(l => l.Addresses.Contains(address)))
             changes.Add(new Change(step, $"address {address} on {netns}:{LabLayout.NodeInterface}", c => Batch(netns, c, $"addr replace {address} dev {LabLayout.NodeInterface}")));
-        if (!eth.Up)
+        if (!eth!.Up)
             changes.Add(new Change(step, $"{netns}:{LabLayout.NodeInterface} up", c => Batch(netns, c, $"link set {LabLayout.NodeInterface} up")));
         return changes;
     }

@@ -23,7 +23,7 @@ public static class NetnsLabBuilder
             [StepKind.Underlay] = machines,
             [StepKind.Machine] = machines,
             [StepKind.Cni] = new CniConfigLayer(layout, node => Conflist(plan, layout, node), plan),
-            [StepKind.Fabric] = FabricLayerFor(plan, layout, run),
+            [StepKind.Fabric] = new FabricLayer(plan, layout, run),
             [StepKind.Pod] = new PodLayer(pods, plan),
             [StepKind.ServiceRules] = new ServiceRulesLayer(plan, layout, pod => Parse(pods.AddressOf(pod))),
         };
@@ -49,7 +49,4 @@ public static class NetnsLabBuilder
     }
 
     private static IPAddress? Parse(string? address) => address is null ? null : IPAddress.Parse(address);
-
-    private static IStepLayer FabricLayerFor(LabPlan plan, LabLayout layout, ProcessRunner run) =>
-        throw new NotImplementedException("fabric layer: wired when the fabric lands");
 }
