@@ -19,7 +19,8 @@ public sealed class TemplateSpecs
         var plugin = PluginAsRuntimeSendsIt(conflist);
         var config = ConfigParser.Validate(ConfigParser.Decode(Encoding.UTF8.GetBytes(plugin.ToJsonString())));
 
-        Assert.Equal("1.1.0", conflist["cniVersion"]!.GetValue<string>());
+        Assert.Equal("1.0.0", conflist["cniVersion"]!.GetValue<string>()); // what containerd 1.6/1.7 can read
+        Assert.Equal(["1.0.0", "1.1.0"], conflist["cniVersions"]!.AsArray().Select(v => v!.GetValue<string>()));
         Assert.Equal("netlab", config.NetworkName);
         Assert.Equal(1450, config.Mtu);
         Assert.Equal("/var/lib/netlab/node1/cni", config.Ipam.DataDir);
