@@ -30,9 +30,10 @@ public sealed class NetlinkSpecs : IDisposable
         nodeNetlink.CreateBridge("br-spec", mtu: 1400);
         var bridge = nodeNetlink.GetLink("br-spec");
 
-        nodeNetlink.CreateVeth(new VethRequest("veth-spec", "eth0") { PeerNamespace = pod, Mtu = 1400, MasterIndex = bridge.Index });
+        var created = nodeNetlink.CreateVeth(new VethRequest("veth-spec", "eth0") { PeerNamespace = pod, Mtu = 1400, MasterIndex = bridge.Index });
 
         var host = nodeNetlink.GetLink("veth-spec");
+        Assert.Equal(host, created); // what the kernel echoed back is what it then reports
         Assert.Equal("veth", host.Kind);
         Assert.Equal(bridge.Index, host.MasterIndex);
         Assert.True(host.IsUp);

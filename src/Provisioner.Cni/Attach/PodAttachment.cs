@@ -22,22 +22,8 @@ internal sealed class PodAttachment(PluginConfig config, CniEnvironment env, RtN
 
     public AttachedPod Attach(NetworkNamespace pod, LinkInfo? bridge, IPAddress address, Stack<Action> undo)
     {
-        if (host.DeleteLink(_hostVeth))
-            log.Write($"removed stale {_hostVeth} left by an earlier ADD");
-        try
-        {
-            host.CreateVeth(new VethRequest(_hostVeth, env.IfName)
-            {
-                PeerNamespace = pod, Mtu = config.Mtu, MasterIndex = bridge?.Index, Up = true,
-            });
-        }
-        catch (NetlinkException e) when (e.AlreadyExists)
-        {
-            throw new CniException(CniErrorCode.Internal,
-                $"interface {env.IfName} already exists in {env.Netns}; a runtime must not ADD twice without DEL (run DEL first)");
-        }
+        var hostLink = CreateVeth(pod, bridge);
         undo.Push(() => host.DeleteLink(_hostVeth));
-        var hostLink = host.GetLink(_hostVeth);
         if (config.Mode == AttachMode.Bridge && config.HairpinMode)
             host.SetHairpin(hostLink.Index, true);
         if (config.Mode == AttachMode.Ovs)
@@ -58,6 +44,29 @@ internal sealed class PodAttachment(PluginConfig config, CniEnvironment env, RtN
             pod.Run(() => Ethtool.SetTxChecksumOffload(env.IfName, false));
         log.Write($"attached {env.IfName}={address} in {env.Netns} via {_hostVeth} on {config.Bridge}");
         return new AttachedPod(config.Bridge, bridge?.HardwareAddress, hostLink, container, address);
+    }
+
+    /// <summary>
+    /// The veth pair in one request. EEXIST means either a host end left by a killed ADD (deleted, then retried once)
+    /// or CNI_IFNAME already taken in the pod (an error: the runtime must DEL first).
+    /// </summary>
+    private LinkInfo CreateVeth(NetworkNamespace pod, LinkInfo? bridge)
+    {
+        var request = new VethRequest(_hostVeth, env.IfName) { PeerNamespace = pod, Mtu = config.Mtu, MasterIndex = bridge?.Index, Up = true };
+        try
+        {
+            return host.CreateVeth(request);
+        }
+        catch (NetlinkException e) when (e.AlreadyExists && host.DeleteLink(_hostVeth))
+        {
+            log.Write($"removed stale {_hostVeth} left by an earlier ADD");
+        }
+        catch (NetlinkException e) when (e.AlreadyExists)
+        {
+            throw new CniException(CniErrorCode.Internal,
+                $"interface {env.IfName} already exists in {env.Netns}; a runtime must not ADD twice without DEL (run DEL first)");
+        }
+        return host.CreateVeth(request);
     }
 
     /// <summary>
