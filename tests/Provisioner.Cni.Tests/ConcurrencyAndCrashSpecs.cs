@@ -35,8 +35,10 @@ public sealed class ConcurrencyAndCrashSpecs
     }
 
     /// <summary>
-    /// Kills ADD (SIGKILL) at moments spread over the time one ADD takes, so kills land during its work, then cleans up.
-    /// At least one kill must have caught the plugin mid-ADD with state on disk or in the kernel, else the test proved nothing.
+    /// Kills ADD (SIGKILL) at moments chosen by bisection over the time one ADD takes: a kill after ADD finished moves
+    /// the next one earlier, a kill before it did anything moves it later, so kills converge on the window where the
+    /// plugin is at work (startup is most of an ADD). After each kill, DEL or GC must leave nothing. At least one kill
+    /// must have caught the plugin mid-ADD with state on disk or in the kernel, else the test proved nothing.
     /// </summary>
     [PrivilegedTheory]
     [InlineData("DEL")]
@@ -45,13 +47,13 @@ public sealed class ConcurrencyAndCrashSpecs
     {
         using var lab = new CniLab();
         var config = lab.Config(Plugin.NetlabCni, "1.1.0").ToJsonString();
-        var oneAdd = await TimeOneAddAsync(lab, config);
+        var (early, late) = (TimeSpan.Zero, await TimeOneAddAsync(lab, config) * 1.5);
         var caughtMidAdd = 0;
         for (var step = 0; step < 16; step++)
         {
             var pod = lab.NewPod();
             var id = $"crash{step}";
-            var killAfter = oneAdd * (0.4 + step * 0.04);
+            var killAfter = (early + late) / 2;
             var killed = false;
             using (var kill = new CancellationTokenSource(killAfter))
             {
@@ -64,7 +66,12 @@ public sealed class ConcurrencyAndCrashSpecs
                     killed = true;
                 }
             }
-            if (killed && (lab.AllocationFiles().Count > 0 || NodeLinks(lab).Contains("nlc", StringComparison.Ordinal)))
+            var leftovers = lab.AllocationFiles().Count > 0 || NodeLinks(lab).Contains("nlc", StringComparison.Ordinal);
+            if (!killed || (leftovers && step % 2 == 0))
+                late = killAfter;
+            else
+                early = killAfter;
+            if (killed && leftovers)
                 caughtMidAdd++;
 
             var cleaned = cleanup == "DEL"
@@ -78,18 +85,23 @@ public sealed class ConcurrencyAndCrashSpecs
             if (cleanup == "DEL")
                 Assert.False(lab.Exec(pod, "ip", "link", "show", "eth0").Succeeded, $"eth0 survived a kill at {killAfter.TotalMilliseconds} ms and DEL");
         }
-        Assert.True(caughtMidAdd > 0, $"no kill landed during an ADD (one ADD takes {oneAdd.TotalMilliseconds} ms)");
+        Assert.True(caughtMidAdd > 0, $"no kill landed during an ADD (last window {early.TotalMilliseconds}-{late.TotalMilliseconds} ms)");
     }
 
+    /// <summary>The median of three ADDs (each followed by its DEL).</summary>
     private static async Task<TimeSpan> TimeOneAddAsync(CniLab lab, string config)
     {
         var pod = lab.NewPod();
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        var added = await lab.RunAsync(Plugin.NetlabCni, "ADD", config, CniLab.Environment("ADD", "timing", pod));
-        var elapsed = started.Elapsed;
-        Assert.True(added.Succeeded, added.ToString());
-        Assert.True((await lab.RunAsync(Plugin.NetlabCni, "DEL", config, CniLab.Environment("DEL", "timing", pod))).Succeeded);
-        return elapsed;
+        var times = new List<TimeSpan>();
+        for (var i = 0; i < 3; i++)
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var added = await lab.RunAsync(Plugin.NetlabCni, "ADD", config, CniLab.Environment("ADD", "timing", pod));
+            times.Add(started.Elapsed);
+            Assert.True(added.Succeeded, added.ToString());
+            Assert.True((await lab.RunAsync(Plugin.NetlabCni, "DEL", config, CniLab.Environment("DEL", "timing", pod))).Succeeded);
+        }
+        return times.Order().ElementAt(1);
     }
 
     private static string NodeLinks(CniLab lab) => lab.Exec(lab.Node, "ip", "-o", "link").StandardOutput;

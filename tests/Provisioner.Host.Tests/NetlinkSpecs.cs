@@ -27,10 +27,14 @@ public sealed class NetlinkSpecs : IDisposable
         using var node = NetworkNamespace.Open("/run/netns/" + _node);
         using var pod = NetworkNamespace.Open("/run/netns/" + _pod);
         using var nodeNetlink = node.OpenNetlink();
-        nodeNetlink.CreateBridge("br-spec", mtu: 1400);
+        using var podNetlink = pod.OpenNetlink();
+        nodeNetlink.CreateBridge("br-spec", mtu: 1400, hardwareAddress: "02:00:00:aa:bb:cc");
         var bridge = nodeNetlink.GetLink("br-spec");
 
-        var created = nodeNetlink.CreateVeth(new VethRequest("veth-spec", "eth0") { PeerNamespace = pod, Mtu = 1400, MasterIndex = bridge.Index });
+        var created = nodeNetlink.CreateVeth(new VethRequest("veth-spec", "eth0")
+        {
+            PeerNamespace = pod, PeerHardwareAddress = "02:00:00:11:22:33", Mtu = 1400, MasterIndex = bridge.Index,
+        });
 
         var host = nodeNetlink.GetLink("veth-spec");
         Assert.Equal(host, created); // what the kernel echoed back is what it then reports
@@ -39,6 +43,10 @@ public sealed class NetlinkSpecs : IDisposable
         Assert.True(host.IsUp);
         Assert.Equal(1400, host.Mtu);
         Assert.Equal("bridge", bridge.Kind);
+        Assert.Equal("02:00:00:aa:bb:cc", nodeNetlink.GetLink("br-spec").HardwareAddress); // fixed, not taken from the port
+        var peer = podNetlink.GetLink("eth0");
+        Assert.Equal(peer.Index, created.LinkIndex);
+        Assert.Equal("02:00:00:11:22:33", peer.HardwareAddress);
         Assert.Contains("eth0", _netns.Exec(_pod, "ip", "link", "show", "eth0").StandardOutput);
         Assert.Contains("master br-spec", _netns.Exec(_node, "ip", "link", "show", "veth-spec").StandardOutput);
     }

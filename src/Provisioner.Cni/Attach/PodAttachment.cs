@@ -17,6 +17,7 @@ internal sealed record AttachedPod(string BridgeName, string? BridgeMac, LinkInf
 internal sealed class PodAttachment(PluginConfig config, CniEnvironment env, RtNetlink host, PluginLog log)
 {
     private readonly string _hostVeth = HostVethName.For(config.NetworkName, env.ContainerId, env.IfName);
+    private readonly string _podMac = RtNetlink.RandomHardwareAddress();
 
     public string HostVeth => _hostVeth;
 
@@ -34,7 +35,10 @@ internal sealed class PodAttachment(PluginConfig config, CniEnvironment env, RtN
         }
 
         using var podNetlink = pod.OpenNetlink();
-        var container = podNetlink.GetLink(env.IfName);
+        // The echoed host end names its peer's index, and we chose the peer's MAC: no lookup in the pod needed.
+        var container = hostLink.LinkIndex is { } peerIndex
+            ? new LinkInfo(peerIndex, env.IfName, "veth", _podMac, config.Mtu, null, false)
+            : podNetlink.GetLink(env.IfName);
         podNetlink.SetUp(container.Index);
         container = container with { IsUp = true };
         podNetlink.AddAddress(container.Index, address, config.Ipam.Subnet.PrefixLength);
@@ -52,7 +56,7 @@ internal sealed class PodAttachment(PluginConfig config, CniEnvironment env, RtN
     /// </summary>
     private LinkInfo CreateVeth(NetworkNamespace pod, LinkInfo? bridge)
     {
-        var request = new VethRequest(_hostVeth, env.IfName) { PeerNamespace = pod, Mtu = config.Mtu, MasterIndex = bridge?.Index, Up = true };
+        var request = new VethRequest(_hostVeth, env.IfName) { PeerNamespace = pod, PeerHardwareAddress = _podMac, Mtu = config.Mtu, MasterIndex = bridge?.Index, Up = true };
         try
         {
             return host.CreateVeth(request);
