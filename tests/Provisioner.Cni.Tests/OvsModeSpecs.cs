@@ -45,6 +45,25 @@ public sealed class OvsModeSpecs
     }
 
     [PrivilegedFact]
+    public void GC_removes_the_OVS_ports_and_addresses_of_pods_not_listed()
+    {
+        using var lab = new CniLab();
+        using var ovs = new OvsLab(lab, OvsBridge);
+        var (kept, dropped) = (lab.NewPod(), lab.NewPod());
+        var keptResult = lab.Run(Plugin.NetlabCni, "ADD", OvsConfig(lab, ovs), "kept", kept);
+        var droppedResult = lab.Run(Plugin.NetlabCni, "ADD", OvsConfig(lab, ovs), "dropped", dropped);
+        Assert.True(keptResult.Succeeded && droppedResult.Succeeded, keptResult + " / " + droppedResult);
+        var gc = OvsConfig(lab, ovs);
+        gc["cni.dev/valid-attachments"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["containerID"] = "kept", ["ifname"] = "eth0" });
+
+        var collected = lab.Run(Plugin.NetlabCni, "GC", gc, "", pod: null);
+
+        Assert.True(collected.Succeeded, collected.ToString());
+        Assert.Equal([keptResult.Json!["interfaces"]![1]!["name"]!.GetValue<string>()], ovs.Ports());
+        Assert.Equal([keptResult.Address], lab.AllocationFiles());
+    }
+
+    [PrivilegedFact]
     public void STATUS_reports_50_when_the_OVS_bridge_is_missing()
     {
         using var lab = new CniLab();

@@ -30,6 +30,8 @@ internal sealed class PodAttachment(PluginConfig config, CniEnvironment env, RtN
         if (config.Mode == AttachMode.Ovs)
         {
             using var ovs = OvsdbClient.Connect(config.OvsDb);
+            if (ovs.DeletePort(_hostVeth))
+                log.Write($"removed stale OVS port {_hostVeth} left by an earlier ADD");
             ovs.AddPort(config.Bridge, _hostVeth);
             undo.Push(() => RemoveOvsPort());
         }
