@@ -19,8 +19,6 @@ internal sealed class PodAttachment(PluginConfig config, CniEnvironment env, RtN
     private readonly string _hostVeth = HostVethName.For(config.NetworkName, env.ContainerId, env.IfName);
     private readonly string _podMac = RtNetlink.RandomHardwareAddress();
 
-    public string HostVeth => _hostVeth;
-
     public AttachedPod Attach(NetworkNamespace pod, LinkInfo? bridge, IPAddress address, Stack<Action> undo)
     {
         var hostLink = CreateVeth(pod, bridge);
@@ -58,7 +56,10 @@ internal sealed class PodAttachment(PluginConfig config, CniEnvironment env, RtN
     /// </summary>
     private LinkInfo CreateVeth(NetworkNamespace pod, LinkInfo? bridge)
     {
-        var request = new VethRequest(_hostVeth, env.IfName) { PeerNamespace = pod, PeerHardwareAddress = _podMac, Mtu = config.Mtu, MasterIndex = bridge?.Index, Up = true };
+        var request = new VethRequest(_hostVeth, env.IfName)
+        {
+            PeerNamespace = pod, PeerHardwareAddress = _podMac, Mtu = config.Mtu, MasterIndex = bridge?.Index, Up = true,
+        };
         try
         {
             return host.CreateVeth(request);
