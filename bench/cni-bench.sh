@@ -4,6 +4,9 @@
 # same node and pod namespaces, same MTU/hairpin/gateway settings, cycles interleaved so drift hits both.
 # cniVersion 1.0.0 for both: Debian's reference plugins (1.1.x) do not speak spec 1.1.0.
 #
+# Prints wall-clock medians (what a pod waits) and CPU-time medians (user+sys of the plugin and its children: what
+# the plugin itself costs, less sensitive to a busy machine and to rtnl lock waits shared by both).
+#
 # usage: sudo bench/cni-bench.sh [cycles]        (default 50; needs root, dotnet, /usr/lib/cni/{bridge,host-local})
 # env:   NETLAB_CNI_BIN=/path/netlab-cni  skip the AOT publish and benchmark that binary
 #        REFERENCE_CNI_DIR=/usr/lib/cni    where bridge and host-local live
@@ -54,28 +57,35 @@ reference_conf=$(cat <<JSON
 JSON
 )
 
-# One ADD+DEL cycle; prints its duration in microseconds. Fails loudly if either verb fails.
+# One ADD+DEL cycle. Fails loudly if either verb fails.
 cycle() {
-  local plugin="$1" conf="$2" id="$3" start end
-  start=$EPOCHREALTIME
+  local plugin="$1" conf="$2" id="$3"
   CNI_COMMAND=ADD CNI_CONTAINERID="$id" CNI_NETNS="/run/netns/$pod_ns" CNI_IFNAME=eth0 CNI_PATH="$ref_dir" \
-    nsenter --net="/run/netns/$node_ns" "$plugin" <<<"$conf" >"$work/out" || { cat "$work/out" >&2; exit 1; }
+    nsenter --net="/run/netns/$node_ns" "$plugin" <<<"$conf" >"$work/out" 2>"$work/err" || { cat "$work/out" "$work/err" >&2; exit 1; }
   CNI_COMMAND=DEL CNI_CONTAINERID="$id" CNI_NETNS="/run/netns/$pod_ns" CNI_IFNAME=eth0 CNI_PATH="$ref_dir" \
-    nsenter --net="/run/netns/$node_ns" "$plugin" <<<"$conf" >"$work/out" || { cat "$work/out" >&2; exit 1; }
-  end=$EPOCHREALTIME
-  echo $(( 10#${end/./} - 10#${start/./} ))
+    nsenter --net="/run/netns/$node_ns" "$plugin" <<<"$conf" >"$work/out" 2>"$work/err" || { cat "$work/out" "$work/err" >&2; exit 1; }
 }
 
-median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f", m / 1000 }'; }
+# Appends "wall user sys" (seconds) of one cycle to a file; user+sys include every child (host-local, nsenter).
+timed_cycle() {
+  local file="$1"; shift
+  local TIMEFORMAT='%3R %3U %3S'
+  { time cycle "$@"; } 2>>"$file"
+}
+
+median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f", m * 1000 }'; }
+wall() { awk '{ print $1 }' "$1" | median; }
+cpu() { awk '{ print $2 + $3 }' "$1" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 # Warm-up (page cache, bridge creation) is not measured.
-cycle "$bin" "$netlab_conf" warm >/dev/null
-cycle "$ref_dir/bridge" "$reference_conf" warm >/dev/null
+cycle "$bin" "$netlab_conf" warm
+cycle "$ref_dir/bridge" "$reference_conf" warm
 
-: >"$work/netlab.us"; : >"$work/reference.us"
+: >"$work/netlab.times"; : >"$work/reference.times"
 for ((i = 0; i < cycles; i++)); do
-  cycle "$bin" "$netlab_conf" "bench$i" >>"$work/netlab.us"
-  cycle "$ref_dir/bridge" "$reference_conf" "bench$i" >>"$work/reference.us"
+  timed_cycle "$work/netlab.times" "$bin" "$netlab_conf" "bench$i"
+  timed_cycle "$work/reference.times" "$ref_dir/bridge" "$reference_conf" "bench$i"
 done
 
 # Peak resident memory of one netlab-cni ADD (GNU time's %M, in KiB).
@@ -84,11 +94,15 @@ peak_kib=$(CNI_COMMAND=ADD CNI_CONTAINERID=rss CNI_NETNS="/run/netns/$pod_ns" CN
 CNI_COMMAND=DEL CNI_CONTAINERID=rss CNI_NETNS="/run/netns/$pod_ns" CNI_IFNAME=eth0 CNI_PATH="$ref_dir" \
   nsenter --net="/run/netns/$node_ns" "$bin" <<<"$netlab_conf" >/dev/null
 
-netlab_ms=$(median <"$work/netlab.us")
-reference_ms=$(median <"$work/reference.us")
-printf '%-34s %10s\n' "cycles (ADD+DEL each)" "$cycles"
-printf '%-34s %10s ms\n' "netlab-cni median ADD+DEL" "$netlab_ms"
-printf '%-34s %10s ms\n' "bridge+host-local median ADD+DEL" "$reference_ms"
-printf '%-34s %10s\n' "ratio netlab/reference" "$(awk -v a="$netlab_ms" -v b="$reference_ms" 'BEGIN { printf "%.3f", a / b }')"
-printf '%-34s %10s KiB\n' "netlab-cni peak RSS (one ADD)" "$peak_kib"
-printf '%-34s %10s\n' "netlab-cni binary" "$(stat -c %s "$bin") bytes"
+netlab_ms=$(wall "$work/netlab.times"); reference_ms=$(wall "$work/reference.times")
+netlab_cpu=$(cpu "$work/netlab.times"); reference_cpu=$(cpu "$work/reference.times")
+printf '%-40s %10s\n' "cycles (ADD+DEL each, interleaved)" "$cycles"
+printf '%-40s %10s ms\n' "netlab-cni median wall ADD+DEL" "$netlab_ms"
+printf '%-40s %10s ms\n' "bridge+host-local median wall ADD+DEL" "$reference_ms"
+printf '%-40s %10s\n' "wall ratio netlab/reference" "$(ratio "$netlab_ms" "$reference_ms")"
+printf '%-40s %10s ms\n' "netlab-cni median CPU (user+sys)" "$netlab_cpu"
+printf '%-40s %10s ms\n' "bridge+host-local median CPU (user+sys)" "$reference_cpu"
+printf '%-40s %10s\n' "CPU ratio netlab/reference" "$(ratio "$netlab_cpu" "$reference_cpu")"
+printf '%-40s %10s KiB\n' "netlab-cni peak RSS (one ADD)" "$peak_kib"
+printf '%-40s %10s bytes\n' "netlab-cni binary" "$(stat -c %s "$bin")"
+printf '%-40s %10s\n' "load average (1 min) at the end" "$(cut -d' ' -f1 /proc/loadavg)"

@@ -18,7 +18,7 @@ internal static class BridgeSetup
         {
             try
             {
-                host.CreateBridge(config.Bridge, config.Mtu);
+                host.CreateBridge(config.Bridge, config.Mtu, RtNetlink.RandomHardwareAddress());
             }
             catch (NetlinkException e) when (e.AlreadyExists)
             {

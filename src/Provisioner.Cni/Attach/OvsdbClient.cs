@@ -77,6 +77,23 @@ internal sealed class OvsdbClient : IDisposable
             throw new CniException(CniErrorCode.PluginNotAvailable, $"OVS bridge {bridge} does not exist; the node fabric creates it (ovs-vsctl add-br {bridge})");
     }
 
+    /// <summary>The names of every port in the database, on any bridge.</summary>
+    public IReadOnlyList<string> PortNames()
+    {
+        using var reply = Transact(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("op", "select");
+            w.WriteString("table", "Port");
+            w.WriteStartArray("where");
+            w.WriteEndArray();
+            w.WritePropertyName("columns");
+            WriteRaw(w, "[\"name\"]");
+            w.WriteEndObject();
+        });
+        return reply.RootElement[0].GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("name").GetString() ?? "").ToList();
+    }
+
     /// <summary>Removes the port named <paramref name="port"/> from whichever bridge has it; false when there is none.</summary>
     public bool DeletePort(string port)
     {

@@ -17,38 +17,28 @@ internal sealed record AttachedPod(string BridgeName, string? BridgeMac, LinkInf
 internal sealed class PodAttachment(PluginConfig config, CniEnvironment env, RtNetlink host, PluginLog log)
 {
     private readonly string _hostVeth = HostVethName.For(config.NetworkName, env.ContainerId, env.IfName);
-
-    public string HostVeth => _hostVeth;
+    private readonly string _podMac = RtNetlink.RandomHardwareAddress();
 
     public AttachedPod Attach(NetworkNamespace pod, LinkInfo? bridge, IPAddress address, Stack<Action> undo)
     {
-        if (host.DeleteLink(_hostVeth))
-            log.Write($"removed stale {_hostVeth} left by an earlier ADD");
-        try
-        {
-            host.CreateVeth(new VethRequest(_hostVeth, env.IfName)
-            {
-                PeerNamespace = pod, Mtu = config.Mtu, MasterIndex = bridge?.Index, Up = true,
-            });
-        }
-        catch (NetlinkException e) when (e.AlreadyExists)
-        {
-            throw new CniException(CniErrorCode.Internal,
-                $"interface {env.IfName} already exists in {env.Netns}; a runtime must not ADD twice without DEL (run DEL first)");
-        }
+        var hostLink = CreateVeth(pod, bridge);
         undo.Push(() => host.DeleteLink(_hostVeth));
-        var hostLink = host.GetLink(_hostVeth);
         if (config.Mode == AttachMode.Bridge && config.HairpinMode)
             host.SetHairpin(hostLink.Index, true);
         if (config.Mode == AttachMode.Ovs)
         {
             using var ovs = OvsdbClient.Connect(config.OvsDb);
+            if (ovs.DeletePort(_hostVeth))
+                log.Write($"removed stale OVS port {_hostVeth} left by an earlier ADD");
             ovs.AddPort(config.Bridge, _hostVeth);
             undo.Push(() => RemoveOvsPort());
         }
 
         using var podNetlink = pod.OpenNetlink();
-        var container = podNetlink.GetLink(env.IfName);
+        // The echoed host end names its peer's index, and we chose the peer's MAC: no lookup in the pod needed.
+        var container = hostLink.LinkIndex is { } peerIndex
+            ? new LinkInfo(peerIndex, env.IfName, "veth", _podMac, config.Mtu, null, false)
+            : podNetlink.GetLink(env.IfName);
         podNetlink.SetUp(container.Index);
         container = container with { IsUp = true };
         podNetlink.AddAddress(container.Index, address, config.Ipam.Subnet.PrefixLength);
@@ -58,6 +48,32 @@ internal sealed class PodAttachment(PluginConfig config, CniEnvironment env, RtN
             pod.Run(() => Ethtool.SetTxChecksumOffload(env.IfName, false));
         log.Write($"attached {env.IfName}={address} in {env.Netns} via {_hostVeth} on {config.Bridge}");
         return new AttachedPod(config.Bridge, bridge?.HardwareAddress, hostLink, container, address);
+    }
+
+    /// <summary>
+    /// The veth pair in one request. EEXIST means either a host end left by a killed ADD (deleted, then retried once)
+    /// or CNI_IFNAME already taken in the pod (an error: the runtime must DEL first).
+    /// </summary>
+    private LinkInfo CreateVeth(NetworkNamespace pod, LinkInfo? bridge)
+    {
+        var request = new VethRequest(_hostVeth, env.IfName)
+        {
+            PeerNamespace = pod, PeerHardwareAddress = _podMac, Mtu = config.Mtu, MasterIndex = bridge?.Index, Up = true,
+        };
+        try
+        {
+            return host.CreateVeth(request);
+        }
+        catch (NetlinkException e) when (e.AlreadyExists && host.DeleteLink(_hostVeth))
+        {
+            log.Write($"removed stale {_hostVeth} left by an earlier ADD");
+        }
+        catch (NetlinkException e) when (e.AlreadyExists)
+        {
+            throw new CniException(CniErrorCode.Internal,
+                $"interface {env.IfName} already exists in {env.Netns}; a runtime must not ADD twice without DEL (run DEL first)");
+        }
+        return host.CreateVeth(request);
     }
 
     /// <summary>

@@ -24,8 +24,8 @@ internal static class AddCommand
                 address = store.Allocate(config.Ipam, env.ContainerId, env.IfName);
             undo.Push(() => Release(config, env));
             var attached = new PodAttachment(config, env, host, log).Attach(pod, bridge, address, undo);
-            // Read the bridge again: a Linux bridge takes its MAC from its ports, so it may just have changed.
-            attached = attached with { BridgeMac = host.FindLink(config.Bridge)?.HardwareAddress };
+            if (config.Mode == AttachMode.Ovs)
+                attached = attached with { BridgeMac = host.FindLink(config.Bridge)?.HardwareAddress };
             return ResultBuilder.Build(config, env.Netns!, attached);
         }
         catch (Exception failure)

@@ -8,7 +8,8 @@ namespace Provisioner.Cni.Commands;
 
 /// <summary>
 /// GC: releases every allocation of this network whose (container, interface) is not in cni.dev/valid-attachments,
-/// and deletes host veths of this plugin on the node bridge that belong to none of them (left by a killed ADD).
+/// and deletes host veths of this plugin on the node bridge that belong to none of them (left by a killed ADD), and
+/// in ovs mode their OVS ports.
 /// </summary>
 internal static class GcCommand
 {
@@ -29,6 +30,18 @@ internal static class GcCommand
                 && (link.MasterIndex is null || link.MasterIndex == bridge?.Index);
             if (ours && !validVeths.Contains(link.Name) && host.DeleteLink(link.Name))
                 log.Write($"GC deleted {link.Name}");
+        }
+        if (config.Mode == AttachMode.Ovs)
+            RemoveStaleOvsPorts(config, validVeths, log);
+    }
+
+    private static void RemoveStaleOvsPorts(PluginConfig config, HashSet<string> validVeths, PluginLog log)
+    {
+        using var ovs = OvsdbClient.Connect(config.OvsDb);
+        foreach (var port in ovs.PortNames().Where(p => p.StartsWith(HostVethName.Prefix, StringComparison.Ordinal) && !validVeths.Contains(p)))
+        {
+            if (ovs.DeletePort(port))
+                log.Write($"GC removed OVS port {port}");
         }
     }
 }

@@ -88,7 +88,8 @@ internal static class ConfigParser
                 "ipam.ranges is not supported; describe the one range with ipam.subnet, rangeStart and rangeEnd");
         if (string.IsNullOrEmpty(ipam.Subnet))
             throw Invalid("ipam.subnet is missing; set the node's pod subnet, e.g. \"10.244.1.0/24\"");
-        if (!IPNetwork.TryParse(ipam.Subnet, out var subnet) || subnet.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
+        if (!IPNetwork.TryParse(ipam.Subnet, out var subnet) || subnet.BaseAddress.AddressFamily != AddressFamily.InterNetwork
+            || ipam.Subnet.Split('/')[0] != subnet.BaseAddress.ToString())
             throw Invalid($"ipam.subnet \"{ipam.Subnet}\" is not an IPv4 CIDR with the host bits zero, e.g. \"10.244.1.0/24\"");
         if (subnet.PrefixLength > 30)
             throw Invalid($"ipam.subnet {subnet} is too small: a /30 or larger leaves room for a gateway and a pod");

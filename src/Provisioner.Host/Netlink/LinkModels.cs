@@ -7,7 +7,14 @@ namespace Provisioner.Host.Netlink;
 /// <param name="Kind">The link kind from IFLA_INFO_KIND ("veth", "bridge", "vxlan", "openvswitch", …), null for plain devices.</param>
 /// <param name="HardwareAddress">The MAC as aa:bb:cc:dd:ee:ff, null when the link has none.</param>
 /// <param name="MasterIndex">The index of the bridge (or other master) the link is enslaved to, null when none.</param>
-public sealed record LinkInfo(int Index, string Name, string? Kind, string? HardwareAddress, int Mtu, int? MasterIndex, bool IsUp);
+public sealed record LinkInfo(int Index, string Name, string? Kind, string? HardwareAddress, int Mtu, int? MasterIndex, bool IsUp)
+{
+    /// <summary>
+    /// IFLA_LINK: the link this one is attached to; for a veth, its peer's index, counted in the peer's namespace.
+    /// Null when the kernel reports none (or the link points to itself).
+    /// </summary>
+    public int? LinkIndex { get; init; }
+}
 
 /// <summary>An address on a link (RTM_NEWADDR).</summary>
 public sealed record AddressInfo(int LinkIndex, IPAddress Address, int PrefixLength)
@@ -32,6 +39,9 @@ public sealed record RouteInfo(IPAddress? Destination, int DestinationLength, IP
 public sealed record VethRequest(string Name, string PeerName)
 {
     public NetworkNamespace? PeerNamespace { get; init; }
+
+    /// <summary>The peer's MAC (aa:bb:cc:dd:ee:ff); the kernel picks a random one when null.</summary>
+    public string? PeerHardwareAddress { get; init; }
 
     public int? Mtu { get; init; }
 

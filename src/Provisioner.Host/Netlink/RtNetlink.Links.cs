@@ -7,6 +7,7 @@ public sealed partial class RtNetlink
     private const ushort IflaAddress = 1;
     private const ushort IflaIfName = 3;
     private const ushort IflaMtu = 4;
+    private const ushort IflaLink = 5;
     private const ushort IflaMaster = 10;
     private const ushort IflaProtInfo = 12;
     private const ushort IflaLinkInfo = 18;
@@ -40,25 +41,32 @@ public sealed partial class RtNetlink
     public IReadOnlyList<LinkInfo> ListLinks() =>
         Request(Message(RtmGetLink, FlagDump).IfInfo(), "list links").Where(r => r.Type == RtmNewLink).Select(r => ParseLink(r.Payload)).ToList();
 
-    /// <summary>Creates a Linux bridge (down; bring it up with <see cref="SetUp"/>). Throws EEXIST when the name is taken.</summary>
-    public void CreateBridge(string name, int? mtu = null)
+    /// <summary>
+    /// Creates a Linux bridge (down; bring it up with <see cref="SetUp"/>). Throws EEXIST when the name is taken.
+    /// Give it a <paramref name="hardwareAddress"/> to keep its MAC fixed: otherwise a bridge takes the lowest MAC of
+    /// its ports, which changes as pods come and go and leaves stale gateway ARP entries in the pods.
+    /// </summary>
+    public void CreateBridge(string name, int? mtu = null, string? hardwareAddress = null)
     {
         var message = Message(RtmNewLink, FlagAck | FlagCreate | FlagExclusive).IfInfo().Attribute(IflaIfName, name);
         if (mtu is { } m)
             message.Attribute(IflaMtu, (uint)m);
+        if (hardwareAddress is not null)
+            message.Attribute(IflaAddress, ParseHardwareAddress(hardwareAddress));
         var linkInfo = message.BeginNested(IflaLinkInfo);
         message.Attribute(IflaInfoKind, "bridge").EndNested(linkInfo);
         Request(message, $"create bridge {name}");
     }
 
     /// <summary>
-    /// Creates a veth pair in one request; the peer is created directly in its target namespace under its final
-    /// name, so there is never a half-moved interface to clean up.
+    /// Creates a veth pair in one request and returns the local end; the peer is created directly in its target
+    /// namespace under its final name, so there is never a half-moved interface to clean up. The kernel echoes the new
+    /// link back (NLM_F_ECHO, Linux 6.1+), which saves a lookup; older kernels get one.
     /// </summary>
-    public void CreateVeth(VethRequest veth)
+    public LinkInfo CreateVeth(VethRequest veth)
     {
         var flags = veth.Up ? IffUp : 0;
-        var message = Message(RtmNewLink, FlagAck | FlagCreate | FlagExclusive).IfInfo(flags: flags, change: flags)
+        var message = Message(RtmNewLink, FlagAck | FlagEcho | FlagCreate | FlagExclusive).IfInfo(flags: flags, change: flags)
             .Attribute(IflaIfName, veth.Name);
         if (veth.Mtu is { } mtu)
             message.Attribute(IflaMtu, (uint)mtu);
@@ -70,12 +78,16 @@ public sealed partial class RtNetlink
         var peer = message.BeginNested(VethInfoPeer);
         // The peer cannot be brought up here: veth_open fails with ENOTCONN until the pair is linked.
         message.IfInfo().Attribute(IflaIfName, veth.PeerName);
+        if (veth.PeerHardwareAddress is { } mac)
+            message.Attribute(IflaAddress, ParseHardwareAddress(mac));
         if (veth.Mtu is { } peerMtu)
             message.Attribute(IflaMtu, (uint)peerMtu);
         if (veth.PeerNamespace is { } ns)
             message.Attribute(IflaNetNsFd, (uint)ns.Fd);
         message.EndNested(peer).EndNested(data).EndNested(linkInfo);
-        Request(message, $"create veth {veth.Name} (peer {veth.PeerName})");
+        var echoed = Request(message, $"create veth {veth.Name} (peer {veth.PeerName})")
+            .Where(r => r.Type == RtmNewLink).Select(r => ParseLink(r.Payload)).FirstOrDefault(l => l.Name == veth.Name);
+        return echoed is null ? GetLink(veth.Name) : echoed with { MasterIndex = echoed.MasterIndex ?? veth.MasterIndex };
     }
 
     /// <summary>Deletes a link (both ends of a veth go together). Returns false when it was already gone.</summary>
@@ -138,7 +150,28 @@ public sealed partial class RtNetlink
         if (attributes.TryGetValue(IflaLinkInfo, out var linkInfo))
             kind = NetlinkAttributes.Parse(linkInfo).String(IflaInfoKind);
         var master = attributes.UInt32(IflaMaster);
+        var link = attributes.UInt32(IflaLink);
         return new LinkInfo(index, attributes.String(IflaIfName) ?? "", kind, attributes.HardwareAddress(IflaAddress),
-            (int)(attributes.UInt32(IflaMtu) ?? 0), master is null or 0 ? null : (int)master, (flags & IffUp) != 0);
+            (int)(attributes.UInt32(IflaMtu) ?? 0), master is null or 0 ? null : (int)master, (flags & IffUp) != 0)
+        {
+            LinkIndex = link is null or 0 || link == index ? null : (int)link,
+        };
+    }
+
+    /// <summary>A random locally administered unicast MAC, for links whose MAC should be known before they exist.</summary>
+    public static string RandomHardwareAddress()
+    {
+        Span<byte> mac = stackalloc byte[6];
+        Random.Shared.NextBytes(mac);
+        mac[0] = (byte)((mac[0] & 0xfe) | 0x02);
+        return string.Join(':', mac.ToArray().Select(b => b.ToString("x2")));
+    }
+
+    private static byte[] ParseHardwareAddress(string mac)
+    {
+        var parts = mac.Split(':');
+        if (parts.Length != 6)
+            throw new ArgumentException($"\"{mac}\" is not a MAC address like aa:bb:cc:dd:ee:ff", nameof(mac));
+        return parts.Select(p => Convert.ToByte(p, 16)).ToArray();
     }
 }

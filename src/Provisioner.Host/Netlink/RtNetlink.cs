@@ -29,6 +29,7 @@ public sealed partial class RtNetlink : IDisposable
 
     internal const ushort FlagRequest = 1;
     internal const ushort FlagAck = 4;
+    internal const ushort FlagEcho = 8;
     internal const ushort FlagDump = 0x300;
     internal const ushort FlagExclusive = 0x200;
     internal const ushort FlagCreate = 0x400;

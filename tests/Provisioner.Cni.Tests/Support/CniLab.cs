@@ -69,10 +69,10 @@ public sealed class CniLab : IDisposable
 
     /// <summary>Runs a plugin with exactly this stdin and environment (a null value unsets a variable).</summary>
     public async Task<PluginRun> RunAsync(Plugin plugin, string command, string stdin, Dictionary<string, string?> environment,
-        CancellationToken cancellationToken = default)
+        TimeSpan? timeLimit = null, CancellationToken cancellationToken = default)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(RunTimeout);
+        timeout.CancelAfter(timeLimit ?? RunTimeout);
         environment["CNI_COMMAND"] = command;
         var result = await ProcessRunner.Default.TryRunAsync("nsenter", ["--net=" + PathOf(Node), PluginBinaries.For(plugin)],
             stdin, environment, timeout.Token);
