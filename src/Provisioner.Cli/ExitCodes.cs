@@ -8,6 +8,9 @@ public static class ExitCodes
     /// <summary>The stack file has problems (each printed with its key, value and fix).</summary>
     public const int InvalidStack = 1;
 
+    /// <summary><c>netlab verify</c> found a broken layer.</summary>
+    public const int VerifyFailed = 2;
+
     /// <summary>A template failed to parse or render (printed as file:line:column).</summary>
     public const int TemplateError = 3;
 

@@ -16,6 +16,16 @@ public static class NetlabCli
     [
         ValidateCommand.Create,
         RenderCommand.Create,
+        UpCommand.Create,
+        PlanCommand.Create,
+        StatusCommand.Create,
+        VerifyCommand.Create,
+        ExecCommand.Create,
+        ExplainCommand.Create,
+        TraceCommand.Create,
+        DownCommand.Create,
+        StepCommand.Create,
+        PodServerCommand.Create,
     ];
 
     public static RootCommand BuildRoot()

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Provisioner.Core.Planning;
+using Provisioner.Host.Namespaces;
+using Provisioner.Host.Netlink;
 using Provisioner.Host.Processes;
 
 namespace Provisioner.Netns;
@@ -27,6 +29,12 @@ public sealed class MachineReconciler(ProcessRunner run, LabLayout layout, LabPl
                 bridge is null ? $"link add {LabLayout.UnderlayBridge} mtu {Mtu} type bridge" : "",
                 $"link set {LabLayout.UnderlayBridge} up")));
         changes.AddRange(await PortAsync(LabPlan.UnderlayId, layout.OutsideNamespace, "outside", $"{plan.Addresses.OutsideAddress}/{Prefix}", links, ct).ConfigureAwait(false));
+        if (!Namespaces.Exists(layout.OutsideNamespace) || TxChecksumOffload(layout.OutsideNamespace))
+            changes.Add(new Change(LabPlan.UnderlayId, $"tx checksum offload off on {layout.OutsideNamespace}:{LabLayout.NodeInterface}", _ =>
+            {
+                SetTxChecksumOffload(layout.OutsideNamespace, on: false);
+                return Task.CompletedTask;
+            }));
         return changes;
     }
 
@@ -83,6 +91,30 @@ public sealed class MachineReconciler(ProcessRunner run, LabLayout layout, LabPl
         if (!eth!.Up)
             changes.Add(new Change(step, $"{netns}:{LabLayout.NodeInterface} up", c => Batch(netns, c, $"link set {LabLayout.NodeInterface} up")));
         return changes;
+    }
+
+    /// <summary>
+    /// A veth leaves TCP checksums for the "hardware" to fill in; OVS's userspace datapath (the netns nodes' default)
+    /// forwards such packets unfinished and the receiver drops them. Senders into it must checksum in software:
+    /// netlab-cni does this for pods, this does it for the outside client.
+    /// </summary>
+    private static bool TxChecksumOffload(string netns)
+    {
+        try
+        {
+            using var handle = NetworkNamespace.Open(Namespaces.PathOf(netns));
+            return handle.Run(() => Ethtool.GetTxChecksumOffload(LabLayout.NodeInterface));
+        }
+        catch (NetlinkException)
+        {
+            return true; // no eth0 yet: it will be made, and then switched off
+        }
+    }
+
+    private static void SetTxChecksumOffload(string netns, bool on)
+    {
+        using var handle = NetworkNamespace.Open(Namespaces.PathOf(netns));
+        handle.Run(() => Ethtool.SetTxChecksumOffload(LabLayout.NodeInterface, on));
     }
 
     private async Task EnableForwardingAsync(string netns, CancellationToken ct)

@@ -67,29 +67,30 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
     public Task RemoveStepAsync(PlanStep step, CancellationToken ct = default) => layers[step.Kind].RemoveAsync(step, ct);
 
     /// <summary>
-    /// Removes the lab: every step in reverse (so pods are detached through the plugin and daemons stopped), then
-    /// every namespace the lab ever recorded, then its state. Safe to run twice, and after a crash.
+    /// Removes the lab: stops its processes (pod servers, OVS daemons), deletes every namespace it ever recorded
+    /// (their links, routes, rules and attachments go with them), then its state directory (IPAM, OVS databases).
+    /// Safe to run twice, and after a crash or a half-finished <c>up</c>.
     /// </summary>
     public async Task DownAsync(Action<string>? progress = null, CancellationToken ct = default)
     {
-        foreach (var step in plan.Steps.Reverse().Where(s => layers.ContainsKey(s.Kind)))
+        var owners = plan.Steps.Where(s => layers.TryGetValue(s.Kind, out var l) && l is IProcessOwner).ToList();
+        await Parallel.ForEachAsync(owners, ct, async (step, c) =>
         {
             try
             {
-                await layers[step.Kind].RemoveAsync(step, ct).ConfigureAwait(false);
-                progress?.Invoke($"removed {step.Id}");
+                await ((IProcessOwner)layers[step.Kind]).StopProcessesAsync(step, c).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Keep going: the namespaces below take whatever this step left with them.
-                progress?.Invoke($"could not remove {step.Id} cleanly ({e.Message}); removing its namespace");
+                progress?.Invoke($"could not stop the processes of {step.Id} cleanly ({e.Message}); deleting its namespace kills them");
             }
-        }
-        foreach (var name in LabState.Load(layout).Namespaces.Union(NamespaceNames, StringComparer.Ordinal))
+        }).ConfigureAwait(false);
+        var names = LabState.Load(layout).Namespaces.Union(NamespaceNames, StringComparer.Ordinal).ToList();
+        await Parallel.ForEachAsync(names, ct, async (name, c) =>
         {
-            if (await namespaces.DeleteAsync(name, ct).ConfigureAwait(false))
+            if (await namespaces.DeleteAsync(name, c).ConfigureAwait(false))
                 progress?.Invoke($"deleted namespace {name}");
-        }
+        }).ConfigureAwait(false);
         if (Directory.Exists(layout.Directory))
             Directory.Delete(layout.Directory, recursive: true);
     }

@@ -1,5 +1,11 @@
 using Spectre.Console;
 using Provisioner.Core.Validation;
+using Provisioner.Fabric;
+using Provisioner.Host.Processes;
+using Provisioner.Multipass;
+using Provisioner.Netns;
+using Provisioner.Netns.Cni;
+using Provisioner.ServiceRules.Validation;
 using Provisioner.Rendering.Templates;
 
 namespace Provisioner.Cli.Commands;
@@ -22,6 +28,10 @@ public static class CommandErrors
                 foreach (var diagnostic in template.Diagnostics)
                     output.Problem(diagnostic.ToString());
                 return ExitCodes.TemplateError;
+            case PreflightException or StepFailedException or CommandFailedException or ToolMissingException or FabricException
+                or CniException or InvalidServiceTableException or MultipassException:
+                output.Problem(error.Message);
+                return ExitCodes.Failed;
             case IOException or UnauthorizedAccessException:
                 output.Problem(error.Message);
                 return ExitCodes.Failed;

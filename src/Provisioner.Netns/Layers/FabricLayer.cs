@@ -12,7 +12,7 @@ namespace Provisioner.Netns.Layers;
 /// A node's fabric inside its namespace: the same desired state and converger as a VM's, with OVS run per node on
 /// the userspace datapath (this host has no openvswitch kernel module) from the lab's state directory.
 /// </summary>
-public sealed class FabricLayer(LabPlan plan, LabLayout layout, ProcessRunner run) : IStepLayer
+public sealed class FabricLayer(LabPlan plan, LabLayout layout, ProcessRunner run) : IStepLayer, IProcessOwner
 {
     private readonly FabricConverger _converger = new(run);
 
@@ -47,6 +47,8 @@ public sealed class FabricLayer(LabPlan plan, LabLayout layout, ProcessRunner ru
             await Ovs(node).StartAsync(ct).ConfigureAwait(false);
         await _converger.ApplyAsync(desired, Target(node), ct).ConfigureAwait(false);
     }
+
+    public Task StopProcessesAsync(PlanStep step, CancellationToken ct) => UsesOvs ? Ovs(step.Node!).StopAsync() : Task.CompletedTask;
 
     public async Task RemoveAsync(PlanStep step, CancellationToken ct)
     {

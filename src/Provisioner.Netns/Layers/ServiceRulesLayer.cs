@@ -24,7 +24,7 @@ public sealed class ServiceRulesLayer(LabPlan plan, LabLayout layout, Func<strin
             return [new Change(step.Id, $"{plan.Lab.Services.Length} services as {Backend} rules in {netns}", c => applier.ApplyAsync(table, context, c))];
         var rules = await applier.PlanAsync(table, context, ct).ConfigureAwait(false);
         return rules.HasChanges
-            ? [new Change(step.Id, $"{rules.Summary}:{Environment.NewLine}{Indent(rules.Describe(maxLines: 12))}", c => applier.ApplyAsync(table, context, c))]
+            ? [new Change(step.Id, Indent(rules.Describe(maxLines: 6)).TrimStart(), c => applier.ApplyAsync(table, context, c))]
             : [];
     }
 

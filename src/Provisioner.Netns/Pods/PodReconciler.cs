@@ -32,13 +32,39 @@ public sealed class PodReconciler(ProcessRunner run, LabLayout layout, CniRuntim
             }));
         }
         if (supervisor.RunningPid(pod.Name) is null)
-            changes.Add(new Change(step, $"start the server of {pod.Name} on port {pod.Port}", _ =>
+            changes.Add(new Change(step, $"start the server of {pod.Name} on port {pod.Port}", async c =>
             {
                 supervisor.Start(pod.Name, pod.Port);
-                return Task.CompletedTask;
+                await WaitUntilListeningAsync(pod, c).ConfigureAwait(false);
             }));
         return changes;
     }
+
+    /// <summary>
+    /// A pod step is done when its server accepts connections (a readiness probe): otherwise a Service would be
+    /// given an endpoint that still refuses.
+    /// </summary>
+    private async Task WaitUntilListeningAsync(PodSpec pod, CancellationToken ct)
+    {
+        var probe = new Verify.Probe(run);
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        string? error = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            (_, error) = await probe.HttpGetAsync(layout.PodNamespace(pod.Name), System.Net.IPAddress.Loopback, pod.Port, ct).ConfigureAwait(false);
+            if (error is null)
+                return;
+            if (supervisor.HasExited(pod.Name))
+                break;
+            await Task.Delay(25, ct).ConfigureAwait(false);
+        }
+        throw new InvalidOperationException($"the server of pod {pod.Name} did not answer on port {pod.Port} ({error}); see {layout.PodLogPath(pod.Name)}");
+    }
+
+    public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>Stops the pod's server (down: the rest goes with the namespaces).</summary>
+    public void StopServer(string pod) => supervisor.Stop(pod);
 
     /// <summary>The pod's address from the plugin's cached ADD result, if it has one.</summary>
     public string? AddressOf(string pod)

@@ -33,6 +33,14 @@ public sealed class PodSupervisor(LabLayout layout, IReadOnlyList<string> netlab
         }
     }
 
+    /// <summary>
+    /// True when the recorded process is gone. (Its command line cannot tell while it is still being exec'd from
+    /// setsid to ip to netlab: it may read empty then.)
+    /// </summary>
+    public bool HasExited(string pod) =>
+        !File.Exists(layout.PodPidPath(pod)) || !int.TryParse(File.ReadAllText(layout.PodPidPath(pod)).Trim(), out var pid)
+        || !Directory.Exists($"/proc/{pid}");
+
     public int Start(string pod, int port)
     {
         Directory.CreateDirectory(layout.PodDirectory(pod));

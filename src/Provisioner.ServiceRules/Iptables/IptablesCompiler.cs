@@ -15,7 +15,7 @@ public static class IptablesCompiler
     {
         ArgumentNullException.ThrowIfNull(node);
         var (ports, _) = ServiceResolver.Resolve(table, node);
-        var nat = new NatRules(node.ClusterCidr);
+        var nat = new NatRules(node.ClusterCidr, node.MasqueradeAll);
         foreach (var port in ports)
             nat.Add(port);
 
@@ -49,7 +49,7 @@ public static class IptablesCompiler
     ];
 
     /// <summary>Accumulates the rules of every service port; one method per kube-proxy chain kind.</summary>
-    private sealed class NatRules(string clusterCidr)
+    private sealed class NatRules(string clusterCidr, bool masqueradeAll)
     {
         public List<string> Services { get; } = [];
         public List<string> NodePorts { get; } = [];
@@ -137,7 +137,7 @@ public static class IptablesCompiler
         {
             var rules = new List<string>();
             if (masqueradeClusterIp)
-                rules.Add(IptablesRule.In(chain).From(clusterCidr, negate: true).To(sp.ClusterIP).Protocol(sp.Protocol)
+                rules.Add((masqueradeAll ? IptablesRule.In(chain) : IptablesRule.In(chain).From(clusterCidr, negate: true)).To(sp.ClusterIP).Protocol(sp.Protocol)
                     .Comment($"{sp.PortName} cluster IP").DestinationPort(sp.Port.Port).Jump(MarkMasq));
             if (sp.Affinity)
             {

@@ -51,7 +51,9 @@ public static class NftCompiler
                 $"meta mark & {MasqMark} == {MasqMark} meta mark set meta mark ^ {MasqMark} masquerade fully-random comment \"service traffic requiring SNAT\"",
                 "ct status dnat ip saddr . ip daddr @hairpin masquerade fully-random comment \"hairpin: a pod reaching itself through a service\""),
             Chain("services", null,
-                $"ip saddr != {node.ClusterCidr} {Frontend} @cluster-ips meta mark set meta mark | {MasqMark} comment \"masquerade off-cluster traffic to cluster IPs\"",
+                node.MasqueradeAll
+                    ? $"{Frontend} @cluster-ips meta mark set meta mark | {MasqMark} comment \"masquerade all traffic to cluster IPs\""
+                    : $"ip saddr != {node.ClusterCidr} {Frontend} @cluster-ips meta mark set meta mark | {MasqMark} comment \"masquerade off-cluster traffic to cluster IPs\"",
                 $"{Frontend} @external-masq meta mark set meta mark | {MasqMark} comment \"masquerade traffic to external IPs\"",
                 "meta l4proto { tcp, udp, sctp } ip saddr . ip daddr . th dport @affinity dnat ip to ip saddr . ip daddr . th dport map @affinity comment \"ClientIP session affinity\"",
                 $"{Frontend} vmap @service-ips",

@@ -17,10 +17,15 @@ public static class StackServiceTable
     public static ServiceTable Build(LabPlan plan, Func<string, IPAddress?> podAddress) =>
         new([.. plan.Addresses.Services.Select(s => Service(plan, s, podAddress))]);
 
-    /// <summary>The node as the rules see it: its address, the cluster's pod range (for masquerading) and the service range.</summary>
+    /// <summary>
+    /// The node as the rules see it: its address, the cluster's pod range (for masquerading) and the service range.
+    /// On the OVS fabric pods share a bridge whose switching conntrack never sees (br_netfilter hooks Linux bridges
+    /// only), so every ClusterIP connection is masqueraded to keep same-node replies on the node's stack.
+    /// </summary>
     public static NodeContext Node(LabPlan plan, string node, IPAddress nodeAddress) =>
         new(node, [nodeAddress.ToString()], plan.Addresses.PodCidr.ToString(), plan.Addresses.ServiceCidr.ToString(),
-            plan.Lab.Network.NodePortMin, plan.Lab.Network.NodePortMax);
+            plan.Lab.Network.NodePortMin, plan.Lab.Network.NodePortMax,
+            MasqueradeAll: plan.Lab.Network.Fabric == CoreModel.FabricKind.OvsVxlan);
 
     public static RuleBackend Backend(CoreModel.RuleBackend backend) =>
         backend == CoreModel.RuleBackend.Nftables ? RuleBackend.Nftables : RuleBackend.Iptables;

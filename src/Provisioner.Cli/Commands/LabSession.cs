@@ -1,0 +1,31 @@
+using System.CommandLine;
+using Provisioner.Core.Config;
+using Provisioner.Core.Model;
+using Provisioner.Core.Planning;
+using Provisioner.Netns;
+
+namespace Provisioner.Cli.Commands;
+
+/// <summary>
+/// A stack opened as a netns lab: <c>netlab up</c> and its companions always build the networking in namespaces on
+/// this host, whatever the stack's <c>backend</c> (which is for <c>pulumi up</c>).
+/// </summary>
+internal sealed record LabSession(LabPlan Plan, NetnsOptions Options, NetnsLab Lab)
+{
+    public static Option<DirectoryInfo?> CniDirectory() => new("--cni-dir")
+    {
+        Description = "Directory holding netlab-cni (default: next to netlab, else /opt/cni/bin)",
+        HelpName = "DIR",
+    };
+
+    public static LabSession Open(FileInfo stack, DirectoryInfo? cniDirectory = null)
+    {
+        var lab = StackFile.Load(stack.FullName) with { Backend = Backend.Netns };
+        var plan = LabPlan.For(lab);
+        var options = new NetnsOptions { CniPluginDirectory = cniDirectory?.FullName ?? NetnsOptions.DefaultCniPluginDirectory() };
+        return new LabSession(plan, options, NetnsLabBuilder.Create(plan, options));
+    }
+
+    public string? PodAddress(string pod) =>
+        NetnsLabBuilder.PodReconciler(Plan, Options, Host.Processes.ProcessRunner.Default, Lab.Layout).AddressOf(pod);
+}

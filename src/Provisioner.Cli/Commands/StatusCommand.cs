@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Provisioner.Netns;
+using Provisioner.Netns.Pods;
+using Spectre.Console;
+
+namespace Provisioner.Cli.Commands;
+
+/// <summary><c>netlab status</c>: nodes, pods with their addresses, services with ClusterIP/NodePort and endpoints.</summary>
+public static class StatusCommand
+{
+    public static Command Create()
+    {
+        var stack = StackOptions.Stack();
+        var command = new Command("status", "Show the lab's nodes, pods and services") { stack };
+        command.SetAction(parseResult =>
+        {
+            var output = CliOutput.For(parseResult);
+            try
+            {
+                Print(output, LabSession.Open(parseResult.GetRequiredValue(stack)));
+                return ExitCodes.Ok;
+            }
+            catch (Exception e)
+            {
+                return CommandErrors.Report(output, e);
+            }
+        });
+        return command;
+    }
+
+    internal static void Print(CliOutput output, LabSession session)
+    {
+        var supervisor = new PodSupervisor(session.Lab.Layout, session.Options.NetlabCommand);
+        var status = LabStatus.Read(session.Plan, session.Lab.Layout, session.PodAddress, supervisor.RunningPid);
+
+        var nodes = new Table().AddColumns("node", "role", "namespace", "underlay", "pod subnet");
+        foreach (var n in status.Nodes)
+            nodes.AddRow(Esc(n.Name), n.Role, Esc(n.Exists ? n.Namespace : n.Namespace + " (missing)"), n.UnderlayAddress.ToString(), n.PodSubnet);
+        output.Out.Write(nodes);
+
+        var pods = new Table().AddColumns("pod", "node", "address", "server");
+        foreach (var p in status.Pods)
+            pods.AddRow(Esc(p.Name), Esc(p.Node), p.Address ?? (p.Exists ? "-" : "(missing)"), p.ServerPid is { } pid ? $"pid {pid}" : "not running");
+        output.Out.Write(pods);
+
+        var services = new Table().AddColumns("service", "type", "cluster IP", "ports", "endpoints");
+        foreach (var s in status.Services)
+        {
+            var endpoints = s.Note ?? (s.Endpoints.Count == 0 ? "none (connections are refused)"
+                : string.Join(", ", s.Endpoints.Select(e => $"{e.Pod} {e.Address ?? "?"}:{e.Port}").Distinct(StringComparer.Ordinal)));
+            services.AddRow(Esc(s.Name), s.Type.ToString(), s.ClusterIP ?? "-", string.Join(" ", s.Ports), Esc(endpoints));
+        }
+        output.Out.Write(services);
+    }
+
+    private static string Esc(string text) => Markup.Escape(text);
+}

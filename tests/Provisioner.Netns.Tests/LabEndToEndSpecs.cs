@@ -1,0 +1,140 @@
+using Provisioner.Core.Config;
+using Provisioner.Core.Planning;
+using Provisioner.Host.Processes;
+using Provisioner.Netns.Verify;
+using Provisioner.Testing;
+using Xunit;
+
+namespace Provisioner.Netns.Tests;
+
+/// <summary>
+/// A whole lab, as <c>netlab up</c> builds it, for every fabric kind and both rule backends: it verifies, plans
+/// nothing, notices hand-made drift and repairs it, and <c>down</c> leaves the host as it found it.
+/// </summary>
+[Trait("Category", "Privileged")]
+[Collection(PrivilegedCollection.Name)]
+public sealed class LabEndToEndSpecs : IDisposable
+{
+    private readonly string _stateRoot = Path.Combine(Path.GetTempPath(), TestNames.Unique("nle2e"));
+    private NetnsLab? _lab;
+
+    private static string Stack(string name, string fabric, string rules) => $$"""
+        config:
+          netlab:name: {{name}}
+          netlab:backend: netns
+          netlab:network:
+            fabric: {{fabric}}
+            serviceRules: {{rules}}
+          netlab:nodes:
+            - { name: cp1, role: control-plane }
+            - { name: w1 }
+            - { name: w2 }
+          netlab:pods:
+            - { name: web-1, node: w1, labels: { app: web } }
+            - { name: web-2, node: w2, labels: { app: web } }
+            - { name: api-1, node: w1, labels: { app: api } }
+            - { name: client, node: cp1, labels: { app: client } }
+          netlab:services:
+            - { name: web, selector: { app: web }, ports: [ { port: 80, targetPort: 8080 } ] }
+            - { name: api, type: NodePort, selector: { app: api }, ports: [ { port: 8080, nodePort: 30080 } ] }
+        """;
+
+    private NetnsLab Build(string fabric, string rules)
+    {
+        var lab = StackFile.Parse(Stack(TestNames.Unique("e"), fabric, rules), "test stack");
+        var options = new NetnsOptions
+        {
+            CniPluginDirectory = AppContext.BaseDirectory,
+            NetlabCommand = [Path.Combine(AppContext.BaseDirectory, "netlab")],
+            StateRoot = _stateRoot,
+        };
+        _lab = NetnsLabBuilder.Create(LabPlan.For(lab), options);
+        return _lab;
+    }
+
+    private static async Task<IReadOnlyList<VerifyCheck>> VerifyAsync(NetnsLab lab, LabPlan plan)
+    {
+        var pods = NetnsLabBuilder.PodReconciler(plan, new NetnsOptions { CniPluginDirectory = AppContext.BaseDirectory, StateRoot = lab.Layout.StateRoot },
+            ProcessRunner.Default, lab.Layout);
+        return await new LabVerifier(plan, lab.Layout, new Probe(ProcessRunner.Default),
+            pod => pods.AddressOf(pod) is { } a ? System.Net.IPAddress.Parse(a) : null).RunAsync();
+    }
+
+    [PrivilegedTheory]
+    [InlineData("ovs-vxlan", "iptables")]
+    [InlineData("linux-vxlan", "iptables")]
+    [InlineData("routed", "nftables")]
+    [InlineData("linux-vxlan", "nftables")]
+    public async Task A_lab_comes_up_verified_repairs_drift_and_goes_down_leaving_nothing(string fabric, string rules)
+    {
+        var hostBefore = HostSnapshot.Take();
+        var lab = Build(fabric, rules);
+        var plan = lab.Plan;
+
+        await lab.UpAsync();
+
+        var checks = await VerifyAsync(lab, plan);
+        Assert.True(checks.All(c => c.Passed), string.Join("\n", checks.Where(c => !c.Passed).Select(c => $"{c.Layer} {c.Name}: {c.Detail}")));
+        Assert.Empty(await lab.PlanAsync());
+
+        // Drift a learner makes by hand: a killed pod server, a deleted rule, a deleted pod route.
+        ProcessRunner.Default.Run("kill", "-9", File.ReadAllText(lab.Layout.PodPidPath("web-2")).Trim());
+        BreakServiceRules(lab, rules);
+        ProcessRunner.Default.Run("ip", "-n", lab.Layout.PodNamespace("client"), "route", "del", "default");
+        await WaitForExitAsync(lab, "web-2");
+
+        var drift = await lab.PlanAsync();
+        Assert.Contains(drift, c => c.Step == "pod-web-2" && c.Description.Contains("start the server", StringComparison.Ordinal));
+        Assert.Contains(drift, c => c.Step == "pod-client" && c.Description.Contains("0.0.0.0/0", StringComparison.Ordinal));
+        Assert.Contains(drift, c => c.Step == "service-rules-w1");
+        Assert.Contains(await VerifyAsync(lab, plan), c => !c.Passed);
+
+        await lab.UpAsync();
+        Assert.Empty(await lab.PlanAsync());
+        checks = await VerifyAsync(lab, plan);
+        Assert.True(checks.All(c => c.Passed), string.Join("\n", checks.Where(c => !c.Passed).Select(c => $"{c.Layer} {c.Name}: {c.Detail}")));
+
+        await lab.DownAsync();
+        await lab.DownAsync(); // twice is safe
+        Assert.Equal(hostBefore, HostSnapshot.Take());
+        Assert.False(Directory.Exists(lab.Layout.Directory));
+    }
+
+    private static void BreakServiceRules(NetnsLab lab, string rules)
+    {
+        var ns = lab.Layout.NodeNamespace("w1");
+        if (rules == "iptables")
+            ProcessRunner.Default.Run("ip", "netns", "exec", ns, "iptables-nft", "-t", "nat", "-D", "NETLAB-SERVICES", "1");
+        else
+            ProcessRunner.Default.Run("ip", "netns", "exec", ns, "nft", "delete", "table", "ip", "netlab");
+    }
+
+    private static async Task WaitForExitAsync(NetnsLab lab, string pod)
+    {
+        var supervisor = new Pods.PodSupervisor(lab.Layout, []);
+        for (var i = 0; i < 50 && supervisor.RunningPid(pod) is not null; i++)
+            await Task.Delay(20);
+    }
+
+    public void Dispose()
+    {
+        _lab?.DownAsync().GetAwaiter().GetResult();
+        if (Directory.Exists(_stateRoot))
+            Directory.Delete(_stateRoot, recursive: true);
+    }
+
+    /// <summary>What a lab must leave as it was: namespaces, host links, host rules, OVS and pod processes.</summary>
+    private sealed record HostSnapshot(string Namespaces, string Links, string Iptables, string Nft, string Processes)
+    {
+        public static HostSnapshot Take() => new(
+            string.Join(",", Netns.Namespaces.List()),
+            Run("ip", "-o", "link", "show"),
+            Run("iptables-nft-save").Split('\n').Where(l => !l.StartsWith('#')).Aggregate("", (a, l) => a + l + "\n"),
+            Run("nft", "list", "ruleset"),
+            string.Join(",", Run("pgrep", "-a", "-f", "pod-server|ovs-vswitchd|ovsdb-server").Split('\n')
+                .Where(l => l.Contains("nle2e", StringComparison.Ordinal) || l.Contains("pod-server", StringComparison.Ordinal)).Order(StringComparer.Ordinal)));
+
+        private static string Run(string program, params string[] args) =>
+            ProcessRunner.Default.TryRunAsync(program, args).GetAwaiter().GetResult().StandardOutput;
+    }
+}
