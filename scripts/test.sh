@@ -11,7 +11,12 @@ solution=Provisioner.sln
 if ! dotnet restore infra/Provisioner.Infra/Provisioner.Infra.csproj >/tmp/netlab-infra-restore.log 2>&1; then
   echo "test: SKIPPING infra/ (the Pulumi program) and its tests: the packages Pulumi and Pulumi.Command cannot be restored"
   echo "test: from this machine's NuGet sources (see /tmp/netlab-infra-restore.log). Everything else is built and tested."
-  solution=Provisioner.NoInfra.slnf
+  # A solution filter of every project but the two Pulumi ones, made from the solution so it never goes stale.
+  mkdir -p out
+  solution=out/Provisioner.NoInfra.slnf
+  dotnet sln Provisioner.sln list | grep '\.csproj$' | grep -v 'Provisioner\.Infra' |
+    sed 's#/#\\\\#g; s#.*#      "&",#; $ s#,$##' |
+    { printf '{\n  "solution": {\n    "path": "../Provisioner.sln",\n    "projects": [\n'; cat; printf '    ]\n  }\n}\n'; } >"$solution"
 fi
 
 export NETLAB_REQUIRE_PRIVILEGED="${NETLAB_REQUIRE_PRIVILEGED:-1}"

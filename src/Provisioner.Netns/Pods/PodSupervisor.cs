@@ -69,17 +69,12 @@ public sealed class PodSupervisor(LabLayout layout, IReadOnlyList<string> netlab
         var pid = RunningPid(pod);
         if (pid is null)
             return false;
-        try
-        {
-            using var process = Process.GetProcessById(pid.Value);
-            Host.Processes.ProcessRunner.Default.TryRunAsync("kill", ["-TERM", pid.Value.ToString(CultureInfo.InvariantCulture)]).GetAwaiter().GetResult();
-            if (!process.WaitForExit(1000))
-                process.Kill();
-        }
-        catch (ArgumentException)
-        {
-            // already gone
-        }
+        var id = pid.Value.ToString(CultureInfo.InvariantCulture);
+        Host.Processes.ProcessRunner.Default.TryRunAsync("kill", ["-TERM", id]).GetAwaiter().GetResult();
+        for (var i = 0; i < 100 && Directory.Exists($"/proc/{id}"); i++)
+            Thread.Sleep(10);
+        if (Directory.Exists($"/proc/{id}"))
+            Host.Processes.ProcessRunner.Default.TryRunAsync("kill", ["-KILL", id]).GetAwaiter().GetResult();
         File.Delete(layout.PodPidPath(pod));
         return true;
     }
