@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  iproute2 iptables nftables conntrack ethtool util-linux procps
+  iproute2 iputils-ping iptables nftables conntrack ethtool util-linux procps time
   openvswitch-switch containernetworking-plugins iperf3 busybox-static
   cloud-init shellcheck containerd runc bpftrace jq ca-certificates curl
 )
