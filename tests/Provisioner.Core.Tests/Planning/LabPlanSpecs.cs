@@ -73,18 +73,18 @@ public class LabPlanSpecs
     }
 
     [Fact]
-    public void A_netns_lab_has_an_underlay_machines_fabrics_pods_and_service_rules()
+    public void A_netns_lab_has_an_underlay_machines_cni_fabrics_pods_and_service_rules()
     {
         var plan = LabPlan.For(Labs.ValidNetns());
 
-        Assert.Equal([StepKind.Underlay, StepKind.Machine, StepKind.Fabric, StepKind.Pod, StepKind.ServiceRules],
+        Assert.Equal([StepKind.Underlay, StepKind.Machine, StepKind.Cni, StepKind.Fabric, StepKind.Pod, StepKind.ServiceRules],
             plan.Steps.Select(s => s.Kind).Distinct());
         Assert.Equal(Nodes.Select(n => $"machine-{n}"), Ids(plan, StepKind.Machine));
         Assert.All(plan.OfKind(StepKind.Machine), m => Assert.Equal([LabPlan.UnderlayId], m.DependsOn.AsEnumerable()));
         Assert.Equal(["pod-web-1", "pod-web-2", "pod-api-1"], Ids(plan, StepKind.Pod));
         var web2 = plan.Step("pod-web-2");
         Assert.Equal(("worker2", "web-2"), (web2.Node, web2.Pod));
-        Assert.Equal(["fabric-worker2"], web2.DependsOn.AsEnumerable());
+        Assert.Equal(["cni-worker2", "fabric-worker2"], web2.DependsOn.AsEnumerable());
         Assert.Equal(Nodes.Select(n => $"service-rules-{n}"), Ids(plan, StepKind.ServiceRules));
         Assert.All(plan.OfKind(StepKind.ServiceRules), r => Assert.Contains("pod-api-1", r.DependsOn));
     }
