@@ -152,14 +152,14 @@ public sealed class MultipassStepSpecs
     public void I_can_build_the_binaries_for_the_vms_architecture_when_the_sources_change()
     {
         var arm = DeploymentPlanner.For(LabPlan.For(Labs.Example), Labs.Options with { Architecture = DeployOptions.LinuxArm64 },
-            RenderedNodeFiles.Instance, PlanNodeComponents.Instance);
+            RenderedNodeFiles.Instance, NodeComponents.Instance);
         var build = arm.Step(BuildSteps.BinariesId);
         Assert.Equal("scripts/build.sh linux-arm64", build.Create);
         Assert.Equal("src-0123456789abcdef", build.Triggers["sources"]);
         Assert.Null(build.Node);
 
         var error = Assert.Throws<ArgumentException>(() => DeploymentPlanner.For(LabPlan.For(Labs.Example),
-            Labs.Options with { Architecture = "win-x64" }, RenderedNodeFiles.Instance, PlanNodeComponents.Instance));
+            Labs.Options with { Architecture = "win-x64" }, RenderedNodeFiles.Instance, NodeComponents.Instance));
         Assert.Contains("linux-x64 or linux-arm64", error.Message, StringComparison.Ordinal);
     }
 

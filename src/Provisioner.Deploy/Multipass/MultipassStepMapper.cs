@@ -159,13 +159,17 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         var node = step.Node!;
         var document = inputs.Components.ServiceRules(_plan, node);
         var local = new LocalFile(LocalPath(node, NodeFileNames.ServicesDocument), document.Content, Hash.Sha256(document.Content));
+        // The node's own address (NodePorts answer on it) is known once its VM runs: passed as an argument.
+        var address = EnvironmentName.ForAddress(node);
         var create = Shell.AllOf(
             MultipassCommands.Install(Vm(node), [new NodeTransfer(local.Path, NodeFileNames.NodeServicesDocument, "0644")]),
-            MultipassCommands.Exec(Vm(node), "sudo", NodeFileNames.NodeNetlab, "node", "services", "apply", NodeFileNames.NodeServicesDocument));
+            MultipassCommands.Exec(Vm(node), "sudo", NodeFileNames.NodeNetlab, "node", "services", "apply", NodeFileNames.NodeServicesDocument,
+                "--node-address", Arg.LiteralThenVariable($"{node}=", address)));
         return InPlace(From(step) with
         {
             Create = create,
-            DependsOn = [.. step.DependsOn, BuildSteps.BinariesId],
+            DependsOn = [.. step.DependsOn.Append(AddressId(node)).Distinct(), BuildSteps.BinariesId],
+            AddressVariables = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal).Add(address, node),
             LocalFiles = [local],
             Triggers = step.Triggers.AddRange(Lines("rules", document)).AddRange(MachineTrigger(node))
                 .SetItem("file." + NodeFileNames.ServicesDocument, Hash.Short(local.Sha256)).SetItem("binaries", _options.SourceVersion),
