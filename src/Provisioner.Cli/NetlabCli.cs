@@ -16,6 +16,7 @@ public static class NetlabCli
     [
         ValidateCommand.Create,
         RenderCommand.Create,
+        NodeCommand.Create,
     ];
 
     public static RootCommand BuildRoot()
