@@ -108,8 +108,8 @@ public sealed class MultipassStepSpecs
         var deployment = Labs.Multipass(components: new FixedComponents("vxlan to worker2", "route 10.244.2.0/24"));
         var fabric = deployment.Step(LabPlan.FabricId("worker1"));
 
-        Assert.Equal("worker1: vxlan to worker2", fabric.Triggers["fabric.01"]);
-        Assert.Equal("worker1: route 10.244.2.0/24", fabric.TriggerVariables["NETLAB_TRIGGER_FABRIC_02"]);
+        Assert.Contains(fabric.Triggers, t => t.Key.StartsWith("fabric.worker1:.", StringComparison.Ordinal) && t.Value == "worker1: vxlan to worker2");
+        Assert.Contains(fabric.TriggerVariables, t => t.Key.StartsWith("NETLAB_TRIGGER_FABRIC_WORKER1__", StringComparison.Ordinal) && t.Value == "worker1: route 10.244.2.0/24");
         Assert.EndsWith("multipass exec dev-worker1 -- sudo /opt/netlab/bin/netlab node fabric apply /etc/netlab/fabric.json " +
             "--node-address cp1=\"${NETLAB_ADDRESS_CP1}\" --node-address worker1=\"${NETLAB_ADDRESS_WORKER1}\" " +
             "--node-address worker2=\"${NETLAB_ADDRESS_WORKER2}\" </dev/null", fabric.Create, StringComparison.Ordinal);

@@ -41,6 +41,13 @@ public sealed class NodeComponentsSpecs
             Assert.Contains("route 10.244.3.0/24 via 10.244.3.1 dev netlab0 onlink", added);
             Assert.All(added.Where(l => l.StartsWith("flow ", StringComparison.Ordinal)),
                 l => Assert.Contains("vx-worker3", l, StringComparison.Ordinal));
+            // in a preview: five new trigger variables, and no existing one changes its value
+            var variablesBefore = _deployment.Step(LabPlan.FabricId(node)).TriggerVariables;
+            var variablesAfter = grown.Step(LabPlan.FabricId(node)).TriggerVariables;
+            var newVariables = variablesAfter.Keys.Except(variablesBefore.Keys).ToList();
+            Assert.Equal(5, newVariables.Count);
+            Assert.Contains("NETLAB_TRIGGER_FABRIC_TUNNEL_", newVariables.Select(v => v[..^8]));
+            Assert.Equal(["NETLAB_TRIGGER_FILE_FABRIC_JSON"], variablesBefore.Where(v => variablesAfter[v.Key] != v.Value).Select(v => v.Key));
             // the services did not change: neither did their rules
             Assert.Equal(_deployment.Step(LabPlan.ServiceRulesId(node)).Triggers, grown.Step(LabPlan.ServiceRulesId(node)).Triggers);
         }
