@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
+using Provisioner.Core.Validation;
 using Provisioner.Fabric.Model;
 using Provisioner.Fabric.Planning;
 using Provisioner.Netns;
@@ -31,6 +32,10 @@ public sealed class NodeComponents : INodeComponents
             var fabric = FabricPlanner.For(plan, node, planned, new FabricOptions { UnderlayInterface = LabLayout.NodeInterface });
             return new NodeDocument(FabricJson.Serialize(fabric), fabric.Triggers);
         }
+        if (plan.Lab.Network.OvsDatapath == OvsDatapath.Netdev && plan.Lab.Network.Fabric == FabricKind.OvsVxlan)
+            throw new LabConfigException([new ConfigProblem("network.ovsDatapath", "netdev",
+                "the OVS userspace datapath needs each VM's underlay interface, which netlab does not know on VMs",
+                "pulumi config set --path 'network.ovsDatapath' system")]);
         // The planned addresses stand in for the VMs' ones: they give every line its shape, then are named.
         var standIn = FabricPlanner.For(plan, node, planned);
         return new NodeDocument(FabricJson.Serialize(standIn.WithoutAddresses()), [.. standIn.Triggers.Select(l => Symbolic(l, planned))]);

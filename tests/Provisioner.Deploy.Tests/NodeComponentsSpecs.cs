@@ -110,6 +110,15 @@ public sealed class NodeComponentsSpecs
     }
 
     [Fact]
+    public void It_refuses_the_ovs_userspace_datapath_on_vms_with_the_command_that_fixes_it()
+    {
+        var lab = Labs.Example with { Network = Labs.Example.Network with { OvsDatapath = OvsDatapath.Netdev } };
+
+        var error = Assert.Throws<Core.Validation.LabConfigException>(() => Labs.Multipass(lab: lab));
+        Assert.Contains("pulumi config set --path 'network.ovsDatapath' system", Assert.Single(error.Problems).Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void I_can_read_back_a_services_document_without_endpoints_and_with_the_address_to_come()
     {
         var json = NodeComponents.Instance.ServiceRules(_deployment.Plan, "worker2").Content;
