@@ -43,7 +43,7 @@ public sealed class LabDeployment : Stack
         DeploymentPlan plan;
         try
         {
-            plan = DeploymentPlanner.FromConfig(config.Get, deploy, RenderedNodeFiles.Instance, PlanNodeComponents.Instance);
+            plan = DeploymentPlanner.FromConfig(config.Get, deploy, RenderedNodeFiles.Instance, NodeComponents.Instance);
         }
         catch (Exception e) when (e is LabConfigException or ArgumentException)
         {

@@ -26,6 +26,7 @@ public static class NetlabCli
         DownCommand.Create,
         StepCommand.Create,
         PodServerCommand.Create,
+        NodeCommand.Create,
     ];
 
     public static RootCommand BuildRoot()

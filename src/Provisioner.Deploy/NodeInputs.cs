@@ -22,7 +22,16 @@ public interface INodeFiles
 /// A node component's desired state: the document <c>netlab node fabric|services apply FILE</c> reads on the node,
 /// and the readable lines (tunnels, routes, rules) that say what it does; those lines are the step's triggers.
 /// </summary>
-public sealed record NodeDocument(string Content, ImmutableArray<string> TriggerLines);
+public sealed record NodeDocument(string Content, ImmutableArray<string> TriggerLines)
+{
+    /// <summary>
+    /// The trigger lines keyed by their first word and a hash of the line (<c>fabric.tunnel.1a2b3c4d</c>), not by
+    /// position: a new tunnel adds its own keys in a preview instead of shifting every line after it.
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, string>> Triggers(string prefix) =>
+        TriggerLines.Distinct(StringComparer.Ordinal)
+            .Select(line => KeyValuePair.Create($"{prefix}.{line.Split(' ')[0]}.{Hash.Sha256(line)[..8]}", line));
+}
 
 /// <summary>The node components' desired state per node (the fabric and the service rules).</summary>
 public interface INodeComponents

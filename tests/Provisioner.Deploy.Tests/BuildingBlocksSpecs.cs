@@ -66,7 +66,7 @@ public sealed class BuildingBlocksSpecs
             ["network"] = """{"fabric":"token-ring"}""",
         };
         var error = Assert.Throws<LabConfigException>(() => DeploymentPlanner.FromConfig(values.GetValueOrDefault, Labs.Options,
-            RenderedNodeFiles.Instance, PlanNodeComponents.Instance));
+            RenderedNodeFiles.Instance, NodeComponents.Instance));
 
         Assert.Contains(error.Problems, p => p.Key == "network.fabric" && p.Fix.Contains("pulumi config set --path 'network.fabric'", StringComparison.Ordinal));
         Assert.Contains(error.Problems, p => p.Key.StartsWith("nodes[0]", StringComparison.Ordinal) && p.Fix.Contains("pulumi config set", StringComparison.Ordinal));

@@ -14,11 +14,11 @@ internal static class Labs
     public static DeployOptions Options { get; } = new() { StackName = "dev", SourceVersion = "src-0123456789abcdef", Architecture = DeployOptions.LinuxX64 };
 
     public static DeploymentPlan Multipass(INodeFiles? files = null, INodeComponents? components = null, LabConfig? lab = null) =>
-        DeploymentPlanner.For(LabPlan.For(lab ?? Example), Options, files ?? RenderedNodeFiles.Instance, components ?? PlanNodeComponents.Instance);
+        DeploymentPlanner.For(LabPlan.For(lab ?? Example), Options, files ?? RenderedNodeFiles.Instance, components ?? NodeComponents.Instance);
 
     public static DeploymentPlan Netns(INodeComponents? components = null) =>
         DeploymentPlanner.For(LabPlan.For(Example with { Backend = Backend.Netns }), Options, RenderedNodeFiles.Instance,
-            components ?? PlanNodeComponents.Instance);
+            components ?? NodeComponents.Instance);
 }
 
 /// <summary>The real rendering, with one file of one node changed.</summary>

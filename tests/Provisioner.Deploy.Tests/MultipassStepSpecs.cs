@@ -108,8 +108,8 @@ public sealed class MultipassStepSpecs
         var deployment = Labs.Multipass(components: new FixedComponents("vxlan to worker2", "route 10.244.2.0/24"));
         var fabric = deployment.Step(LabPlan.FabricId("worker1"));
 
-        Assert.Equal("worker1: vxlan to worker2", fabric.Triggers["fabric.01"]);
-        Assert.Equal("worker1: route 10.244.2.0/24", fabric.TriggerVariables["NETLAB_TRIGGER_FABRIC_02"]);
+        Assert.Contains(fabric.Triggers, t => t.Key.StartsWith("fabric.worker1:.", StringComparison.Ordinal) && t.Value == "worker1: vxlan to worker2");
+        Assert.Contains(fabric.TriggerVariables, t => t.Key.StartsWith("NETLAB_TRIGGER_FABRIC_WORKER1__", StringComparison.Ordinal) && t.Value == "worker1: route 10.244.2.0/24");
         Assert.EndsWith("multipass exec dev-worker1 -- sudo /opt/netlab/bin/netlab node fabric apply /etc/netlab/fabric.json " +
             "--node-address cp1=\"${NETLAB_ADDRESS_CP1}\" --node-address worker1=\"${NETLAB_ADDRESS_WORKER1}\" " +
             "--node-address worker2=\"${NETLAB_ADDRESS_WORKER2}\" </dev/null", fabric.Create, StringComparison.Ordinal);
@@ -152,14 +152,14 @@ public sealed class MultipassStepSpecs
     public void I_can_build_the_binaries_for_the_vms_architecture_when_the_sources_change()
     {
         var arm = DeploymentPlanner.For(LabPlan.For(Labs.Example), Labs.Options with { Architecture = DeployOptions.LinuxArm64 },
-            RenderedNodeFiles.Instance, PlanNodeComponents.Instance);
+            RenderedNodeFiles.Instance, NodeComponents.Instance);
         var build = arm.Step(BuildSteps.BinariesId);
         Assert.Equal("scripts/build.sh linux-arm64", build.Create);
         Assert.Equal("src-0123456789abcdef", build.Triggers["sources"]);
         Assert.Null(build.Node);
 
         var error = Assert.Throws<ArgumentException>(() => DeploymentPlanner.For(LabPlan.For(Labs.Example),
-            Labs.Options with { Architecture = "win-x64" }, RenderedNodeFiles.Instance, PlanNodeComponents.Instance));
+            Labs.Options with { Architecture = "win-x64" }, RenderedNodeFiles.Instance, NodeComponents.Instance));
         Assert.Contains("linux-x64 or linux-arm64", error.Message, StringComparison.Ordinal);
     }
 

@@ -149,7 +149,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
             DependsOn = [ReadyId(node), BuildSteps.BinariesId, .. _plan.Lab.Nodes.Select(n => AddressId(n.Name))],
             AddressVariables = _plan.Lab.Nodes.ToImmutableSortedDictionary(n => EnvironmentName.ForAddress(n.Name), n => n.Name, StringComparer.Ordinal),
             LocalFiles = [local],
-            Triggers = step.Triggers.AddRange(Lines("fabric", document)).AddRange(MachineTrigger(node))
+            Triggers = step.Triggers.AddRange(document.Triggers("fabric")).AddRange(MachineTrigger(node))
                 .SetItem("file." + NodeFileNames.FabricDocument, Hash.Short(local.Sha256)).SetItem("binaries", _options.SourceVersion),
         });
     }
@@ -159,15 +159,19 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         var node = step.Node!;
         var document = inputs.Components.ServiceRules(_plan, node);
         var local = new LocalFile(LocalPath(node, NodeFileNames.ServicesDocument), document.Content, Hash.Sha256(document.Content));
+        // The node's own address (NodePorts answer on it) is known once its VM runs: passed as an argument.
+        var address = EnvironmentName.ForAddress(node);
         var create = Shell.AllOf(
             MultipassCommands.Install(Vm(node), [new NodeTransfer(local.Path, NodeFileNames.NodeServicesDocument, "0644")]),
-            MultipassCommands.Exec(Vm(node), "sudo", NodeFileNames.NodeNetlab, "node", "services", "apply", NodeFileNames.NodeServicesDocument));
+            MultipassCommands.Exec(Vm(node), "sudo", NodeFileNames.NodeNetlab, "node", "services", "apply", NodeFileNames.NodeServicesDocument,
+                "--node-address", Arg.LiteralThenVariable($"{node}=", address)));
         return InPlace(From(step) with
         {
             Create = create,
-            DependsOn = [.. step.DependsOn, BuildSteps.BinariesId],
+            DependsOn = [.. step.DependsOn.Append(AddressId(node)).Distinct(), BuildSteps.BinariesId],
+            AddressVariables = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal).Add(address, node),
             LocalFiles = [local],
-            Triggers = step.Triggers.AddRange(Lines("rules", document)).AddRange(MachineTrigger(node))
+            Triggers = step.Triggers.AddRange(document.Triggers("rules")).AddRange(MachineTrigger(node))
                 .SetItem("file." + NodeFileNames.ServicesDocument, Hash.Short(local.Sha256)).SetItem("binaries", _options.SourceVersion),
         });
     }
@@ -247,8 +251,6 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
     private ImmutableSortedDictionary<string, string> MachineTrigger(string node) =>
         ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal).Add("machine", _machineDigests[node]);
 
-    private static IEnumerable<KeyValuePair<string, string>> Lines(string prefix, NodeDocument document) =>
-        document.TriggerLines.Select((line, i) => KeyValuePair.Create($"{prefix}.{i + 1:D2}", line));
 
     private string ScriptPath(string node, string script) =>
         inputs.File(node, script).NodePath ?? throw new InvalidOperationException($"rendered file {script} of {node} has no place on the node");

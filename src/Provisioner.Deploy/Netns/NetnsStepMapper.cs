@@ -34,8 +34,8 @@ public sealed class NetnsStepMapper(DeploymentPlanner.Inputs inputs)
         var inPlace = InPlaceKinds.Contains(step.Kind);
         var triggers = step.Kind switch
         {
-            StepKind.Fabric => step.Triggers.AddRange(Lines("fabric", inputs.Components.Fabric(_plan, step.Node!))),
-            StepKind.ServiceRules => step.Triggers.AddRange(Lines("rules", inputs.Components.ServiceRules(_plan, step.Node!))),
+            StepKind.Fabric => step.Triggers.AddRange(inputs.Components.Fabric(_plan, step.Node!).Triggers("fabric")),
+            StepKind.ServiceRules => step.Triggers.AddRange(inputs.Components.ServiceRules(_plan, step.Node!).Triggers("rules")),
             _ => step.Triggers,
         };
         return new CommandStep
@@ -51,6 +51,4 @@ public sealed class NetnsStepMapper(DeploymentPlanner.Inputs inputs)
         };
     }
 
-    private static IEnumerable<KeyValuePair<string, string>> Lines(string prefix, NodeDocument document) =>
-        document.TriggerLines.Select((line, i) => KeyValuePair.Create($"{prefix}.{i + 1:D2}", line));
 }
