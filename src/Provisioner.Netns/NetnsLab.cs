@@ -74,7 +74,8 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
     public async Task DownAsync(Action<string>? progress = null, CancellationToken ct = default)
     {
         var owners = plan.Steps.Where(s => layers.TryGetValue(s.Kind, out var l) && l is IProcessOwner).ToList();
-        await Parallel.ForEachAsync(owners, ct, async (step, c) =>
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct };
+        await Parallel.ForEachAsync(owners, parallel, async (step, c) =>
         {
             try
             {
@@ -86,7 +87,7 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
             }
         }).ConfigureAwait(false);
         var names = LabState.Load(layout).Namespaces.Union(NamespaceNames, StringComparer.Ordinal).ToList();
-        await Parallel.ForEachAsync(names, ct, async (name, c) =>
+        await Parallel.ForEachAsync(names, parallel, async (name, c) =>
         {
             if (await namespaces.DeleteAsync(name, c).ConfigureAwait(false))
                 progress?.Invoke($"deleted namespace {name}");

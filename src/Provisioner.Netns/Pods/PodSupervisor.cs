@@ -39,7 +39,21 @@ public sealed class PodSupervisor(LabLayout layout, IReadOnlyList<string> netlab
     /// </summary>
     public bool HasExited(string pod) =>
         !File.Exists(layout.PodPidPath(pod)) || !int.TryParse(File.ReadAllText(layout.PodPidPath(pod)).Trim(), out var pid)
-        || !Directory.Exists($"/proc/{pid}");
+        || !IsAlive(pid.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Running, not a zombie: a server whose parent (netlab up) is gone waits as a zombie until init reaps it.</summary>
+    private static bool IsAlive(string pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     public int Start(string pod, int port)
     {
@@ -71,9 +85,9 @@ public sealed class PodSupervisor(LabLayout layout, IReadOnlyList<string> netlab
             return false;
         var id = pid.Value.ToString(CultureInfo.InvariantCulture);
         Host.Processes.ProcessRunner.Default.TryRunAsync("kill", ["-TERM", id]).GetAwaiter().GetResult();
-        for (var i = 0; i < 100 && Directory.Exists($"/proc/{id}"); i++)
+        for (var i = 0; i < 100 && IsAlive(id); i++)
             Thread.Sleep(10);
-        if (Directory.Exists($"/proc/{id}"))
+        if (IsAlive(id))
             Host.Processes.ProcessRunner.Default.TryRunAsync("kill", ["-KILL", id]).GetAwaiter().GetResult();
         File.Delete(layout.PodPidPath(pod));
         return true;
