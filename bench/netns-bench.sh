@@ -16,7 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A stack of N nodes, P pods per node, S services (pod i of node n carries app=s(i mod S)).
+# A stack of N nodes, P pods per node, S services (the k-th pod overall carries app=s(k mod S)).
 big_stack() {
   local fabric=$1 nodes=$2 pods=$3 services=$4
   echo "config:"
@@ -28,7 +28,7 @@ big_stack() {
   for n in $(seq 2 "$nodes"); do echo "    - { name: n$n }"; done
   echo "  netlab:pods:"
   for n in $(seq 1 "$nodes"); do for p in $(seq 1 "$pods"); do
-    echo "    - { name: p$n-$p, node: n$n, labels: { app: s$(( (p - 1) % services + 1 )) } }"
+    echo "    - { name: p$n-$p, node: n$n, labels: { app: s$(( ((n - 1) * pods + p - 1) % services + 1 )) } }"
   done; done
   echo "  netlab:services:"
   for s in $(seq 1 "$services"); do
@@ -39,8 +39,9 @@ big_stack() {
 # Runs one netlab command; prints "seconds peak-rss-MiB" (the netlab process itself, not the pods it starts).
 measure() {
   local out
-  out=$( { /usr/bin/time -f "%e %M" "$netlab" "$@" >/dev/null; } 2>&1 | tail -n 1)
-  awk '{ printf "%.2f %.0f", $1, $2 / 1024 }' <<<"$out"
+  out=$( { /usr/bin/time -f "%e %M" "$netlab" "$@" >"$work/last.log"; } 2>&1 | tail -n 1) ||
+    { echo "bench: netlab $* failed:" >&2; tail -n 20 "$work/last.log" >&2; exit 1; }
+  awk '{ printf "%.2f %.0f\n", $1, $2 / 1024 }' <<<"$out"
 }
 
 row() { printf '%-34s %-12s %10s %10s %12s\n' "$@"; }
