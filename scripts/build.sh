@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the two programs a lab needs into out/bin: `netlab` (the CLI) and `netlab-cni` (the CNI plugin, NativeAOT).
-# Usage: scripts/build.sh [RID]   (RID defaults to this machine's, e.g. linux-x64 or linux-arm64)
+# Usage: scripts/build.sh [RID]
+#   no RID: for this machine (the netns lab); netlab runs on the installed .NET.
+#   RID (linux-x64 or linux-arm64): for the lab's VMs, which have no .NET: netlab is a self-contained single file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +16,11 @@ out=out/bin
 mkdir -p "$out"
 
 echo "build: netlab -> $out/netlab"
-dotnet publish src/Provisioner.Cli -c Release -r "$rid" --self-contained false -o "$out" --nologo -v quiet
+if [ "$#" -gt 0 ]; then
+  dotnet publish src/Provisioner.Cli -c Release -r "$rid" --self-contained true -p:PublishSingleFile=true -o "$out" --nologo -v quiet
+else
+  dotnet publish src/Provisioner.Cli -c Release -r "$rid" --self-contained false -o "$out" --nologo -v quiet
+fi
 
 # NativeAOT needs a native toolchain for the target; where it cannot run (another OS or architecture),
 # a self-contained single-file build serves instead, and we say which one was used.
