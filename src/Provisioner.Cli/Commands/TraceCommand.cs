@@ -9,7 +9,7 @@ public static class TraceCommand
 {
     public static Command Create()
     {
-        var what = new Argument<TraceScript>("what") { Description = "drops (every packet the kernel drops, with the reason) or retransmits (TCP)" };
+        var what = new Argument<TraceScript>("what") { Description = "drops (every packet the kernel drops, with the reason) or retransmits (TCP)", HelpName = "drops|retransmits" };
         var command = new Command("trace", "Trace packet drops or TCP retransmits with bpftrace (Ctrl-C to stop)") { what };
         command.SetAction(async (parseResult, ct) =>
         {
