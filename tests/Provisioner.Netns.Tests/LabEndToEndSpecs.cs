@@ -67,7 +67,7 @@ public sealed class LabEndToEndSpecs : IDisposable
     [InlineData("linux-vxlan", "nftables")]
     public async Task A_lab_comes_up_verified_repairs_drift_and_goes_down_leaving_nothing(string fabric, string rules)
     {
-        var hostBefore = HostSnapshot.Take();
+        var hostBefore = HostSnapshot.Take(_stateRoot);
         var lab = Build(fabric, rules);
         var plan = lab.Plan;
 
@@ -96,7 +96,7 @@ public sealed class LabEndToEndSpecs : IDisposable
 
         await lab.DownAsync();
         await lab.DownAsync(); // twice is safe
-        Assert.Equal(hostBefore, HostSnapshot.Take());
+        Assert.Equal(hostBefore, HostSnapshot.Take(_stateRoot));
         Assert.False(Directory.Exists(lab.Layout.Directory));
     }
 
@@ -123,16 +123,19 @@ public sealed class LabEndToEndSpecs : IDisposable
             Directory.Delete(_stateRoot, recursive: true);
     }
 
-    /// <summary>What a lab must leave as it was: namespaces, host links, host rules, OVS and pod processes.</summary>
+    /// <summary>
+    /// What a lab must leave as it was: the host's links and rules, and every namespace and process of the lab (its
+    /// namespaces carry its name; its pod servers and OVS daemons run from its state directory).
+    /// </summary>
     private sealed record HostSnapshot(string Namespaces, string Links, string Iptables, string Nft, string Processes)
     {
-        public static HostSnapshot Take() => new(
-            string.Join(",", Netns.Namespaces.List()),
-            Run("ip", "-o", "link", "show"),
+        public static HostSnapshot Take(string stateRoot) => new(
+            string.Join(",", Netns.Namespaces.List().Where(n => n.StartsWith("e-", StringComparison.Ordinal))),
+            string.Join("\n", Run("ip", "-o", "link", "show").Split('\n').Select(l => l.Split(':').ElementAtOrDefault(1)?.Trim())),
             Run("iptables-nft-save").Split('\n').Where(l => !l.StartsWith('#')).Aggregate("", (a, l) => a + l + "\n"),
             Run("nft", "list", "ruleset"),
             string.Join(",", Run("pgrep", "-a", "-f", "pod-server|ovs-vswitchd|ovsdb-server").Split('\n')
-                .Where(l => l.Contains("nle2e", StringComparison.Ordinal) || l.Contains("pod-server", StringComparison.Ordinal)).Order(StringComparer.Ordinal)));
+                .Where(l => l.Contains(stateRoot, StringComparison.Ordinal)).Order(StringComparer.Ordinal)));
 
         private static string Run(string program, params string[] args) =>
             ProcessRunner.Default.TryRunAsync(program, args).GetAwaiter().GetResult().StandardOutput;
