@@ -28,6 +28,16 @@ public sealed class LabDeployment : Stack
 
     public LabDeployment() : this(null) { }
 
+    /// <summary>Every configured key: the engine hands the program the whole stack config as JSON in PULUMI_CONFIG.</summary>
+    private static IEnumerable<string> ConfiguredKeys()
+    {
+        var json = Environment.GetEnvironmentVariable("PULUMI_CONFIG");
+        if (string.IsNullOrWhiteSpace(json))
+            return [];
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return [.. document.RootElement.EnumerateObject().Select(p => p.Name)];
+    }
+
     /// <summary>With stack options, e.g. a transformation that lets a test observe every resource's options.</summary>
     public LabDeployment(StackOptions? options) : base(options)
     {
@@ -43,7 +53,7 @@ public sealed class LabDeployment : Stack
         DeploymentPlan plan;
         try
         {
-            plan = DeploymentPlanner.FromConfig(config.Get, deploy, RenderedNodeFiles.Instance, NodeComponents.Instance);
+            plan = DeploymentPlanner.FromConfig(config.Get, deploy, RenderedNodeFiles.Instance, NodeComponents.Instance, ConfiguredKeys());
         }
         catch (Exception e) when (e is LabConfigException or ArgumentException)
         {

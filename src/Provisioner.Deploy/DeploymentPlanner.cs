@@ -32,10 +32,12 @@ public static class DeploymentPlanner
     /// values), validates it and plans the deployment. Throws <see cref="LabConfigException"/> with every problem, each
     /// naming the <c>pulumi config set</c> command that fixes it, before anything is created.
     /// </summary>
-    public static DeploymentPlan FromConfig(Func<string, string?> rawValue, DeployOptions options, INodeFiles files, INodeComponents components)
+    /// <param name="configuredKeys">Every key set in the stack (<c>netlab:nodes</c>, ...), so a misspelled one is reported.</param>
+    public static DeploymentPlan FromConfig(Func<string, string?> rawValue, DeployOptions options, INodeFiles files, INodeComponents components,
+        IEnumerable<string>? configuredKeys = null)
     {
         var (lab, problems) = LabConfigReader.Read(rawValue, options.StackName);
-        var all = problems.Concat(LabValidator.Validate(lab)).Distinct().ToList();
+        var all = ConfigKeys.Unknown(configuredKeys ?? []).Concat(LabValidator.Validate(lab, problems)).Distinct().ToList();
         if (all.Count > 0)
             throw new LabConfigException(all);
         return For(LabPlan.For(lab), options, files, components);

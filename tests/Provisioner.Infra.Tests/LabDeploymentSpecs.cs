@@ -165,6 +165,19 @@ public sealed class NetnsAndBadConfigSpecs
     }
 
     [Fact]
+    public async Task A_misspelled_netlab_key_is_reported_and_nothing_is_created()
+    {
+        using var stack = new MockedLab(MockedLab.ExampleConfig(c => c["nodez"] = new YamlSequenceNode()));
+        var mocks = new LabMocks();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => stack.RunAsync(mocks));
+
+        Assert.Contains("netlab:nodez: is not a known key", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("pulumi config rm netlab:nodez", error.ToString(), StringComparison.Ordinal);
+        Assert.Empty(mocks.Resources);
+    }
+
+    [Fact]
     public async Task It_creates_nothing_from_a_bad_config_and_names_the_fix()
     {
         using var stack = new MockedLab(MockedLab.ExampleConfig(c =>

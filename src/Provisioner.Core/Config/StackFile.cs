@@ -56,10 +56,8 @@ public static class StackFile
             var bare = key[prefix.Length..];
             if (ConfigKeys.All.Contains(bare))
                 values[bare] = value;
-            else
-                problems.Add(new ConfigProblem(key, null, "is not a known key",
-                    $"remove it or check its spelling; known keys: {string.Join(", ", ConfigKeys.All.Select(k => prefix + k))}"));
         }
+        problems.AddRange(ConfigKeys.Unknown(config.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? "")));
         var (lab, readProblems) = LabConfigReader.Read(values, StackName(source));
         problems.AddRange(LabValidator.Validate(lab, readProblems));
         if (problems.Count > 0)
