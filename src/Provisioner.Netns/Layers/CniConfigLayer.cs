@@ -27,11 +27,14 @@ public sealed class CniConfigLayer(LabLayout layout, Func<NodeAddresses, string>
         return Task.FromResult(changes);
     }
 
+    /// <summary>Removes what this step made (conflist, IPAM state) and nothing else: the node's OVS state is the fabric's.</summary>
     public Task RemoveAsync(PlanStep step, CancellationToken ct)
     {
-        var dir = layout.NodeDirectory(step.Node!);
-        if (Directory.Exists(dir))
-            Directory.Delete(dir, recursive: true);
+        foreach (var dir in new[] { layout.CniConfigDirectory(step.Node!), layout.IpamDirectory(step.Node!) })
+        {
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, recursive: true);
+        }
         return Task.CompletedTask;
     }
 }

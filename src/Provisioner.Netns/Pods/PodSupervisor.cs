@@ -13,8 +13,8 @@ public sealed class PodSupervisor(LabLayout layout, IReadOnlyList<string> netlab
     public static IReadOnlyList<string> CurrentNetlab()
     {
         var process = Environment.ProcessPath ?? "netlab";
-        return Path.GetFileNameWithoutExtension(process) == "dotnet"
-            ? [process, typeof(PodSupervisor).Assembly.Location.Replace("Provisioner.Netns.dll", "netlab.dll", StringComparison.Ordinal)]
+        return Path.GetFileNameWithoutExtension(process) == "dotnet" && System.Reflection.Assembly.GetEntryAssembly()?.Location is { Length: > 0 } entry
+            ? [process, entry]
             : [process];
     }
 
