@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the two programs a lab needs into out/bin: `netlab` (the CLI) and `netlab-cni` (the CNI plugin, NativeAOT).
+# Builds the two programs a lab needs: `netlab` (the CLI) and `netlab-cni` (the CNI plugin, NativeAOT).
 # Usage: scripts/build.sh [RID]
-#   no RID: for this machine (the netns lab); netlab runs on the installed .NET.
-#   RID (linux-x64 or linux-arm64): for the lab's VMs, which have no .NET: netlab is a self-contained single file.
+#   no RID: for this machine (the netns lab), into out/bin; netlab runs on the installed .NET.
+#   RID (linux-x64 or linux-arm64): for the lab's VMs, which have no .NET, into out/RID: netlab is a self-contained
+#   single file. The two never share a folder: a framework-dependent netlab must never reach a VM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,11 @@ case "$(uname -m)" in
   *) echo "build: unsupported machine $(uname -m)" >&2; exit 1 ;;
 esac
 rid="${1:-linux-$arch}"
-out=out/bin
+case "$rid" in
+  linux-x64 | linux-arm64) ;;
+  *) echo "build: unsupported RID '$rid'; use linux-x64 or linux-arm64" >&2; exit 1 ;;
+esac
+if [ "$#" -gt 0 ]; then out="out/$rid"; else out=out/bin; fi
 mkdir -p "$out"
 
 echo "build: netlab -> $out/netlab"
@@ -22,13 +27,18 @@ else
   dotnet publish src/Provisioner.Cli -c Release -r "$rid" --self-contained false -o "$out" --nologo -v quiet
 fi
 
-# NativeAOT needs a native toolchain for the target; where it cannot run (another OS or architecture),
+# NativeAOT links with clang; for another architecture it needs that architecture's C runtime and linker
+# (gcc-aarch64-linux-gnu, which scripts/install-deps.sh installs) and llvm-objcopy. Where it cannot run,
 # a self-contained single-file build serves instead, and we say which one was used.
 echo "build: netlab-cni -> $out/netlab-cni"
-if dotnet publish src/Provisioner.Cni -c Release -r "$rid" -p:PublishAot=true -o "$out" --nologo -v quiet; then
+aot_log=$(mktemp)
+trap 'rm -f "$aot_log"' EXIT
+if dotnet publish src/Provisioner.Cni -c Release -r "$rid" -p:PublishAot=true -o "$out" --nologo -v quiet >"$aot_log" 2>&1; then
   echo "build: netlab-cni is a NativeAOT binary for $rid"
 else
-  echo "build: NativeAOT is not available for $rid here; building a self-contained single-file netlab-cni instead"
+  grep -E "error" "$aot_log" | cut -c1-240 | sed "s/^/build:   /" | sort -u | head -n 5 >&2 || true
+  echo "build: NativeAOT is not available for $rid here (see above; install-deps.sh installs the cross toolchain);" \
+    "building a self-contained single-file netlab-cni instead (slower to start)" >&2
   dotnet publish src/Provisioner.Cni -c Release -r "$rid" -p:PublishAot=false --self-contained true \
     -p:PublishSingleFile=true -o "$out" --nologo -v quiet
 fi

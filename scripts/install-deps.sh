@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Installs what netlab's lab and tests need on a Debian/Ubuntu machine (run as root). Safe to run again.
+# Usage: scripts/install-deps.sh [--cross]
+#   --cross: also what building the VMs' binaries for the other architecture needs (`scripts/build.sh linux-arm64`
+#   on x64 and the reverse): clang and the other architecture's C runtime for NativeAOT, qemu-user to start them.
+#   Best effort: without them build.sh falls back to a self-contained netlab-cni and says so.
 set -euo pipefail
 
 packages=(
   iproute2 iputils-ping iptables nftables conntrack ethtool util-linux procps time
   openvswitch-switch containernetworking-plugins iperf3 busybox-static
-  cloud-init shellcheck containerd runc bpftrace jq ca-certificates curl
+  cloud-init shellcheck containerd runc bpftrace jq ca-certificates curl file
 )
+cross=()
+if [ "${1:-}" = "--cross" ]; then
+  case "$(uname -m)" in
+    x86_64) cross=(clang llvm gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static) ;;
+    aarch64 | arm64) cross=(clang llvm gcc-x86-64-linux-gnu libc6-dev-amd64-cross qemu-user-static) ;;
+  esac
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: run as root (sudo $0)" >&2
+  echo "install-deps: run as root (or with sudo)" >&2
   exit 1
 fi
 
@@ -21,6 +32,21 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+missing_cross=()
+for p in "${cross[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing_cross+=("$p")
+done
+if [ "${#missing_cross[@]}" -gt 0 ]; then
+  echo "install-deps: installing the cross toolchain ${missing_cross[*]}"
+  [ "${#missing[@]}" -gt 0 ] || apt-get update -qq
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_cross[@]}" >/dev/null; then
+    for p in "${missing_cross[@]}"; do # one at a time: qemu-user-static missing must not cost the toolchain
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null ||
+        echo "install-deps: $p did not install (build.sh falls back to a self-contained netlab-cni; check-vm-binaries.sh checks the architecture only)" >&2
+    done
+  fi
 fi
 
 # The OVS package starts a system ovs-vswitchd that needs the kernel module; netlab's netns lab runs its own

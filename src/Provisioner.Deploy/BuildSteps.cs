@@ -14,9 +14,16 @@ public static class BuildSteps
     public static CommandStep Binaries(DeployOptions options) => new()
     {
         Id = BinariesId, PlanStepId = BinariesId, Kind = null,
-        Summary = $"build netlab and netlab-cni for {options.Architecture} into {options.BinDir}",
+        Summary = $"build netlab and netlab-cni for {options.Architecture} into {options.VmBinDir}",
         Create = Shell.Command("scripts/build.sh", options.Architecture),
         Triggers = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal)
             .Add("architecture", options.Architecture).Add("sources", options.SourceVersion),
+    };
+
+    /// <summary><c>scripts/build.sh</c>: this host's binaries (the netns backend's) into <see cref="DeployOptions.BinDir"/>.</summary>
+    public static CommandStep HostBinaries(DeployOptions options) => Binaries(options with { Architecture = DeployOptions.HostArchitecture }) with
+    {
+        Summary = $"build netlab and netlab-cni for this host into {options.BinDir}",
+        Create = Shell.Command("scripts/build.sh"),
     };
 }

@@ -30,8 +30,14 @@ public sealed record DeployOptions
     /// <summary>The stack's work directory (rendered files, kubeconfig), relative to the project root.</summary>
     public string WorkDir => $".netlab/{StackName}";
 
-    /// <summary>Where <c>scripts/build.sh</c> puts <c>netlab</c> and <c>netlab-cni</c>, relative to the project root.</summary>
+    /// <summary>
+    /// Where <c>scripts/build.sh</c> (no RID) puts this host's <c>netlab</c> and <c>netlab-cni</c>, relative to the project
+    /// root: the netns backend's. netlab there needs the installed .NET, so nothing in it may reach a VM.
+    /// </summary>
     public string BinDir { get; init; } = "out/bin";
+
+    /// <summary>Where <c>scripts/build.sh RID</c> puts the VMs' self-contained binaries: <c>out/&lt;rid&gt;</c>.</summary>
+    public string VmBinDir => $"out/{Architecture}";
 
     public static string HostArchitecture =>
         RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? LinuxArm64 : LinuxX64;

@@ -113,7 +113,7 @@ public sealed class MultipassStepSpecs
         Assert.EndsWith("multipass exec dev-worker1 -- sudo /opt/netlab/bin/netlab node fabric apply /etc/netlab/fabric.json " +
             "--node-address cp1=\"${NETLAB_ADDRESS_CP1}\" --node-address worker1=\"${NETLAB_ADDRESS_WORKER1}\" " +
             "--node-address worker2=\"${NETLAB_ADDRESS_WORKER2}\" </dev/null", fabric.Create, StringComparison.Ordinal);
-        Assert.Contains($"multipass transfer out/bin/netlab dev-worker1:{Provisioner.Multipass.MultipassDriver.StagingPath("/opt/netlab/bin/netlab")} </dev/null",
+        Assert.Contains($"multipass transfer out/linux-x64/netlab dev-worker1:{Provisioner.Multipass.MultipassDriver.StagingPath("/opt/netlab/bin/netlab")} </dev/null",
             fabric.Create, StringComparison.Ordinal);
         Assert.Equal(["cp1", "worker1", "worker2"], fabric.AddressVariables.Values);
         Assert.Contains(MultipassStepMapper.AddressId("worker2"), fabric.DependsOn);
@@ -155,6 +155,9 @@ public sealed class MultipassStepSpecs
             RenderedNodeFiles.Instance, NodeComponents.Instance);
         var build = arm.Step(BuildSteps.BinariesId);
         Assert.Equal("scripts/build.sh linux-arm64", build.Create);
+        Assert.Contains("multipass transfer out/linux-arm64/netlab-cni dev-cp1:", arm.Step(LabPlan.CniId("cp1")).Create, StringComparison.Ordinal);
+        Assert.Contains("multipass transfer out/linux-arm64/netlab dev-cp1:", arm.Step(LabPlan.FabricId("cp1")).Create, StringComparison.Ordinal);
+        Assert.DoesNotContain(arm.Steps, s => s.Create.Contains("out/bin/", StringComparison.Ordinal)); // the host's build never reaches a VM
         Assert.Equal("src-0123456789abcdef", build.Triggers["sources"]);
         Assert.Null(build.Node);
 

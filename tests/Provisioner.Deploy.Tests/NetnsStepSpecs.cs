@@ -21,6 +21,7 @@ public sealed class NetnsStepSpecs
         }
         Assert.Contains(_deployment.Steps, s => s.Id == LabPlan.PodId("web-1"));
         Assert.Null(_deployment.KubeconfigPath);
+        Assert.Equal("scripts/build.sh", _deployment.Step(BuildSteps.BinariesId).Create); // this host's build, into out/bin
     }
 
     [Fact]

@@ -117,7 +117,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         var node = step.Node!;
         var (transfers, locals, triggers) = Files(node,
             inputs.TryFile(node, NodeFileNames.Conflist) is null ? [NodeFileNames.InstallCni] : [NodeFileNames.Conflist, NodeFileNames.InstallCni]);
-        transfers = transfers.Add(new NodeTransfer($"{_options.BinDir}/netlab-cni", NodeFileNames.NodeStagedCni, "0755"));
+        transfers = transfers.Add(new NodeTransfer($"{_options.VmBinDir}/netlab-cni", NodeFileNames.NodeStagedCni, "0755"));
         var create = Shell.AllOf(MultipassCommands.Install(Vm(node), transfers),
             MultipassCommands.Exec(Vm(node), "sudo", ScriptPath(node, NodeFileNames.InstallCni)));
         return InPlace(From(step) with
@@ -136,7 +136,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         var local = new LocalFile(LocalPath(node, NodeFileNames.FabricDocument), document.Content, Hash.Sha256(document.Content));
         ImmutableArray<NodeTransfer> transfers =
         [
-            new($"{_options.BinDir}/netlab", NodeFileNames.NodeNetlab, "0755"),
+            new($"{_options.VmBinDir}/netlab", NodeFileNames.NodeNetlab, "0755"),
             new(local.Path, NodeFileNames.NodeFabricDocument, "0644"),
         ];
         // The tunnels and routes name the other nodes' addresses, known once their VMs run: passed as arguments.

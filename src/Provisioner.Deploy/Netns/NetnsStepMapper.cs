@@ -19,7 +19,7 @@ public sealed class NetnsStepMapper(DeploymentPlanner.Inputs inputs)
 
     public IEnumerable<CommandStep> Map()
     {
-        yield return BuildSteps.Binaries(_options with { Architecture = DeployOptions.HostArchitecture });
+        yield return BuildSteps.HostBinaries(_options);
         foreach (var step in _plan.Steps)
             yield return Map(step);
     }

@@ -9,13 +9,17 @@ namespace Provisioner.Netns.Pods;
 /// </summary>
 public sealed class PodSupervisor(LabLayout layout, IReadOnlyList<string> netlabCommand)
 {
-    /// <summary>The command that runs this netlab (the apphost, or <c>dotnet netlab.dll</c>).</summary>
+    /// <summary>
+    /// The command that runs this netlab (the apphost, or <c>dotnet netlab.dll</c>). Found through the process path and
+    /// the app's base directory, never <c>Assembly.Location</c>, which is empty in a single-file netlab (the VMs').
+    /// </summary>
     public static IReadOnlyList<string> CurrentNetlab()
     {
         var process = Environment.ProcessPath ?? "netlab";
-        return Path.GetFileNameWithoutExtension(process) == "dotnet" && System.Reflection.Assembly.GetEntryAssembly()?.Location is { Length: > 0 } entry
-            ? [process, entry]
-            : [process];
+        if (Path.GetFileNameWithoutExtension(process) != "dotnet")
+            return [process];
+        var entry = Path.Combine(AppContext.BaseDirectory, $"{System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name}.dll");
+        return File.Exists(entry) ? [process, entry] : [process];
     }
 
     public int? RunningPid(string pod)
