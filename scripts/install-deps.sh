@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   iproute2 iputils-ping iptables nftables conntrack ethtool util-linux procps time
   openvswitch-switch containernetworking-plugins iperf3 busybox-static
-  cloud-init shellcheck containerd runc bpftrace jq ca-certificates curl file
+  cloud-init shellcheck containerd runc bpftrace jq ca-certificates curl file systemd
 )
 cross=()
 if [ "${1:-}" = "--cross" ]; then

@@ -25,11 +25,14 @@ public static class LabRenderer
         var files = new List<RenderedFile>();
 
         var prepare = templates.Render(NodeFiles.ScriptTemplate(NodeFiles.PrepareNode), model);
+        var nodeService = templates.Render(NodeFiles.NodeServiceTemplate, model);
         files.Add(new RenderedFile(NodeFiles.UserData,
-            templates.Render(NodeFiles.UserDataTemplate, model, new Dictionary<string, object?> { ["prepare_node_script"] = prepare }),
+            templates.Render(NodeFiles.UserDataTemplate, model,
+                new Dictionary<string, object?> { ["prepare_node_script"] = prepare, ["node_service"] = nodeService }),
             RenderedFile.Readable, null, FileDelivery.LaunchUserData));
         files.Add(new RenderedFile(NodeFiles.Script(NodeFiles.PrepareNode), prepare, RenderedFile.Executable,
             p.Script(NodeFiles.PrepareNode), FileDelivery.InsideUserData));
+        files.Add(new RenderedFile(NodeFiles.NodeService, nodeService, RenderedFile.Readable, p.NodeServiceUnit, FileDelivery.InsideUserData));
 
         var isCp = model.Node.IsControlPlane;
         files.Add(new RenderedFile(isCp ? NodeFiles.KubeadmInit : NodeFiles.KubeadmJoin,

@@ -16,6 +16,10 @@ public static class NodeFiles
     public const string KubeadmJoinScript = "kubeadm-join.sh";
     public const string InstallCni = "install-cni.sh";
 
+    /// <summary>The systemd unit that re-applies the fabric and Service rules at boot.</summary>
+    public const string NodeServiceName = "netlab-node.service";
+    public const string NodeService = $"systemd/{NodeServiceName}";
+
     public static string Script(string name) => $"scripts/{name}";
 
     /// <summary>The template of a script: <c>templates/scripts/NAME.sbn</c>.</summary>
@@ -25,4 +29,5 @@ public static class NodeFiles
     public const string KubeadmInitTemplate = "kubeadm/init.yaml.sbn";
     public const string KubeadmJoinTemplate = "kubeadm/join.yaml.sbn";
     public const string ConflistTemplate = "cni/10-netlab.conflist.sbn";
+    public const string NodeServiceTemplate = $"systemd/{NodeServiceName}.sbn";
 }

@@ -1,4 +1,9 @@
 using System.Net;
+using Provisioner.Cli.Commands;
+using Provisioner.Core.Config;
+using Provisioner.Core.Planning;
+using Provisioner.Rendering;
+using Provisioner.Testing;
 using FabricKind = Provisioner.Core.Model.FabricKind;
 using Provisioner.Fabric.Model;
 using Provisioner.ServiceRules.Applying;
@@ -115,6 +120,50 @@ public sealed class NodeCommandSpecs : IDisposable
         Assert.Contains("is not", broken.Error, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.Failed, missing.ExitCode);
         Assert.Contains("absent.json", missing.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reapply_says_what_is_missing_when_nothing_was_ever_applied()
+    {
+        var run = CliRun.Of("node", "reapply", "--state-dir", _dir.Of("applied"));
+
+        Assert.Equal(ExitCodes.Failed, run.ExitCode);
+        Assert.Contains($"nothing to re-apply: {_dir.Of("applied")} has no fabric.json or services.json", run.Error, StringComparison.Ordinal);
+        Assert.Contains("`netlab node fabric apply` and `netlab node services apply` save them there", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_refused_apply_saves_nothing_for_the_next_boot()
+    {
+        var file = _dir.File("fabric.json", FabricJson.Serialize(RoutedFabric()));
+
+        var run = CliRun.Of("node", "fabric", "apply", file, "--node-address", "a=192.168.64.10", "--state-dir", _dir.Of("applied"));
+
+        Assert.Equal(ExitCodes.Failed, run.ExitCode);
+        Assert.False(Directory.Exists(_dir.Of("applied")), "nothing is saved before the apply succeeds");
+    }
+
+    [Fact]
+    public void The_state_dir_defaults_to_the_well_known_place_the_boot_unit_reads()
+    {
+        var parse = NetlabCli.BuildRoot().Parse(["node", "reapply"]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal("/var/lib/netlab/applied", parse.GetValue<DirectoryInfo>("--state-dir")!.FullName);
+    }
+
+    [Fact]
+    public void The_boot_unit_runs_a_reapply_this_netlab_understands_on_the_documents_apply_saves()
+    {
+        var plan = LabPlan.For(StackFile.Parse(File.ReadAllText(RepoPaths.Of("Pulumi.dev.yaml")), "Pulumi.dev.yaml"));
+        var unit = LabRenderer.RenderNode(plan, "worker1").Single(f => f.RelativePath == NodeFiles.NodeService).Content;
+        var exec = unit.Split('\n').Single(l => l.StartsWith("ExecStart=", StringComparison.Ordinal))["ExecStart=".Length..].Split(' ');
+
+        Assert.Equal("/opt/netlab/bin/netlab", exec[0]);
+        var parse = NetlabCli.BuildRoot().Parse(exec[1..]);
+        Assert.Empty(parse.Errors);
+        Assert.Equal(["node", "reapply"], exec[1..3]);
+        Assert.Equal(AppliedDocuments.DefaultDirectory, parse.GetValue<DirectoryInfo>("--state-dir")!.FullName);
     }
 
     [Fact]

@@ -70,6 +70,38 @@ public class KubeadmConfigSpecs
     }
 
     [Fact]
+    public void Kube_proxy_stays_absent_after_a_kubeadm_upgrade_when_netlab_is_the_service_proxy()
+    {
+        var netlab = Yaml.Kind(Fill(Init()), "ClusterConfiguration");
+        var kubeProxy = Yaml.Kind(Fill(Init("002-linux-vxlan-kube-proxy", "cp")), "ClusterConfiguration");
+
+        Assert.Equal("true", Yaml.Scalar(netlab, "proxy", "disabled"));
+        Assert.Null(Yaml.At(kubeProxy, "proxy"));
+        Assert.DoesNotContain(Yaml.Documents(Fill(Init())), d => Yaml.Scalar(d, "kind") == "KubeProxyConfiguration");
+    }
+
+    [Fact]
+    public void Kube_proxy_gets_the_rule_backend_as_its_mode_and_the_pod_cidr()
+    {
+        var iptables = Yaml.Kind(Fill(Init("002-linux-vxlan-kube-proxy", "cp")), "KubeProxyConfiguration");
+        var nftables = Yaml.Kind(Fill(Init("004-ovs-vxlan-kube-proxy-nftables", "cp1")), "KubeProxyConfiguration");
+
+        Assert.Equal("kubeproxy.config.k8s.io/v1alpha1", Yaml.Scalar(iptables, "apiVersion"));
+        Assert.Equal("iptables", Yaml.Scalar(iptables, "mode"));
+        Assert.Equal("10.32.0.0/16", Yaml.Scalar(iptables, "clusterCIDR"));
+        Assert.Null(Yaml.At(iptables, "masqueradeAll")); // linux-vxlan: pod traffic crosses the host's netfilter anyway
+        Assert.Equal("nftables", Yaml.Scalar(nftables, "mode"));
+        Assert.Equal("10.244.0.0/16", Yaml.Scalar(nftables, "clusterCIDR"));
+    }
+
+    [Fact]
+    public void Kube_proxy_masquerades_every_service_connection_on_the_ovs_fabric()
+    {
+        var kubeProxy = Yaml.Kind(Fill(Init("004-ovs-vxlan-kube-proxy-nftables", "cp1")), "KubeProxyConfiguration");
+        Assert.Equal("true", Yaml.Scalar(kubeProxy, "masqueradeAll"));
+    }
+
+    [Fact]
     public void The_kubelet_never_hands_pods_systemd_resolved_stub_and_uses_the_systemd_cgroup_driver()
     {
         var kubelet = Yaml.Kind(Fill(Init()), "KubeletConfiguration");

@@ -77,14 +77,17 @@ public sealed class ScriptBehaviourSpecs : IDisposable
     }
 
     [Fact]
-    public async Task Join_takes_the_join_command_from_the_environment_too()
+    public async Task Join_never_reads_the_join_command_from_the_environment()
     {
         _worker.FakeAddresses(("enp0s8", "192.168.64.7/24"));
-        _worker.Fake("kubeadm", "exit 0");
+        _worker.Fake("kubeadm", "echo 'kubeadm must not run' >&2; exit 1");
 
         var result = await _worker.Run(NodeFiles.KubeadmJoinScript, environment: new Dictionary<string, string?> { ["NETLAB_JOIN_COMMAND"] = JoinCommand });
 
-        Assert.True(result.Succeeded, result.StandardError);
+        Assert.False(result.Succeeded);
+        Assert.Contains("on stdin", result.StandardError);
+        Assert.DoesNotContain("kubeadm must not run", result.StandardError);
+        Assert.DoesNotContain("NETLAB_JOIN_COMMAND", string.Concat(_worker.Files.Select(f => f.Content)));
     }
 
     [Theory]

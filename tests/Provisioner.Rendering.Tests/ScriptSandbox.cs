@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using Provisioner.Core.Planning;
 using Provisioner.Host.Processes;
 using Provisioner.Rendering.Models;
+using Xunit;
 
 namespace Provisioner.Rendering.Tests;
 
@@ -19,14 +20,21 @@ public sealed class ScriptSandbox : IDisposable
         {
             BinDir = At("opt/netlab/bin"), ConfigDir = At("etc/netlab"), StateDir = At("var/lib/netlab"),
             StagedCniBinary = At("var/lib/netlab/stage/netlab-cni"), CniBinDir = At("opt/cni/bin"), CniConfDir = At("etc/cni/net.d"),
+            SystemdUnitDir = At("etc/systemd/system"), KubernetesDir = At("etc/kubernetes"),
         };
-        foreach (var file in LabRenderer.RenderNode(plan, node, paths: Paths).Where(f => f.NodePath is not null))
+        Files = LabRenderer.RenderNode(plan, node, paths: Paths);
+        Assert.All(Files, f => Assert.True(f.NodePath is null || f.NodePath.StartsWith(Root, StringComparison.Ordinal),
+            $"{f.RelativePath} would be written outside the sandbox, at {f.NodePath}: give its NodePaths directory a sandbox value"));
+        foreach (var file in Files.Where(f => f.NodePath is not null))
             Write(file.NodePath!, file.Content, file.Mode);
     }
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "netlab-scripts-" + Guid.NewGuid().ToString("N")[..8]);
     public string FakeBin => Path.Combine(Root, "fake-bin");
     public NodePaths Paths { get; }
+
+    /// <summary>What was rendered for the node with the sandbox's paths.</summary>
+    public IReadOnlyList<RenderedFile> Files { get; }
 
     public string At(string relative) => Path.Combine(Root, relative);
 

@@ -86,6 +86,26 @@ public class UserDataSpecs
     }
 
     [Fact]
+    public void Nftables_is_installed_when_the_service_rules_are_nftables()
+    {
+        Assert.Contains("nftables", Packages(UserData("004-ovs-vxlan-kube-proxy-nftables", "w1")));
+        Assert.DoesNotContain("nftables", Packages(UserData()));
+    }
+
+    [Fact]
+    public void Every_node_gets_the_boot_unit_that_reapplies_its_fabric_and_service_rules_enabled()
+    {
+        foreach (var (c, node) in new[] { ("001-dev-ovs-vxlan", "worker1"), ("002-linux-vxlan-kube-proxy", "cp") })
+        {
+            var userData = UserData(c, node);
+            var shown = Stacks.Rendered(Stacks.Plan(c), node, NodeFiles.NodeService);
+            Assert.Equal(shown.Content.TrimEnd('\n'), WrittenFile(userData, "/etc/systemd/system/netlab-node.service").TrimEnd('\n'));
+            Assert.Equal("/etc/systemd/system/netlab-node.service", shown.NodePath);
+            Assert.Contains("systemctl enable 'netlab-node.service'", PrepareScript(userData));
+        }
+    }
+
+    [Fact]
     public void The_prepare_script_carried_in_user_data_is_the_one_render_shows()
     {
         var shown = Stacks.Rendered(Stacks.Dev, "cp1", NodeFiles.Script(NodeFiles.PrepareNode)).Content;

@@ -31,9 +31,23 @@ public sealed record NodePaths
 
     public string ContainerdSocket { get; init; } = "unix:///run/containerd/containerd.sock";
 
+    public string SystemdUnitDir { get; init; } = "/etc/systemd/system";
+
+    /// <summary>kubeadm's: admin.conf on an initialised control plane, kubelet.conf on a joined node.</summary>
+    public string KubernetesDir { get; init; } = "/etc/kubernetes";
+
     public string KubeadmInitConfig => $"{ConfigDir}/kubeadm/init.yaml";
     public string KubeadmJoinConfig => $"{ConfigDir}/kubeadm/join.yaml";
     public string KubeadmConfig(bool controlPlane) => controlPlane ? KubeadmInitConfig : KubeadmJoinConfig;
     public string StagedConflist => $"{ConfigDir}/cni/{CniConflistName}";
     public string Script(string name) => $"{BinDir}/{name}";
+
+    /// <summary>netlab itself on the node (the self-contained single file built for the VMs).</summary>
+    public string Netlab => $"{BinDir}/netlab";
+
+    /// <summary>The documents <c>netlab node fabric|services apply</c> saved, which <c>netlab node reapply</c> reads at boot.</summary>
+    public string AppliedDir => $"{StateDir}/applied";
+
+    public string NodeServiceName => NodeFiles.NodeServiceName;
+    public string NodeServiceUnit => $"{SystemdUnitDir}/{NodeServiceName}";
 }

@@ -24,7 +24,8 @@ public static class RenderModels
                 node.Index, node.PodSubnet.ToString(), node.Gateway.ToString(), Hostname(lab, lab.ControlPlane.Name)),
             new NetworkModel(network.PodCidr, network.NodePodPrefix, network.ServiceCidr, network.NodeCidr,
                 plan.Addresses.ClusterDns.ToString(), DnsDomain, EnumNames.Of(network.Fabric), network.Fabric == FabricKind.OvsVxlan,
-                EnumNames.Of(network.ServiceProxy), network.ServiceProxy == ServiceProxy.Netlab, plan.Addresses.PodMtu, network.Vni),
+                EnumNames.Of(network.ServiceProxy), network.ServiceProxy == ServiceProxy.Netlab, plan.Addresses.PodMtu, network.Vni,
+                EnumNames.Of(network.ServiceRules), network.ServiceProxy == ServiceProxy.KubeProxy && network.Fabric == FabricKind.OvsVxlan),
             new KubernetesModel(lab.Kubernetes.Version, AptRepository(lab.Kubernetes.Version), lab.Kubernetes.Containerd.SystemdCgroup,
                 lab.Kubernetes.Containerd.SandboxImage, ApiServerPort),
             paths ?? NodePaths.Default);

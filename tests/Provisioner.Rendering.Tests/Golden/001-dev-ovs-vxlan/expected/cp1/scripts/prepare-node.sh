@@ -32,5 +32,9 @@ systemctl enable --now kubelet
 systemctl enable --now openvswitch-switch
 
 install -d -m 0755 "$STATE_DIR" '/etc/netlab'/kubeadm '/etc/netlab'/cni "$STATE_DIR/stage"
+
+# At every boot: the fabric and Service rules again, from what `netlab node ... apply` saved (nothing yet: it waits).
+systemctl daemon-reload
+systemctl enable 'netlab-node.service'
 touch "$STATE_DIR/prepared"
 echo "prepare-node: dev-cp1 is ready for kubeadm (Kubernetes 1.35)"
