@@ -1,22 +1,18 @@
 #!/usr/bin/env bash
 # Runs every netlab test: unit tests and the privileged ones (network namespaces, real kernel rules).
-# Usage: sudo scripts/test.sh [extra dotnet test arguments, e.g. --filter Category!=Privileged]
+# Usage, as root (or with sudo): scripts/test.sh [extra dotnet test arguments, e.g. --filter Category!=Privileged]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
-# Pulumi and Pulumi.Command come from nuget.org; where they cannot be restored, infra/ is left out (and we say so).
+# Pulumi and Pulumi.Command come from nuget.org; where they cannot be restored, infra/ is left out (and we say so)
+# through the committed solution filter of every other project (kept in sync by scripts/solution-filter.sh and a test).
 solution=Provisioner.sln
 if ! dotnet restore infra/Provisioner.Infra/Provisioner.Infra.csproj >/tmp/netlab-infra-restore.log 2>&1; then
   echo "test: SKIPPING infra/ (the Pulumi program) and its tests: the packages Pulumi and Pulumi.Command cannot be restored"
   echo "test: from this machine's NuGet sources (see /tmp/netlab-infra-restore.log). Everything else is built and tested."
-  # A solution filter of every project but the two Pulumi ones, made from the solution so it never goes stale.
-  mkdir -p out
-  solution=out/Provisioner.NoInfra.slnf
-  dotnet sln Provisioner.sln list | grep '\.csproj$' | grep -v 'Provisioner\.Infra' |
-    sed 's#/#\\\\#g; s#.*#      "&",#; $ s#,$##' |
-    { printf '{\n  "solution": {\n    "path": "../Provisioner.sln",\n    "projects": [\n'; cat; printf '    ]\n  }\n}\n'; } >"$solution"
+  solution=Provisioner.NoInfra.slnf
 fi
 
 export NETLAB_REQUIRE_PRIVILEGED="${NETLAB_REQUIRE_PRIVILEGED:-1}"

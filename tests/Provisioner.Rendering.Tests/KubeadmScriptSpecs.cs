@@ -150,7 +150,7 @@ public sealed partial class KubeadmScriptSpecs : IDisposable
     {
         _cp.Write(_cp.At("etc/kubernetes/admin.conf"), "kubeconfig", RenderedFile.Private);
         FakeKubeadm(_cp, $"""
-            [[ "$*" == "token create --ttl 15m --print-join-command" ]] || exit 3
+            [[ "$*" == "token create --ttl 30m --print-join-command" ]] || exit 3
             echo 'W1201 09:00:00 configset.go:78] Warning: No kubeproxy.config.k8s.io/v1alpha1 config is loaded' >&2
             echo '{JoinCommand} '
             """);
