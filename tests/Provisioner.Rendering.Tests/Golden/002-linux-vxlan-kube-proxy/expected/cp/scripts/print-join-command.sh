@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # netlab: prints a fresh join command for the workers of lab lab2, and nothing else on stdout.
-# Its output is a SECRET (a bootstrap token, valid 15 minutes): pipe it straight into kubeadm-join.sh on the worker,
+# Its output is a SECRET (a bootstrap token, valid 30 minutes): pipe it straight into kubeadm-join.sh on the worker,
 # never store or log it. Errors go to stderr, redacted.
 set -euo pipefail
 
@@ -20,7 +20,7 @@ fi
 
 errors=$(mktemp)
 trap 'rm -f "$errors"' EXIT
-if ! output=$(kubeadm token create --ttl 15m --print-join-command 2>"$errors"); then
+if ! output=$(kubeadm token create --ttl 30m --print-join-command 2>"$errors"); then
   redact <"$errors" >&2
   echo "print-join-command: kubeadm token create failed on lab2-cp" >&2
   exit 1
