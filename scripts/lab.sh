@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The netns lab in one command: installs what is missing, builds netlab, brings up the example lab
 # (Pulumi.dev.yaml) as network namespaces on this host, and verifies it layer by layer.
-# Usage: sudo scripts/lab.sh [--stack FILE]      (tear down with: sudo netlab down)
+# Usage, as root (or with sudo): scripts/lab.sh [--stack FILE]      (tear down with: netlab down)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
