@@ -24,26 +24,28 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+# The packages of the list given that are not installed, one a line.
+not_installed() {
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
+
+mapfile -t missing < <(not_installed "${packages[@]}")
+mapfile -t missing_cross < <(not_installed "${cross[@]}")
+if [ "${#missing[@]}" -gt 0 ] || [ "${#missing_cross[@]}" -gt 0 ]; then
+  apt-get update -qq
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 fi
-
-missing_cross=()
-for p in "${cross[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing_cross+=("$p")
-done
 if [ "${#missing_cross[@]}" -gt 0 ]; then
   echo "install-deps: installing the cross toolchain ${missing_cross[*]}"
-  [ "${#missing[@]}" -gt 0 ] || apt-get update -qq
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_cross[@]}" >/dev/null; then
+  if ! apt_install "${missing_cross[@]}"; then
     for p in "${missing_cross[@]}"; do # one at a time: qemu-user-static missing must not cost the toolchain
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null ||
+      apt_install "$p" ||
         echo "install-deps: $p did not install (build.sh falls back to a self-contained netlab-cni; check-vm-binaries.sh checks the architecture only)" >&2
     done
   fi
