@@ -24,25 +24,17 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
     public Task<CommandResult> RunNftAsync(string script, bool checkOnly, CancellationToken ct) =>
         RunAsync("nft", checkOnly ? ["-c", "-f", "-"] : ["-f", "-"], script, ct);
 
-    private async Task<CommandResult> RunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)
+    /// <summary>The time limit is the runner's: past it the command is killed and a <see cref="CommandTimedOutException"/> names it.</summary>
+    private Task<CommandResult> RunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)
     {
-        using var bounded = Bound(ct);
         var (file, argv) = Wrap(program, arguments);
-        return await runner.RunAsync(file, argv, stdin, hint: Hint(program), cancellationToken: bounded.Token).ConfigureAwait(false);
+        return runner.RunAsync(file, argv, stdin, hint: Hint(program), cancellationToken: ct, timeout: timeout);
     }
 
-    private async Task<CommandResult> TryRunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)
+    private Task<CommandResult> TryRunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)
     {
-        using var bounded = Bound(ct);
         var (file, argv) = Wrap(program, arguments);
-        return await runner.TryRunAsync(file, argv, stdin, cancellationToken: bounded.Token).ConfigureAwait(false);
-    }
-
-    private CancellationTokenSource Bound(CancellationToken ct)
-    {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        source.CancelAfter(timeout);
-        return source;
+        return runner.TryRunAsync(file, argv, stdin, cancellationToken: ct, timeout: timeout, hint: TimeoutHint(program));
     }
 
     private (string File, string[] Arguments) Wrap(string program, string[] arguments) =>
@@ -51,4 +43,8 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
     private string? Hint(string program) => netns is not null
         ? $"check that network namespace '{netns}' exists (ip netns list) and that {program} is installed"
         : null;
+
+    private static string TimeoutHint(string program) =>
+        $"whether another {program} or iptables/nft process holds the lock or is hung (ps -ef | grep -E 'iptables|nft'), " +
+        "and how many rules the node holds (a very large ruleset is slow to list)";
 }
