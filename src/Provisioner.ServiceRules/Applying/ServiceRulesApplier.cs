@@ -62,7 +62,7 @@ public sealed class ServiceRulesApplier
         if (Backend == RuleBackend.Nftables)
             await _commands.RunNftAsync(plan.Script, checkOnly: true, cancellationToken).ConfigureAwait(false);
         else
-            await _commands.RestoreIptablesAsync(plan.Script, testOnly: true, cancellationToken).ConfigureAwait(false);
+            await _commands.RestoreIptablesAsync(IptablesPlanner.AsSingleTransactions(plan.Script), testOnly: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>netlab's rules as the kernel lists them: the NETLAB lines of iptables-save, or nft list table ip netlab.</summary>
