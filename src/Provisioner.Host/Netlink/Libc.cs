@@ -11,6 +11,7 @@ internal static partial class Libc
     public const int SockDgram = 2;
     public const int SockCloexec = 0x80000;
     public const int NetlinkRoute = 0;
+    public const int NetlinkNetfilter = 12;
     public const int SolNetlink = 270;
     public const int NetlinkCapAck = 10;
     public const int NetlinkExtAck = 11;

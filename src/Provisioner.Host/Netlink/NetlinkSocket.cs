@@ -8,7 +8,7 @@ namespace Provisioner.Host.Netlink;
 internal readonly record struct NetlinkReply(ushort Type, ReadOnlyMemory<byte> Payload);
 
 /// <summary>
-/// A NETLINK_ROUTE socket. It belongs to the network namespace of the thread that created it, for its whole life,
+/// A netlink socket (NETLINK_ROUTE unless another protocol is asked for). It belongs to the network namespace of the thread that created it, for its whole life,
 /// whichever thread later uses it. Requests are synchronous: send, then read replies up to the ACK or DONE.
 /// Not thread-safe.
 /// </summary>
@@ -28,9 +28,9 @@ internal sealed class NetlinkSocket : IDisposable
     private NetlinkSocket(int fd) => _fd = fd;
 
     /// <summary>Opens a socket in the calling thread's current network namespace.</summary>
-    public static unsafe NetlinkSocket Open()
+    public static unsafe NetlinkSocket Open(int protocol = Libc.NetlinkRoute)
     {
-        var fd = Libc.Socket(Libc.AfNetlink, Libc.SockRaw | Libc.SockCloexec, Libc.NetlinkRoute);
+        var fd = Libc.Socket(Libc.AfNetlink, Libc.SockRaw | Libc.SockCloexec, protocol);
         if (fd < 0)
             throw new NetlinkException("socket(AF_NETLINK)", Marshal.GetLastPInvokeError());
         var on = 1;

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using Provisioner.Host.Netlink;
 using Provisioner.Host.Processes;
+using Provisioner.ServiceRules.Nftables;
 
 namespace Provisioner.ServiceRules.Applying;
 
@@ -23,6 +26,37 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
 
     public Task<CommandResult> RunNftAsync(string script, bool checkOnly, CancellationToken ct) =>
         RunAsync("nft", checkOnly ? ["-c", "-f", "-"] : ["-f", "-"], script, ct);
+
+    /// <summary>Whether the backend's rules live in nf_tables, whose generation proves them unchanged.</summary>
+    public bool HasGeneration => backend != RuleBackend.IptablesLegacy;
+
+    /// <summary>The nf_tables generation of the namespace (see <see cref="NfTablesGeneration"/>); null for iptables-legacy.</summary>
+    public uint? ReadGeneration() => HasGeneration ? NfTablesGeneration.Read(netns is null ? null : "/run/netns/" + netns) : null;
+
+    private static readonly ConcurrentDictionary<string, NftSkeleton> Canonical = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The desired skeleton as this nft lists it, learned once per skeleton: the skeleton alone (no elements) is loaded
+    /// as a throwaway table, listed and deleted. What the kernel's netlab table lists is compared against it.
+    /// </summary>
+    public async Task<NftSkeleton> CanonicalSkeletonAsync(NftRuleset desired, CancellationToken ct)
+    {
+        if (Canonical.TryGetValue(desired.SkeletonHash, out var known))
+            return known;
+        var probe = "netlab-probe-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            await RunAsync("nft", ["-f", "-"], desired.ProbeScript(probe), ct).ConfigureAwait(false);
+            var listing = await RunAsync("nft", ["list", "table", "ip", probe], null, ct).ConfigureAwait(false);
+            var skeleton = NftListingParser.Parse(listing.StandardOutput).Skeleton!;
+            Canonical[desired.SkeletonHash] = skeleton;
+            return skeleton;
+        }
+        finally
+        {
+            await TryRunAsync("nft", ["delete", "table", "ip", probe], null, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>The time limit is the runner's: past it the command is killed and a <see cref="CommandTimedOutException"/> names it.</summary>
     private Task<CommandResult> RunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)

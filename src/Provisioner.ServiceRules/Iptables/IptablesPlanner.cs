@@ -15,14 +15,17 @@ namespace Provisioner.ServiceRules.Iptables;
 /// Chain work is cut into transactions of at most <see cref="ChainsPerTransaction"/> chains: iptables-nft-restore
 /// 1.8.9's cost per --noflush transaction grows with (operations × chains named in it) (a linear name search in its
 /// cache request, measured with perf: 74% of its time in strcmp at 2k services), so one 10k-service transaction takes
-/// minutes while the same work in bounded transactions takes seconds.
+/// minutes while the same work in bounded transactions takes seconds. iptables-legacy is the opposite: every COMMIT
+/// replaces the whole table in the kernel, so for it (<c>singleTransaction</c>) the same ordered lines run as one
+/// transaction per table.
 /// </para>
 /// </summary>
 public static class IptablesPlanner
 {
     public const int ChainsPerTransaction = 500;
 
-    public static (IReadOnlyList<RuleChange> Changes, string Payload) Plan(IptablesRuleset desired, IptablesKernelState kernel)
+    public static (IReadOnlyList<RuleChange> Changes, string Payload) Plan(IptablesRuleset desired, IptablesKernelState kernel,
+        bool singleTransaction = false)
     {
         ArgumentNullException.ThrowIfNull(desired);
         ArgumentNullException.ThrowIfNull(kernel);
@@ -42,7 +45,7 @@ public static class IptablesPlanner
             PlanJumps(table, desired, kernel, work, changes);
             work.WriteTo(table, payload);
         }
-        return (changes, payload.ToString());
+        return (changes, singleTransaction ? AsSingleTransactions(payload.ToString()) : payload.ToString());
     }
 
     /// <summary>The payload as one transaction per table, for iptables-restore --test (which commits nothing, so a later
