@@ -29,10 +29,11 @@ public sealed class NfTablesGenerationSpecs : IDisposable
         var afterNoOps = NfTablesGeneration.Read(path);
         Assert.True(_netns.Exec(ns, "nft", "add", "chain", "ip", "gen-spec", "c").Succeeded);
 
-        Assert.Equal(start + 1, afterNft);
-        Assert.Equal(afterNft + 1, afterIptables);
+        Assert.Equal(start.Id + 1, afterNft.Id);
+        Assert.Equal(afterNft.Id + 1, afterIptables.Id);
         Assert.Equal(afterIptables, afterNoOps);
-        Assert.Equal(afterNoOps + 1, NfTablesGeneration.Read(path));
+        Assert.Equal(afterNoOps.Id + 1, NfTablesGeneration.Read(path).Id);
+        Assert.Equal(start.Namespace, afterNoOps.Namespace);
     }
 
     [PrivilegedFact]
@@ -45,6 +46,21 @@ public sealed class NfTablesGenerationSpecs : IDisposable
         Assert.True(_netns.Exec(other, "nft", "add", "table", "ip", "gen-spec").Succeeded);
 
         Assert.Equal(before, NfTablesGeneration.Read("/run/netns/" + mine));
+        Assert.NotEqual(before.Namespace, NfTablesGeneration.Read("/run/netns/" + other).Namespace);
+    }
+
+    [PrivilegedFact]
+    public void A_namespace_made_again_under_the_same_name_is_a_different_namespace()
+    {
+        var name = _netns.Create("nlg");
+        var first = NfTablesGeneration.Read("/run/netns/" + name);
+        Assert.True(new Provisioner.Host.Processes.ProcessRunner().TryRunAsync("ip", ["netns", "del", name]).GetAwaiter().GetResult().Succeeded);
+        Assert.True(new Provisioner.Host.Processes.ProcessRunner().TryRunAsync("ip", ["netns", "add", name]).GetAwaiter().GetResult().Succeeded);
+
+        var second = NfTablesGeneration.Read("/run/netns/" + name);
+
+        Assert.Equal(first.Id, second.Id); // the counter starts again: alone it would prove nothing
+        Assert.NotEqual(first.Namespace, second.Namespace);
     }
 
     public void Dispose() => _netns.Dispose();

@@ -40,6 +40,16 @@ internal sealed class NetlinkSocket : IDisposable
         return new NetlinkSocket(fd);
     }
 
+    /// <summary>The cookie of the network namespace the socket lives in (SO_NETNS_COOKIE): unique for the boot, never reused.</summary>
+    public unsafe ulong NamespaceCookie()
+    {
+        ulong cookie = 0;
+        var length = (uint)sizeof(ulong);
+        if (Libc.GetSockOpt(_fd, Libc.SolSocket, Libc.SoNetnsCookie, &cookie, &length) != 0)
+            throw new NetlinkException("getsockopt(SO_NETNS_COOKIE)", Marshal.GetLastPInvokeError());
+        return cookie;
+    }
+
     /// <summary>Sends a request and returns its data replies; throws <see cref="NetlinkException"/> on a kernel error.</summary>
     public List<NetlinkReply> Request(NetlinkMessageBuilder message, string operation)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Provisioner.Host.Netlink;
 using Provisioner.ServiceRules.Iptables;
 using Provisioner.ServiceRules.Nftables;
 
@@ -16,7 +17,7 @@ internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState?
 
     /// <summary>Reads netlab's rules from the kernel (iptables-save, or nft list table with the canonical skeleton), and
     /// the nf_tables generation right after the listing (before the probe that learns the canonical skeleton commits).</summary>
-    public static async Task<(KnownRules Rules, uint? Generation)> ReadAsync(RuleCommands commands, DesiredRules desired, CancellationToken ct)
+    public static async Task<(KnownRules Rules, NfTablesGeneration? Generation)> ReadAsync(RuleCommands commands, DesiredRules desired, CancellationToken ct)
     {
         if (desired.Backend != RuleBackend.Nftables)
         {
@@ -34,11 +35,12 @@ internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState?
 
     /// <summary>The state file: a header (backend, the nf_tables generation it was proven at), then the rules as
     /// iptables-save or nft list print them.</summary>
-    public string ToStateText(RuleBackend backend, uint generation)
+    public string ToStateText(RuleBackend backend, NfTablesGeneration generation)
     {
         var text = new StringBuilder(Header).Append('\n')
             .Append("backend ").Append(backend).Append('\n')
-            .Append("generation ").Append(generation.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            .Append("generation ").Append(generation.Id.ToString(CultureInfo.InvariantCulture))
+            .Append(" netns ").Append(generation.Namespace.ToString(CultureInfo.InvariantCulture)).Append('\n');
         if (Iptables is { } ipt)
         {
             foreach (var table in IptablesRuleset.Tables)
@@ -71,18 +73,19 @@ internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState?
     }
 
     /// <summary>Reads a state file's text; null when it is not one, or is of another backend.</summary>
-    public static (KnownRules Rules, uint Generation)? FromStateText(string text, RuleBackend backend)
+    public static (KnownRules Rules, NfTablesGeneration Generation)? FromStateText(string text, RuleBackend backend)
     {
         ArgumentNullException.ThrowIfNull(text);
         var lines = text.Split('\n', 4);
-        if (lines.Length < 3 || lines[0] != Header || lines[1] != "backend " + backend
-            || !lines[2].StartsWith("generation ", StringComparison.Ordinal)
-            || !uint.TryParse(lines[2]["generation ".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var generation))
+        var words = lines.Length < 3 ? [] : lines[2].Split(' ');
+        if (lines.Length < 3 || lines[0] != Header || lines[1] != "backend " + backend || words is not ["generation", var id, "netns", var cookie]
+            || !uint.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var generation)
+            || !ulong.TryParse(cookie, NumberStyles.None, CultureInfo.InvariantCulture, out var netns))
             return null;
         var body = lines.Length > 3 ? lines[3] : "";
         var rules = backend == RuleBackend.Nftables
             ? new KnownRules(null, body.Length == 0 ? NftKernelState.Missing : NftListingParser.Parse(body) with { Skeleton = null }, null)
             : new KnownRules(IptablesSaveParser.Parse(body), null, null);
-        return (rules, generation);
+        return (rules, new NfTablesGeneration(netns, generation));
     }
 }

@@ -31,7 +31,7 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
     public bool HasGeneration => backend != RuleBackend.IptablesLegacy;
 
     /// <summary>The nf_tables generation of the namespace (see <see cref="NfTablesGeneration"/>); null for iptables-legacy.</summary>
-    public uint? ReadGeneration() => HasGeneration ? NfTablesGeneration.Read(netns is null ? null : "/run/netns/" + netns) : null;
+    public NfTablesGeneration? ReadGeneration() => HasGeneration ? NfTablesGeneration.Read(netns is null ? null : "/run/netns/" + netns) : null;
 
     private static readonly ConcurrentDictionary<string, NftSkeleton> Canonical = new(StringComparer.Ordinal);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Provisioner.Host.Netlink;
 using Provisioner.Host.Processes;
 using Provisioner.ServiceRules.Iptables;
 using Provisioner.ServiceRules.Model;
@@ -109,7 +110,7 @@ public sealed class ServiceRulesEngine : IDisposable
     }
 
     /// <summary>Runs the plan; returns the generation it leaves, if the kernel proves only this plan moved it.</summary>
-    private async Task<uint?> ApplyAsync(RulePlan plan, Known known, CancellationToken ct)
+    private async Task<NfTablesGeneration?> ApplyAsync(RulePlan plan, Known known, CancellationToken ct)
     {
         var before = _commands.ReadGeneration();
         try
@@ -126,7 +127,7 @@ public sealed class ServiceRulesEngine : IDisposable
         }
         var after = _commands.ReadGeneration();
         var transactions = Backend == RuleBackend.Nftables ? 1u : (uint)IptablesPlanner.TransactionCount(plan.Script);
-        return known.Generation is { } g && before == g && after == g + transactions ? after : null;
+        return known.Generation is { } g && before == g && after is { } a && a.Namespace == g.Namespace && a.Id == g.Id + transactions ? after : null;
     }
 
     /// <summary>The kernel's state as far as it can be proven: remembered (partial), or read (full).</summary>
@@ -161,8 +162,10 @@ public sealed class ServiceRulesEngine : IDisposable
             return (false, "the last sync could not prove the kernel's state (another change interleaved)");
         var now = _commands.ReadGeneration();
         return now == recorded
-            ? (true, $"last-applied state, nf_tables generation {recorded} unchanged")
-            : (false, $"nf_tables generation moved from {recorded} to {now}: something else changed the rules");
+            ? (true, $"last-applied state, nf_tables generation {recorded.Id} unchanged")
+            : now?.Namespace != recorded.Namespace
+                ? (false, "the network namespace is not the one the last-applied state was proven in")
+                : (false, $"nf_tables generation moved from {recorded.Id} to {now?.Id}: something else changed the rules");
     }
 
     /// <summary>The desired rules of the last table compiled, reused when the caller passes the same table again.</summary>
@@ -209,5 +212,5 @@ public sealed class ServiceRulesEngine : IDisposable
     public void Dispose() => _gate.Dispose();
 
     /// <summary>What the kernel holds, the generation that proves it (nf_tables), and when it was last read.</summary>
-    private sealed record Known(KnownRules Rules, uint? Generation, DateTime ReadAt);
+    private sealed record Known(KnownRules Rules, NfTablesGeneration? Generation, DateTime ReadAt);
 }

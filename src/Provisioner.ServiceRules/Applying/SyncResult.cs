@@ -20,7 +20,7 @@ public sealed record SyncResult(
     TimeSpan ReadTime,
     TimeSpan ApplyTime,
     IReadOnlyList<string> DnsOnlyServices,
-    uint? Generation)
+    Host.Netlink.NfTablesGeneration? Generation)
 {
     public override string ToString() =>
         (Applied ? $"applied: {Plan.Summary}" : Plan.Summary) + $" [{Kind.ToString().ToLowerInvariant()} sync: {Basis}]";
