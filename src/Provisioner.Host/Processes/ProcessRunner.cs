@@ -17,7 +17,7 @@ public sealed class ProcessRunner
     {
         ["ip"] = "iproute2", ["bridge"] = "iproute2", ["tc"] = "iproute2", ["nsenter"] = "util-linux",
         ["iptables"] = "iptables", ["iptables-restore"] = "iptables", ["iptables-save"] = "iptables",
-        ["iptables-nft-restore"] = "iptables", ["iptables-nft-save"] = "iptables", ["setsid"] = "util-linux", ["sysctl"] = "procps",
+        ["iptables-nft-restore"] = "iptables", ["iptables-nft-save"] = "iptables", ["setsid"] = "util-linux", ["unshare"] = "util-linux", ["sysctl"] = "procps",
         ["nft"] = "nftables", ["conntrack"] = "conntrack",
         ["ovs-vsctl"] = "openvswitch-switch", ["ovs-ofctl"] = "openvswitch-switch", ["ovs-vswitchd"] = "openvswitch-switch",
         ["ovsdb-server"] = "openvswitch-switch", ["ovsdb-tool"] = "openvswitch-switch", ["ovs-appctl"] = "openvswitch-switch",

@@ -37,25 +37,18 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
 
     /// <summary>
     /// The desired skeleton as this nft lists it, learned once per skeleton: the skeleton alone (no elements) is loaded
-    /// as a throwaway table, listed and deleted. What the kernel's netlab table lists is compared against it.
+    /// into a private network namespace that lives only as long as the command (unshare --net), listed there, and gone.
+    /// Nothing is committed where the rules live, so the node's nf_tables generation does not move.
     /// </summary>
     public async Task<NftSkeleton> CanonicalSkeletonAsync(NftRuleset desired, CancellationToken ct)
     {
         if (Canonical.TryGetValue(desired.SkeletonHash, out var known))
             return known;
-        var probe = "netlab-probe-" + Guid.NewGuid().ToString("N")[..8];
-        try
-        {
-            await RunAsync("nft", ["-f", "-"], desired.ProbeScript(probe), ct).ConfigureAwait(false);
-            var listing = await RunAsync("nft", ["list", "table", "ip", probe], null, ct).ConfigureAwait(false);
-            var skeleton = NftListingParser.Parse(listing.StandardOutput).Skeleton!;
-            Canonical[desired.SkeletonHash] = skeleton;
-            return skeleton;
-        }
-        finally
-        {
-            await TryRunAsync("nft", ["delete", "table", "ip", probe], null, CancellationToken.None).ConfigureAwait(false);
-        }
+        var listing = await runner.RunAsync("unshare", ["--net", "--", "sh", "-c", "nft -f - && nft list table ip " + NftRuleset.TableName],
+            desired.ProbeScript(NftRuleset.TableName), hint: "unshare (util-linux) and nft must be installed", timeout: timeout, cancellationToken: ct).ConfigureAwait(false);
+        var skeleton = NftListingParser.Parse(listing.StandardOutput).Skeleton!;
+        Canonical[desired.SkeletonHash] = skeleton;
+        return skeleton;
     }
 
     /// <summary>The time limit is the runner's: past it the command is killed and a <see cref="CommandTimedOutException"/> names it.</summary>

@@ -39,8 +39,8 @@ public sealed record NftRuleset(IReadOnlyList<NftSet> Sets, IReadOnlyList<string
     public string ToScript() =>
         $"table {Family} {TableName}\ndelete table {Family} {TableName}\n" + TableText(TableName, withElements: true);
 
-    /// <summary>The table block alone, under another name and without elements: how netlab learns how this nft lists
-    /// the desired skeleton (<see cref="NftSkeleton"/>), to compare the kernel's against.</summary>
+    /// <summary>The table block alone, without elements: how netlab learns how this nft lists the desired skeleton
+    /// (<see cref="NftSkeleton"/>), to compare the kernel's against.</summary>
     public string ProbeScript(string probeTable) => TableText(probeTable, withElements: false);
 
     private string TableText(string table, bool withElements)
