@@ -35,10 +35,11 @@ internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState?
 
     /// <summary>The state file: a header (backend, the nf_tables generation it was proven at), then the rules as
     /// iptables-save or nft list print them.</summary>
-    public string ToStateText(RuleBackend backend, NfTablesGeneration generation)
+    public string ToStateText(RuleBackend backend, NfTablesGeneration generation, string? fingerprint)
     {
         var text = new StringBuilder(Header).Append('\n')
             .Append("backend ").Append(backend).Append('\n')
+            .Append("table ").Append(fingerprint ?? "unknown").Append('\n')
             .Append("generation ").Append(generation.Id.ToString(CultureInfo.InvariantCulture))
             .Append(" netns ").Append(generation.Namespace.ToString(CultureInfo.InvariantCulture)).Append('\n');
         if (Iptables is { } ipt)
@@ -72,20 +73,23 @@ internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState?
         return text.ToString();
     }
 
-    /// <summary>Reads a state file's text; null when it is not one, or is of another backend.</summary>
-    public static (KnownRules Rules, NfTablesGeneration Generation)? FromStateText(string text, RuleBackend backend)
+    /// <summary>Reads a state file's header, and its rules only when asked (a no-op sync never parses them); null when
+    /// it is not a state file, or is of another backend.</summary>
+    public static (Lazy<KnownRules> Rules, NfTablesGeneration Generation, string? Fingerprint)? FromStateText(string text, RuleBackend backend)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var lines = text.Split('\n', 4);
-        var words = lines.Length < 3 ? [] : lines[2].Split(' ');
-        if (lines.Length < 3 || lines[0] != Header || lines[1] != "backend " + backend || words is not ["generation", var id, "netns", var cookie]
+        var lines = text.Split('\n', 5);
+        var words = lines.Length < 4 ? [] : lines[3].Split(' ');
+        if (lines.Length < 4 || lines[0] != Header || lines[1] != "backend " + backend || !lines[2].StartsWith("table ", StringComparison.Ordinal)
+            || words is not ["generation", var id, "netns", var cookie]
             || !uint.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var generation)
             || !ulong.TryParse(cookie, NumberStyles.None, CultureInfo.InvariantCulture, out var netns))
             return null;
-        var body = lines.Length > 3 ? lines[3] : "";
-        var rules = backend == RuleBackend.Nftables
+        var body = lines.Length > 4 ? lines[4] : "";
+        var rules = new Lazy<KnownRules>(() => backend == RuleBackend.Nftables
             ? new KnownRules(null, body.Length == 0 ? NftKernelState.Missing : NftListingParser.Parse(body) with { Skeleton = null }, null)
-            : new KnownRules(IptablesSaveParser.Parse(body), null, null);
-        return (rules, new NfTablesGeneration(netns, generation));
+            : new KnownRules(IptablesSaveParser.Parse(body), null, null));
+        var fingerprint = lines[2]["table ".Length..];
+        return (rules, new NfTablesGeneration(netns, generation), fingerprint == "unknown" ? null : fingerprint);
     }
 }

@@ -61,47 +61,43 @@ public sealed class ServiceRulesEngine : IDisposable
 
     /// <summary>What <see cref="SyncAsync"/> would change now, without changing anything (a partial or full plan, as a
     /// sync would make it). Throws <see cref="Validation.InvalidServiceTableException"/> for a bad table.</summary>
-    public async Task<SyncResult> PlanAsync(ServiceTable table, NodeContext node, CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var (desired, known, kind, basis, read) = await PrepareAsync(Compile(table, node), cancellationToken).ConfigureAwait(false);
-            return new SyncResult(desired.PlanFrom(known.Rules, Netns), kind, basis, false, read, TimeSpan.Zero, desired.DnsOnly, known.Generation);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task<SyncResult> PlanAsync(ServiceTable table, NodeContext node, CancellationToken cancellationToken = default) =>
+        RunAsync(Target.Of(table, node, () => Compile(table, node)), apply: false, cancellationToken);
 
     /// <summary>Converges the node to <paramref name="table"/>: plans (partial or full) and runs the plan if it has changes.</summary>
     public Task<SyncResult> SyncAsync(ServiceTable table, NodeContext node, CancellationToken cancellationToken = default) =>
-        SyncAsync(() => Compile(table, node), cancellationToken);
+        RunAsync(Target.Of(table, node, () => Compile(table, node)), apply: true, cancellationToken);
 
     /// <summary>Deletes every NETLAB chain, the jumps into them and the netlab table, and forgets the state.</summary>
     public async Task<SyncResult> RemoveAsync(CancellationToken cancellationToken = default)
     {
-        var result = await SyncAsync(() => DesiredRules.Nothing(Backend), cancellationToken).ConfigureAwait(false);
-        if (_options.StateFile is { } file)
-            File.Delete(file);
+        var result = await RunAsync(new Target(TableFingerprint.Nothing, [], () => DesiredRules.Nothing(Backend)), apply: true, cancellationToken).ConfigureAwait(false);
+        Forget();
         return result;
     }
 
-    private async Task<SyncResult> SyncAsync(Func<DesiredRules> compile, CancellationToken ct)
+    private async Task<SyncResult> RunAsync(Target target, bool apply, CancellationToken ct)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var (desired, known, kind, basis, read) = await PrepareAsync(compile(), ct).ConfigureAwait(false);
-            var plan = desired.PlanFrom(known.Rules, Netns);
-            if (!plan.HasChanges)
+            var (known, kind, basis, read) = await PrepareAsync(target, ct).ConfigureAwait(false);
+            if (kind == SyncKind.Partial && known.Fingerprint == target.Fingerprint)
+                return new SyncResult(new RulePlan(Backend, Netns, [], "", false), kind, basis + "; the table is the one last applied",
+                    false, read, TimeSpan.Zero, target.DnsOnly, known.Generation);
+            var desired = target.Compile();
+            var plan = desired.PlanFrom(known.Rules.Value, Netns);
+            if (!plan.HasChanges || !apply)
+            {
+                if (!plan.HasChanges && apply)
+                    Remember(known with { Fingerprint = target.Fingerprint });
                 return new SyncResult(plan, kind, basis, false, read, TimeSpan.Zero, desired.DnsOnly, known.Generation);
+            }
             var clock = Stopwatch.StartNew();
             var generation = await ApplyAsync(plan, known, ct).ConfigureAwait(false);
-            _known = new Known(desired.AfterApply(), generation, known.ReadAt);
-            Save(_known);
-            return new SyncResult(plan, kind, basis, true, read, clock.Elapsed, desired.DnsOnly, generation);
+            var applied = clock.Elapsed;
+            Remember(new Known(new Lazy<KnownRules>(desired.AfterApply()), generation, known.ReadAt, target.Fingerprint));
+            return new SyncResult(plan, kind, basis, true, read, applied, desired.DnsOnly, generation);
         }
         finally
         {
@@ -131,7 +127,7 @@ public sealed class ServiceRulesEngine : IDisposable
     }
 
     /// <summary>The kernel's state as far as it can be proven: remembered (partial), or read (full).</summary>
-    private async Task<(DesiredRules, Known, SyncKind, string, TimeSpan)> PrepareAsync(DesiredRules desired, CancellationToken ct)
+    private async Task<(Known, SyncKind, string, TimeSpan)> PrepareAsync(Target target, CancellationToken ct)
     {
         var reason = _fullSyncRequested ? "a full sync was requested" : null;
         if (reason is null && (_known ?? Load()) is { } remembered)
@@ -140,16 +136,16 @@ public sealed class ServiceRulesEngine : IDisposable
             if (trusted)
             {
                 _known = remembered;
-                return (desired, remembered, SyncKind.Partial, why, TimeSpan.Zero);
+                return (remembered, SyncKind.Partial, why, TimeSpan.Zero);
             }
             reason = why;
         }
         var clock = Stopwatch.StartNew();
         var before = _commands.ReadGeneration();
-        var (rules, after) = await KnownRules.ReadAsync(_commands, desired, ct).ConfigureAwait(false);
-        _known = new Known(rules, before == after ? after : null, DateTime.UtcNow);
+        var (rules, after) = await KnownRules.ReadAsync(_commands, target.Compile(), ct).ConfigureAwait(false);
+        _known = new Known(new Lazy<KnownRules>(rules), before == after ? after : null, DateTime.UtcNow, null);
         _fullSyncRequested = false;
-        return (desired, _known, SyncKind.Full, "read the kernel: " + (reason ?? "no last-applied state"), clock.Elapsed);
+        return (_known, SyncKind.Full, "read the kernel: " + (reason ?? "no last-applied state"), clock.Elapsed);
     }
 
     private (bool Trusted, string Why) Trust(Known known)
@@ -183,12 +179,14 @@ public sealed class ServiceRulesEngine : IDisposable
         if (_options.StateFile is not { } file || !_commands.HasGeneration || !File.Exists(file))
             return null;
         return KnownRules.FromStateText(File.ReadAllText(file), Backend) is { } state
-            ? new Known(state.Rules, state.Generation, DateTime.MinValue)
+            ? new Known(state.Rules, state.Generation, DateTime.MinValue, state.Fingerprint)
             : null;
     }
 
-    private void Save(Known known)
+    /// <summary>Keeps the state, and writes the state file when it carries a proof (else removes it: the next process reads).</summary>
+    private void Remember(Known known)
     {
+        _known = known;
         if (_options.StateFile is not { } file || !_commands.HasGeneration)
             return;
         if (known.Generation is not { } generation)
@@ -198,19 +196,32 @@ public sealed class ServiceRulesEngine : IDisposable
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         var temporary = file + ".tmp";
-        File.WriteAllText(temporary, known.Rules.ToStateText(Backend, generation));
+        File.WriteAllText(temporary, known.Rules.Value.ToStateText(Backend, generation, known.Fingerprint));
         File.Move(temporary, file, overwrite: true);
     }
 
     private void Forget()
     {
         _known = null;
+        _compiled = null;
         if (_options.StateFile is { } file)
             File.Delete(file);
     }
 
     public void Dispose() => _gate.Dispose();
 
-    /// <summary>What the kernel holds, the generation that proves it (nf_tables), and when it was last read.</summary>
-    private sealed record Known(KnownRules Rules, NfTablesGeneration? Generation, DateTime ReadAt);
+    /// <summary>What the kernel holds, the generation that proves it (nf_tables), when it was last read, and the
+    /// fingerprint of the table it was compiled from (null: read from the kernel, compiled from nothing known).</summary>
+    private sealed record Known(Lazy<KnownRules> Rules, NfTablesGeneration? Generation, DateTime ReadAt, string? Fingerprint);
+
+    /// <summary>What a sync converges to: its fingerprint and DNS-only services (cheap), and its rules (compiled only when needed).</summary>
+    private sealed record Target(string Fingerprint, IReadOnlyList<string> DnsOnly, Func<DesiredRules> Compile)
+    {
+        public static Target Of(ServiceTable table, NodeContext node, Func<DesiredRules> compile)
+        {
+            ArgumentNullException.ThrowIfNull(table);
+            ArgumentNullException.ThrowIfNull(node);
+            return new(TableFingerprint.Of(table, node), [.. table.Services.Where(s => s.IsDnsOnly).Select(s => s.Key)], compile);
+        }
+    }
 }
