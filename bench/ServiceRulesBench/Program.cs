@@ -1,115 +1,173 @@
-using System.Diagnostics;
 using System.Globalization;
 using Provisioner.Host.Processes;
 using Provisioner.ServiceRules.Applying;
 using Provisioner.ServiceRules.Model;
 
-// Usage: dotnet run -c Release --project bench/ServiceRulesBench [-- sizes...]   (root; default sizes 1000 10000)
-//        ... -- --print iptables|nftables N   prints the full-sync payload for N services (no root needed)
+// Usage: bench/service-rules-bench.sh [sizes...]   (root; default sizes 1000 10000)
+//        ... --backends iptables,iptables-legacy,nftables   (default: all three)
+//        ... --print iptables|nftables|kube-proxy N   prints a full-sync payload for N services (no root needed)
 if (args is ["--print", var kind, var count])
 {
-    var printed = Table(int.Parse(count, CultureInfo.InvariantCulture));
-    var context = new NodeContext("node-a", ["192.168.50.1"], "10.244.0.0/16", "10.96.0.0/12");
-    Console.Write(kind == "nftables"
-        ? Provisioner.ServiceRules.Nftables.NftCompiler.Compile(printed, context).ToScript()
-        : Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(printed, context).ToRestorePayload());
-    return;
-}
-if (args is ["--explain", .. var rest])
-{
-    // A small table to show the explain view: 3 endpoints on two nodes, a node port.
-    var demo = new ServiceTable([new Service
+    var n = int.Parse(count, CultureInfo.InvariantCulture);
+    Console.Write(kind switch
     {
-        Namespace = "default", Name = "web", Type = ServiceType.NodePort, ClusterIP = "10.96.0.10",
-        Ports = [new ServicePort("http", 80, 8080, NodePort: 30080)],
-        Endpoints = [new("10.244.1.2", "node-a"), new("10.244.1.3", "node-a"), new("10.244.2.2", "node-b")],
-    }]);
-    var demoNode = new NodeContext("node-a", ["192.168.50.1"], "10.244.0.0/16", "10.96.0.0/12");
-    Console.Write(Provisioner.ServiceRules.Explain.ServiceExplainer.Explain(demo, demoNode, "default", "web",
-        backend: rest is ["nftables"] ? RuleBackend.Nftables : RuleBackend.Iptables));
+        "nftables" => Provisioner.ServiceRules.Nftables.NftCompiler.Compile(Table(n), Node()).ToScript(),
+        "kube-proxy" => KubeProxyPayload.Full(n),
+        _ => Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(n), Node()).ToRestorePayload(),
+    });
     return;
 }
-if (args is ["--parse-nft", var file])
+if (args is ["--profile", var profileCount])
 {
-    var text = File.ReadAllText(file);
-    var parseClock = Stopwatch.StartNew();
-    var state = Provisioner.ServiceRules.Nftables.NftListingParser.Parse(text);
-    Console.WriteLine($"parsed {state.Elements.Sum(e => e.Value.Count)} elements in {parseClock.ElapsedMilliseconds} ms");
-    var compileClock = Stopwatch.StartNew();
-    var compiled = Provisioner.ServiceRules.Nftables.NftCompiler.Compile(Table(10000), new NodeContext("node-a", ["192.168.50.1"], "10.244.0.0/16", "10.96.0.0/12"));
-    Console.WriteLine($"compiled 10k in {compileClock.ElapsedMilliseconds} ms");
-    return;
-}
-var sizes = args.Length > 0 ? args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [1000, 10000];
-var node = new NodeContext("node-a", ["192.168.50.1"], "10.244.0.0/16", "10.96.0.0/12");
-var netns = $"nlb-{Guid.NewGuid():N}"[..10];
-var run = ProcessRunner.Default;
-// iptables-nft-restore 1.8.9 with --noflush is slow at this scale; a cap keeps one run bounded.
-var cap = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("NETLAB_BENCH_CAP_SECONDS") ?? "120", CultureInfo.InvariantCulture));
-await run.RunAsync("ip", ["netns", "add", netns]);
-try
-{
-    Console.WriteLine($"netlab service rules benchmark, namespace {netns}, 3 endpoints per service; times are wall clock (ms).");
-    Console.WriteLine("  apply = the one iptables-restore / nft -f transaction (wall); total = validate + compile + read kernel + diff + apply (wall);");
-    Console.WriteLine("  cpu = CPU time of the whole total step, this process plus the iptables/nft processes it ran.");
-    Console.WriteLine($"  machine: {Environment.ProcessorCount} CPUs, load average {File.ReadAllText("/proc/loadavg").Trim()} (wall clock grows with load).");
-    Console.WriteLine();
-    Console.WriteLine($"{"backend",-16} {"services",8} {"full apply",11} {"full total",11} {"full cpu",9} {"no-op total",12} {"no-op cpu",9} {"1-svc apply",12} {"1-svc total",12} {"1-svc cpu",9} {"changes",8}");
-    foreach (var backend in new[] { RuleBackend.Iptables, RuleBackend.IptablesLegacy, RuleBackend.Nftables })
+    // Where a sync's CPU goes outside the kernel tools: each pure phase, timed on its own (no root needed).
+    var n = int.Parse(profileCount, CultureInfo.InvariantCulture);
+    var t = Table(n);
+    var c = t.WithService(t.Services[n / 2] with { Endpoints = [new Endpoint("10.250.0.1", "node-a")] });
+    for (var round = 0; round < 2; round++)
     {
-        var applier = new ServiceRulesApplier(backend, netns, timeout: cap);
-        var cleaner = new ServiceRulesApplier(backend, netns, timeout: TimeSpan.FromMinutes(5));
-        foreach (var size in sizes)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        void Phase(string name)
         {
-            await cleaner.RemoveAsync();
-            var table = Table(size);
-            ApplyResult full;
-            TimeSpan fullTotal, fullCpu;
+            var now = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            Console.WriteLine($"  {name,-32} {clock.Elapsed.TotalMilliseconds,8:0.0} ms wall {(now - cpu).TotalMilliseconds,8:0.0} ms cpu");
+            (cpu, _) = (now, 0);
+            clock.Restart();
+        }
+        Console.WriteLine($"round {round + 1}, {n} services:");
+        Provisioner.ServiceRules.Validation.ServiceTableValidator.ThrowIfInvalid(t, Node()); Phase("validate");
+        var ipt = Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(t, Node()); Phase("iptables compile");
+        Provisioner.ServiceRules.Iptables.ChainGraphValidator.Check(ipt); Phase("iptables chain graph check");
+        var known = new Provisioner.ServiceRules.Iptables.IptablesKernelState(ipt.Chains.ToDictionary(x => x.Key, x => x.Rules), ipt.Jumps); Phase("iptables last-applied state");
+        var ipt2 = Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(c, Node()); Phase("iptables compile (changed)");
+        Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(ipt2, known); Phase("iptables plan (one change)");
+        var nft = Provisioner.ServiceRules.Nftables.NftCompiler.Compile(t, Node()); Phase("nft compile");
+        var nk = new Provisioner.ServiceRules.Nftables.NftKernelState(true, nft.SkeletonHash, nft.Sets.ToDictionary(x => x.Name, x => x.Elements)); Phase("nft last-applied state");
+        var nft2 = Provisioner.ServiceRules.Nftables.NftCompiler.Compile(c, Node()); Phase("nft compile (changed)");
+        Provisioner.ServiceRules.Nftables.NftPlanner.Plan(nft2, nk); Phase("nft plan (one change)");
+        _ = nft.ToScript(); Phase("nft full script");
+    }
+    return;
+}
+var backendArg = args.SkipWhile(a => a != "--backends").Skip(1).FirstOrDefault() ?? "iptables,iptables-legacy,nftables";
+var sizes = args.Where((a, i) => a.All(char.IsAsciiDigit) && (i == 0 || args[i - 1] != "--backends")).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
+sizes = sizes.Length > 0 ? sizes : [1000, 10000];
+var backends = backendArg.Split(',').Select(b => b switch
+{
+    "iptables" => RuleBackend.Iptables, "iptables-legacy" => RuleBackend.IptablesLegacy, "nftables" => RuleBackend.Nftables,
+    _ => throw new ArgumentException($"unknown backend {b}: use iptables, iptables-legacy or nftables"),
+}).ToList();
+// iptables-nft-restore runs kube-proxy's one-transaction 10k payload for minutes; the cap keeps the run bounded.
+var cap = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("NETLAB_BENCH_CAP_SECONDS") ?? "30", CultureInfo.InvariantCulture));
+using var meter = new Meter();
+var run = ProcessRunner.Default;
+
+Console.WriteLine("netlab service rules next to a kube-proxy-shaped payload (generated here, same services), 3 endpoints per service.");
+Console.WriteLine("  wall and cpu in ms; cpu = this process plus every iptables/nft process it ran; rss = peak MB of this process and");
+Console.WriteLine("  of the largest tool process in the step. netlab rows run ServiceRulesEngine (what netlab up and netlab-proxy run).");
+Console.WriteLine($"  machine: {Environment.ProcessorCount} CPUs, load average {File.ReadAllText("/proc/loadavg").Trim()} (wall clock grows with load; cpu less so).");
+Console.WriteLine();
+Console.WriteLine($"{"backend",-16} {"services",8} {"payload",-11} {"step",-26} {"wall",9} {"cpu",9} {"self MB",8} {"tool MB",8}  notes");
+var node = Node();
+foreach (var backend in backends)
+{
+    foreach (var size in sizes)
+    {
+        var table = Table(size);
+        var changed = table.WithService(table.Services[size / 2] with
+        {
+            Endpoints = [.. table.Services[size / 2].Endpoints.Take(2), new Endpoint("10.250.0.1", "node-a")],
+        });
+        await InNamespaceAsync(async ns =>
+        {
+            var state = Path.Combine(Path.GetTempPath(), $"netlab-bench-{ns}.state");
+            var options = new ServiceRulesEngineOptions { StateFile = state, CommandTimeout = cap };
             try
             {
-                (full, fullTotal, fullCpu) = await Timed(() => applier.ApplyAsync(table, node));
+                using var engine = new ServiceRulesEngine(backend, ns, options);
+                await Row(backend, size, "netlab", "full sync", () => engine.SyncAsync(table, node));
+                await Row(backend, size, "netlab", "no-op, same engine", () => engine.SyncAsync(table, node));
+                await Row(backend, size, "netlab", "no-op, new process", async () =>
+                {
+                    using var fresh = new ServiceRulesEngine(backend, ns, options);
+                    return await fresh.SyncAsync(table, node);
+                });
+                await Row(backend, size, "netlab", "no-op, forced kernel read", () =>
+                {
+                    engine.RequestFullSync();
+                    return engine.SyncAsync(table, node);
+                });
+                await Row(backend, size, "netlab", "one service changed", () => engine.SyncAsync(changed, node));
             }
-            catch (OperationCanceledException)
+            catch (CommandTimedOutException e)
             {
-                Console.WriteLine($"{backend,-16} {size,8} {$">{cap.TotalMilliseconds:0}",11}  (gave up after {cap.TotalSeconds:0} s: the transaction was killed, nothing applied)");
-                continue;
+                Console.WriteLine($"{Name(backend),-16} {size,8} {"netlab",-11} gave up: {e.Message.Split('\n')[0]}");
             }
-            var (_, noopTotal, noopCpu) = await Timed(() => applier.ApplyAsync(table, node));
-            var changed = table.WithService(table.Services[size / 2] with { Endpoints = [.. table.Services[size / 2].Endpoints.Take(2), new Endpoint("10.250.0.1", "node-a")] });
-            var (one, oneTotal, oneCpu) = await Timed(() => applier.ApplyAsync(changed, node));
-            Console.WriteLine($"{backend,-16} {size,8} {Ms(full.ApplyTime),11} {Ms(fullTotal),11} {Ms(fullCpu),9} {Ms(noopTotal),12} {Ms(noopCpu),9} {Ms(one.ApplyTime),12} {Ms(oneTotal),12} {Ms(oneCpu),9} {one.Plan.Changes.Count,8}");
-        }
-        await cleaner.RemoveAsync();
+            finally
+            {
+                File.Delete(state);
+            }
+        });
+        if (backend == RuleBackend.Nftables)
+            continue;
+        await InNamespaceAsync(async ns =>
+        {
+            var restore = backend == RuleBackend.IptablesLegacy ? "iptables-legacy-restore" : "iptables-nft-restore";
+            if (!await KubeProxyRow(backend, size, ns, restore, "full sync", KubeProxyPayload.Full(size)))
+                return;
+            await KubeProxyRow(backend, size, ns, restore, "no-op (partial sync)", KubeProxyPayload.Partial(size, null));
+            await KubeProxyRow(backend, size, ns, restore, "one service changed", KubeProxyPayload.Partial(size, size / 2));
+        });
     }
-    Console.WriteLine();
-    Console.WriteLine("Goals (issue 5): full sync of 10k services < 1000 ms (iptables), < 300 ms (nftables); one-service change in 10k < 50 ms.");
-    Console.WriteLine("Reference (issue 5, by hand): kube-proxy-shaped 10k ruleset 1500 ms iptables-nft, 660 ms iptables-legacy; nft per-chain vmaps 35 s, one map 280 ms.");
 }
-finally
+Console.WriteLine();
+Console.WriteLine($"  load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+Console.WriteLine("Goals (issue 11, 10k): full sync <= 3 s iptables-nft, <= 0.3 s nftables apply, <= 1 s iptables-legacy total; one change <= 50 ms.");
+
+async Task Row(RuleBackend backend, int size, string payload, string step, Func<Task<SyncResult>> sync)
 {
-    await run.TryRunAsync("ip", ["netns", "del", netns]);
+    var (_, measured) = await meter.StepAsync(sync, r =>
+        $"{r.Kind.ToString().ToLowerInvariant()}: {r.Basis}; {(r.Applied ? $"applied {r.Plan.Changes.Count} changes in {r.ApplyTime.TotalMilliseconds:0} ms" : "nothing to apply")}");
+    Console.WriteLine($"{Name(backend),-16} {size,8} {payload,-11} {step,-26} {measured}");
 }
 
-static async Task<(ApplyResult Result, TimeSpan Total, TimeSpan Cpu)> Timed(Func<Task<ApplyResult>> action)
+async Task<bool> KubeProxyRow(RuleBackend backend, int size, string ns, string restore, string step, string payload)
 {
-    var clock = Stopwatch.StartNew();
-    var cpu = CpuTime();
-    var result = await action();
-    return (result, clock.Elapsed, CpuTime() - cpu);
+    try
+    {
+        var (_, measured) = await meter.StepAsync(
+            () => run.RunAsync("ip", ["netns", "exec", ns, restore, "--noflush"], payload, timeout: cap),
+            _ => $"{restore} --noflush, {payload.Split('\n').Length} lines, one transaction per table");
+        Console.WriteLine($"{Name(backend),-16} {size,8} {"kube-proxy",-11} {step,-26} {measured}");
+        return true;
+    }
+    catch (CommandTimedOutException)
+    {
+        Console.WriteLine($"{Name(backend),-16} {size,8} {"kube-proxy",-11} {step,-26} {$">{cap.TotalMilliseconds:0}",9}  killed at the cap ({restore} --noflush, {payload.Split('\n').Length} lines); NETLAB_BENCH_CAP_SECONDS raises it");
+        return false;
+    }
 }
 
-// CPU time of this process plus its finished children (iptables-restore, nft): unlike wall clock, it does not grow
-// when other work shares the machine. /proc/self/stat fields 14-17 are utime, stime, cutime, cstime in clock ticks.
-static TimeSpan CpuTime()
+async Task InNamespaceAsync(Func<string, Task> body)
 {
-    var stat = File.ReadAllText("/proc/self/stat");
-    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-    var ticks = fields[11..15].Sum(f => long.Parse(f, CultureInfo.InvariantCulture));
-    return TimeSpan.FromMilliseconds(ticks * 10.0);
+    var ns = $"nlb-{Guid.NewGuid():N}"[..10];
+    await run.RunAsync("ip", ["netns", "add", ns]);
+    try
+    {
+        await body(ns);
+    }
+    finally
+    {
+        await run.TryRunAsync("ip", ["netns", "del", ns]);
+    }
 }
 
+static string Name(RuleBackend backend) => backend switch
+{
+    RuleBackend.Iptables => "iptables-nft", RuleBackend.IptablesLegacy => "iptables-legacy", _ => "nftables",
+};
 
-static string Ms(TimeSpan time) => time.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture);
+static NodeContext Node() => new("node-a", ["192.168.50.1"], "10.244.0.0/16", "10.96.0.0/12");
 
 static ServiceTable Table(int count) => new([.. Enumerable.Range(0, count).Select(i => new Service
 {

@@ -38,6 +38,8 @@ public sealed record LabLayout(string Lab, string StateRoot)
     public string ConflistPath(string node) => Path.Combine(CniConfigDirectory(node), "10-netlab.conflist");
     public string IpamDirectory(string node) => Path.Combine(NodeDirectory(node), "ipam");
     public string OvsDirectory(string node) => Path.Combine(NodeDirectory(node), "ovs");
+    /// <summary>The node's last-applied service rules, trusted only while the kernel's nf_tables generation matches.</summary>
+    public string ServiceRulesStatePath(string node) => Path.Combine(NodeDirectory(node), "service-rules.state");
     public string PodDirectory(string pod) => Path.Combine(Directory, "pods", pod);
     public string PodResultPath(string pod) => Path.Combine(PodDirectory(pod), "cni-result.json");
     public string PodPidPath(string pod) => Path.Combine(PodDirectory(pod), "server.pid");

@@ -76,6 +76,7 @@ public sealed class LabEndToEndSpecs : IDisposable
         var checks = await VerifyAsync(lab, plan);
         Assert.True(checks.All(c => c.Passed), string.Join("\n", checks.Where(c => !c.Passed).Select(c => $"{c.Layer} {c.Name}: {c.Detail}")));
         Assert.Empty(await lab.PlanAsync());
+        Assert.Equal(plan.Addresses.Node("cp1").UnderlayAddress, await PeerSeenOutsideAsync(lab, plan, "client"));
 
         // Drift a learner makes by hand: a killed pod server, a deleted rule, a deleted pod route.
         ProcessRunner.Default.Run("kill", "-9", File.ReadAllText(lab.Layout.PodPidPath("web-2")).Trim());
@@ -98,6 +99,37 @@ public sealed class LabEndToEndSpecs : IDisposable
         await lab.DownAsync(); // twice is safe
         Assert.Equal(hostBefore, HostSnapshot.Take(_stateRoot));
         Assert.False(Directory.Exists(lab.Layout.Directory));
+    }
+
+    /// <summary>
+    /// Connects from a pod to a listener in the outside client's namespace and returns the source address the outside
+    /// saw: with egress masquerading, the pod's node's underlay address (the outside has no route to the pod range).
+    /// </summary>
+    private static async Task<System.Net.IPAddress> PeerSeenOutsideAsync(NetnsLab lab, LabPlan plan, string pod)
+    {
+        using var outside = Provisioner.Host.Namespaces.NetworkNamespace.Open(Netns.Namespaces.PathOf(lab.Layout.OutsideNamespace));
+        using var listener = outside.Run(() =>
+        {
+            var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, 18099);
+            l.Start();
+            return l;
+        });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var accepted = listener.AcceptTcpClientAsync(timeout.Token).AsTask();
+        var client = ProcessRunner.Default.TryRunAsync("timeout", ["5", "ip", "netns", "exec", lab.Layout.PodNamespace(pod),
+            "busybox", "wget", "-q", "-O", "-", $"http://{plan.Addresses.OutsideAddress}:18099/"]);
+        var result = await client;
+        if (await Task.WhenAny(accepted, Task.Delay(TimeSpan.FromSeconds(5))) != accepted || !accepted.IsCompletedSuccessfully)
+        {
+            string Run(params string[] a) => ProcessRunner.Default.TryRunAsync(a[0], a[1..]).GetAwaiter().GetResult() is var r ? r.StandardOutput + r.StandardError : "";
+            var node = lab.Layout.NodeNamespace(plan.Lab.Pods.Single(p => p.Name == pod).Node);
+            Assert.Fail($"{pod} did not reach the outside client (wget: {result.StandardError.Trim()})\n" +
+                Run("ip", "-n", lab.Layout.PodNamespace(pod), "route") + Run("ip", "-n", node, "route") +
+                Run("ip", "netns", "exec", node, "sysctl", "net.ipv4.ip_forward") + Run("ip", "netns", "exec", node, "iptables-nft-save", "-t", "nat") +
+                Run("ip", "netns", "exec", node, "nft", "list", "ruleset") + Run("ip", "netns", "exec", node, "conntrack", "-L"));
+        }
+        using var connection = await accepted;
+        return ((System.Net.IPEndPoint)connection.Client.RemoteEndPoint!).Address.MapToIPv4();
     }
 
     private static void BreakServiceRules(NetnsLab lab, string rules)

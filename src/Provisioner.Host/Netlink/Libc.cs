@@ -11,6 +11,7 @@ internal static partial class Libc
     public const int SockDgram = 2;
     public const int SockCloexec = 0x80000;
     public const int NetlinkRoute = 0;
+    public const int NetlinkNetfilter = 12;
     public const int SolNetlink = 270;
     public const int NetlinkCapAck = 10;
     public const int NetlinkExtAck = 11;
@@ -24,6 +25,12 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     public static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+    public static unsafe partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
+
+    public const int SolSocket = 1;
+    public const int SoNetnsCookie = 71;
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     public static unsafe partial nint Send(int fd, byte* buffer, nuint length, int flags);

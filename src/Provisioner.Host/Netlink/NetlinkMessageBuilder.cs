@@ -32,6 +32,15 @@ internal sealed class NetlinkMessageBuilder
         return this;
     }
 
+    /// <summary>struct nfgenmsg (nfnetlink): family, version NFNETLINK_V0, resource id (big endian).</summary>
+    public NetlinkMessageBuilder NfGen(byte family = 0, ushort resourceId = 0)
+    {
+        var span = Reserve(4);
+        span[0] = family;
+        BinaryPrimitives.WriteUInt16BigEndian(span[2..], resourceId);
+        return this;
+    }
+
     /// <summary>struct ifaddrmsg: family, prefix length, flags, scope, index.</summary>
     public NetlinkMessageBuilder IfAddr(byte family, byte prefixLength, byte scope, int index)
     {

@@ -8,7 +8,7 @@ namespace Provisioner.Host.Netlink;
 internal readonly record struct NetlinkReply(ushort Type, ReadOnlyMemory<byte> Payload);
 
 /// <summary>
-/// A NETLINK_ROUTE socket. It belongs to the network namespace of the thread that created it, for its whole life,
+/// A netlink socket (NETLINK_ROUTE unless another protocol is asked for). It belongs to the network namespace of the thread that created it, for its whole life,
 /// whichever thread later uses it. Requests are synchronous: send, then read replies up to the ACK or DONE.
 /// Not thread-safe.
 /// </summary>
@@ -28,9 +28,9 @@ internal sealed class NetlinkSocket : IDisposable
     private NetlinkSocket(int fd) => _fd = fd;
 
     /// <summary>Opens a socket in the calling thread's current network namespace.</summary>
-    public static unsafe NetlinkSocket Open()
+    public static unsafe NetlinkSocket Open(int protocol = Libc.NetlinkRoute)
     {
-        var fd = Libc.Socket(Libc.AfNetlink, Libc.SockRaw | Libc.SockCloexec, Libc.NetlinkRoute);
+        var fd = Libc.Socket(Libc.AfNetlink, Libc.SockRaw | Libc.SockCloexec, protocol);
         if (fd < 0)
             throw new NetlinkException("socket(AF_NETLINK)", Marshal.GetLastPInvokeError());
         var on = 1;
@@ -38,6 +38,16 @@ internal sealed class NetlinkSocket : IDisposable
         _ = Libc.SetSockOpt(fd, Libc.SolNetlink, Libc.NetlinkExtAck, &on, sizeof(int));
         _ = Libc.SetSockOpt(fd, Libc.SolNetlink, Libc.NetlinkCapAck, &on, sizeof(int));
         return new NetlinkSocket(fd);
+    }
+
+    /// <summary>The cookie of the network namespace the socket lives in (SO_NETNS_COOKIE): unique for the boot, never reused.</summary>
+    public unsafe ulong NamespaceCookie()
+    {
+        ulong cookie = 0;
+        var length = (uint)sizeof(ulong);
+        if (Libc.GetSockOpt(_fd, Libc.SolSocket, Libc.SoNetnsCookie, &cookie, &length) != 0)
+            throw new NetlinkException("getsockopt(SO_NETNS_COOKIE)", Marshal.GetLastPInvokeError());
+        return cookie;
     }
 
     /// <summary>Sends a request and returns its data replies; throws <see cref="NetlinkException"/> on a kernel error.</summary>

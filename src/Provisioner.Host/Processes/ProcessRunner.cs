@@ -7,7 +7,8 @@ namespace Provisioner.Host.Processes;
 
 /// <summary>
 /// The one way netlab runs a program: arguments passed as a list (never a shell string), exit code checked,
-/// stderr in the error, a missing program reported with the package that provides it.
+/// stderr in the error, a missing program reported with the package that provides it, and a time limit that ends in
+/// <see cref="CommandTimedOutException"/> (naming the command and the limit) rather than a cancellation.
 /// </summary>
 public sealed class ProcessRunner
 {
@@ -16,7 +17,7 @@ public sealed class ProcessRunner
     {
         ["ip"] = "iproute2", ["bridge"] = "iproute2", ["tc"] = "iproute2", ["nsenter"] = "util-linux",
         ["iptables"] = "iptables", ["iptables-restore"] = "iptables", ["iptables-save"] = "iptables",
-        ["iptables-nft-restore"] = "iptables", ["iptables-nft-save"] = "iptables", ["setsid"] = "util-linux", ["sysctl"] = "procps",
+        ["iptables-nft-restore"] = "iptables", ["iptables-nft-save"] = "iptables", ["setsid"] = "util-linux", ["unshare"] = "util-linux", ["sysctl"] = "procps",
         ["nft"] = "nftables", ["conntrack"] = "conntrack",
         ["ovs-vsctl"] = "openvswitch-switch", ["ovs-ofctl"] = "openvswitch-switch", ["ovs-vswitchd"] = "openvswitch-switch",
         ["ovsdb-server"] = "openvswitch-switch", ["ovsdb-tool"] = "openvswitch-switch", ["ovs-appctl"] = "openvswitch-switch",
@@ -26,31 +27,46 @@ public sealed class ProcessRunner
 
     public static ProcessRunner Default { get; } = new();
 
-    /// <summary>Runs a program and returns its output; throws <see cref="CommandFailedException"/> on a non-zero exit.</summary>
+    /// <summary>
+    /// Runs a program and returns its output; throws <see cref="CommandFailedException"/> on a non-zero exit and
+    /// <see cref="CommandTimedOutException"/> when <paramref name="timeout"/> passes first (the process is killed).
+    /// Only <paramref name="cancellationToken"/> (the user's cancel) ends it with an <see cref="OperationCanceledException"/>.
+    /// </summary>
     public async Task<CommandResult> RunAsync(string program, IEnumerable<string> arguments, string? stdin = null,
-        IReadOnlyDictionary<string, string?>? environment = null, string? hint = null, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string?>? environment = null, string? hint = null, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
     {
-        var result = await TryRunAsync(program, arguments, stdin, environment, cancellationToken).ConfigureAwait(false);
+        var result = await TryRunAsync(program, arguments, stdin, environment, timeout, hint, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
             throw new CommandFailedException(ShellQuote.Join([program, .. arguments]), result.ExitCode, result.StandardError, hint);
         return result;
     }
 
-    /// <summary>Runs a program and returns its exit code and output without throwing on a non-zero exit.</summary>
+    /// <summary>Runs a program and returns its exit code and output without throwing on a non-zero exit (a timeout
+    /// still throws <see cref="CommandTimedOutException"/>, with <paramref name="hint"/> as what to check).</summary>
     public async Task<CommandResult> TryRunAsync(string program, IEnumerable<string> arguments, string? stdin = null,
-        IReadOnlyDictionary<string, string?>? environment = null, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null, string? hint = null,
+        CancellationToken cancellationToken = default)
     {
+        var argv = arguments as IReadOnlyList<string> ?? [.. arguments];
         var command = Cli.Wrap(program)
-            .WithArguments(arguments)
+            .WithArguments(argv)
             .WithValidation(CommandResultValidation.None);
         if (stdin is not null)
             command = command.WithStandardInputPipe(PipeSource.FromString(stdin, Encoding.UTF8));
         if (environment is not null)
             command = command.WithEnvironmentVariables(environment);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } t)
+            limit.CancelAfter(t);
         try
         {
-            var result = await command.ExecuteBufferedAsync(cancellationToken).ConfigureAwait(false);
+            var result = await command.ExecuteBufferedAsync(limit.Token).ConfigureAwait(false);
             return new CommandResult(result.ExitCode, result.StandardOutput, result.StandardError);
+        }
+        catch (OperationCanceledException) when (timeout is not null && !cancellationToken.IsCancellationRequested)
+        {
+            throw new CommandTimedOutException(ShellQuote.Join([program, .. argv]), timeout.Value, hint);
         }
         catch (Win32Exception e)
         {

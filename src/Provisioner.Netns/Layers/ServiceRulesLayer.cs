@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Provisioner.Core.Planning;
 using Provisioner.ServiceRules.Applying;
@@ -6,25 +7,29 @@ using Provisioner.ServiceRules.Sources;
 namespace Provisioner.Netns.Layers;
 
 /// <summary>
-/// A node's Service rules, applied inside its namespace by the same engine a VM node uses. Endpoints are the pods
-/// attached so far, so this layer runs after the pods.
+/// A node's Service rules, applied inside its namespace by the same engine a VM node and netlab-proxy use: one
+/// <see cref="ServiceRulesEngine"/> per node, whose state file lets a later <c>netlab plan</c>/<c>up</c> skip reading the
+/// kernel while the nf_tables generation proves nothing changed (and read it, seeing any drift, as soon as it moved).
+/// Endpoints are the pods attached so far, so this layer runs after the pods.
 /// </summary>
 public sealed class ServiceRulesLayer(LabPlan plan, LabLayout layout, Func<string, IPAddress?> podAddress) : IStepLayer
 {
+    private readonly ConcurrentDictionary<string, ServiceRulesEngine> _engines = new(StringComparer.Ordinal);
+
     private RuleBackend Backend => StackServiceTable.Backend(plan.Lab.Network.ServiceRules);
 
     public async Task<IReadOnlyList<Change>> PlanAsync(PlanStep step, CancellationToken ct)
     {
         var node = plan.Addresses.Node(step.Node!);
         var netns = layout.NodeNamespace(node.Node.Name);
-        var applier = new ServiceRulesApplier(Backend, netns);
+        var engine = EngineFor(node.Node.Name);
         var table = StackServiceTable.Build(plan, podAddress);
         var context = StackServiceTable.Node(plan, node.Node.Name, node.UnderlayAddress);
         if (!Namespaces.Exists(netns))
-            return [new Change(step.Id, $"{plan.Lab.Services.Length} services as {Backend} rules in {netns}", c => applier.ApplyAsync(table, context, c))];
-        var rules = await applier.PlanAsync(table, context, ct).ConfigureAwait(false);
+            return [new Change(step.Id, $"{plan.Lab.Services.Length} services as {Backend} rules in {netns}", c => engine.SyncAsync(table, context, c))];
+        var rules = (await engine.PlanAsync(table, context, ct).ConfigureAwait(false)).Plan;
         return rules.HasChanges
-            ? [new Change(step.Id, Indent(rules.Describe(maxLines: 6)).TrimStart(), c => applier.ApplyAsync(table, context, c))]
+            ? [new Change(step.Id, Indent(rules.Describe(maxLines: 6)).TrimStart(), c => engine.SyncAsync(table, context, c))]
             : [];
     }
 
@@ -32,8 +37,11 @@ public sealed class ServiceRulesLayer(LabPlan plan, LabLayout layout, Func<strin
     {
         var netns = layout.NodeNamespace(step.Node!);
         if (Namespaces.Exists(netns))
-            await new ServiceRulesApplier(Backend, netns).RemoveAsync(ct).ConfigureAwait(false);
+            await EngineFor(step.Node!).RemoveAsync(ct).ConfigureAwait(false);
     }
+
+    private ServiceRulesEngine EngineFor(string node) => _engines.GetOrAdd(node, n =>
+        new ServiceRulesEngine(Backend, layout.NodeNamespace(n), new ServiceRulesEngineOptions { StateFile = layout.ServiceRulesStatePath(n) }));
 
     private static string Indent(string text) =>
         string.Join(Environment.NewLine, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "    " + l.TrimEnd()));

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using Provisioner.Host.Netlink;
 using Provisioner.Host.Processes;
+using Provisioner.ServiceRules.Nftables;
 
 namespace Provisioner.ServiceRules.Applying;
 
@@ -24,25 +27,41 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
     public Task<CommandResult> RunNftAsync(string script, bool checkOnly, CancellationToken ct) =>
         RunAsync("nft", checkOnly ? ["-c", "-f", "-"] : ["-f", "-"], script, ct);
 
-    private async Task<CommandResult> RunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)
+    /// <summary>Whether the backend's rules live in nf_tables, whose generation proves them unchanged.</summary>
+    public bool HasGeneration => backend != RuleBackend.IptablesLegacy;
+
+    /// <summary>The nf_tables generation of the namespace (see <see cref="NfTablesGeneration"/>); null for iptables-legacy.</summary>
+    public NfTablesGeneration? ReadGeneration() => HasGeneration ? NfTablesGeneration.Read(netns is null ? null : "/run/netns/" + netns) : null;
+
+    private static readonly ConcurrentDictionary<string, NftSkeleton> Canonical = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The desired skeleton as this nft lists it, learned once per skeleton: the skeleton alone (no elements) is loaded
+    /// into a private network namespace that lives only as long as the command (unshare --net), listed there, and gone.
+    /// Nothing is committed where the rules live, so the node's nf_tables generation does not move.
+    /// </summary>
+    public async Task<NftSkeleton> CanonicalSkeletonAsync(NftRuleset desired, CancellationToken ct)
     {
-        using var bounded = Bound(ct);
-        var (file, argv) = Wrap(program, arguments);
-        return await runner.RunAsync(file, argv, stdin, hint: Hint(program), cancellationToken: bounded.Token).ConfigureAwait(false);
+        if (Canonical.TryGetValue(desired.SkeletonHash, out var known))
+            return known;
+        var listing = await runner.RunAsync("unshare", ["--net", "--", "sh", "-c", "nft -f - && nft list table ip " + NftRuleset.TableName],
+            desired.ProbeScript(NftRuleset.TableName), hint: "unshare (util-linux) and nft must be installed", timeout: timeout, cancellationToken: ct).ConfigureAwait(false);
+        var skeleton = NftListingParser.Parse(listing.StandardOutput).Skeleton!;
+        Canonical[desired.SkeletonHash] = skeleton;
+        return skeleton;
     }
 
-    private async Task<CommandResult> TryRunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)
+    /// <summary>The time limit is the runner's: past it the command is killed and a <see cref="CommandTimedOutException"/> names it.</summary>
+    private Task<CommandResult> RunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)
     {
-        using var bounded = Bound(ct);
         var (file, argv) = Wrap(program, arguments);
-        return await runner.TryRunAsync(file, argv, stdin, cancellationToken: bounded.Token).ConfigureAwait(false);
+        return runner.RunAsync(file, argv, stdin, hint: Hint(program), cancellationToken: ct, timeout: timeout);
     }
 
-    private CancellationTokenSource Bound(CancellationToken ct)
+    private Task<CommandResult> TryRunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)
     {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        source.CancelAfter(timeout);
-        return source;
+        var (file, argv) = Wrap(program, arguments);
+        return runner.TryRunAsync(file, argv, stdin, cancellationToken: ct, timeout: timeout, hint: TimeoutHint(program));
     }
 
     private (string File, string[] Arguments) Wrap(string program, string[] arguments) =>
@@ -51,4 +70,8 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
     private string? Hint(string program) => netns is not null
         ? $"check that network namespace '{netns}' exists (ip netns list) and that {program} is installed"
         : null;
+
+    private static string TimeoutHint(string program) =>
+        $"whether another {program} or iptables/nft process holds the lock or is hung (ps -ef | grep -E 'iptables|nft'), " +
+        "and how many rules the node holds (a very large ruleset is slow to list)";
 }

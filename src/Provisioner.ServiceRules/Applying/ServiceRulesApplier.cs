@@ -9,8 +9,10 @@ namespace Provisioner.ServiceRules.Applying;
 
 /// <summary>
 /// Converges a node's (or a network namespace's) service rules to a service table. Validates first, diffs against what
-/// the kernel holds (so a second process sees the same "no changes"), and applies the difference in one transaction
-/// (iptables-restore --noflush or nft -f). Touches only NETLAB- chains, the jumps into them, and the <c>ip netlab</c> table.
+/// the kernel holds (so a second process sees the same "no changes", and every hand-made change is seen), and applies the
+/// difference (one iptables-restore --noflush of ordered transactions, or one nft -f). Touches only NETLAB- chains, the
+/// jumps into them, and the <c>ip netlab</c> table. Stateless: every call reads the kernel. A long-lived caller (a proxy's
+/// sync loop, <c>netlab up</c>) uses <see cref="ServiceRulesEngine"/>, which keeps the last-applied state.
 /// </summary>
 public sealed class ServiceRulesApplier
 {
@@ -30,12 +32,12 @@ public sealed class ServiceRulesApplier
     /// <summary>What <see cref="ApplyAsync"/> would change, without changing anything. Throws
     /// <see cref="InvalidServiceTableException"/> listing every problem of a bad table.</summary>
     public async Task<RulePlan> PlanAsync(ServiceTable table, NodeContext node, CancellationToken cancellationToken = default) =>
-        (await PlanTimedAsync(Desired.Of(Backend, table, node), cancellationToken).ConfigureAwait(false)).Plan;
+        (await PlanTimedAsync(DesiredRules.Of(Backend, table, node), cancellationToken).ConfigureAwait(false)).Plan;
 
     /// <summary>Plans, then runs the plan's one transaction if it has changes. A refused table leaves the kernel untouched.</summary>
     public async Task<ApplyResult> ApplyAsync(ServiceTable table, NodeContext node, CancellationToken cancellationToken = default)
     {
-        var desired = Desired.Of(Backend, table, node);
+        var desired = DesiredRules.Of(Backend, table, node);
         var (plan, readTime) = await PlanTimedAsync(desired, cancellationToken).ConfigureAwait(false);
         var applyTime = await RunAsync(plan, cancellationToken).ConfigureAwait(false);
         return new ApplyResult(plan, plan.HasChanges, readTime, applyTime, desired.DnsOnly);
@@ -43,12 +45,12 @@ public sealed class ServiceRulesApplier
 
     /// <summary>What <see cref="RemoveAsync"/> would delete.</summary>
     public async Task<RulePlan> PlanRemoveAsync(CancellationToken cancellationToken = default) =>
-        (await PlanTimedAsync(Desired.Nothing(Backend), cancellationToken).ConfigureAwait(false)).Plan;
+        (await PlanTimedAsync(DesiredRules.Nothing(Backend), cancellationToken).ConfigureAwait(false)).Plan;
 
     /// <summary>Deletes every NETLAB chain, the jumps into them and the netlab table; nothing else.</summary>
     public async Task<ApplyResult> RemoveAsync(CancellationToken cancellationToken = default)
     {
-        var (plan, readTime) = await PlanTimedAsync(Desired.Nothing(Backend), cancellationToken).ConfigureAwait(false);
+        var (plan, readTime) = await PlanTimedAsync(DesiredRules.Nothing(Backend), cancellationToken).ConfigureAwait(false);
         var applyTime = await RunAsync(plan, cancellationToken).ConfigureAwait(false);
         return new ApplyResult(plan, plan.HasChanges, readTime, applyTime, []);
     }
@@ -62,7 +64,7 @@ public sealed class ServiceRulesApplier
         if (Backend == RuleBackend.Nftables)
             await _commands.RunNftAsync(plan.Script, checkOnly: true, cancellationToken).ConfigureAwait(false);
         else
-            await _commands.RestoreIptablesAsync(plan.Script, testOnly: true, cancellationToken).ConfigureAwait(false);
+            await _commands.RestoreIptablesAsync(IptablesPlanner.AsSingleTransactions(plan.Script), testOnly: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>netlab's rules as the kernel lists them: the NETLAB lines of iptables-save, or nft list table ip netlab.</summary>
@@ -77,26 +79,12 @@ public sealed class ServiceRulesApplier
         return string.Join('\n', save.Split('\n').Where(l => l.StartsWith('*') || l.Contains(Naming.ChainNames.Prefix, StringComparison.Ordinal))) + "\n";
     }
 
-    private async Task<(RulePlan Plan, TimeSpan ReadTime)> PlanTimedAsync(Desired desired, CancellationToken ct)
+    private async Task<(RulePlan Plan, TimeSpan ReadTime)> PlanTimedAsync(DesiredRules desired, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        if (Backend == RuleBackend.Nftables)
-        {
-            var listing = await _commands.ListNftTableAsync(ct).ConfigureAwait(false);
-            var kernel = listing.Succeeded ? NftListingParser.Parse(listing.StandardOutput) : NftKernelState.Missing;
-            var read = clock.Elapsed;
-            if (desired.Nft is null)
-                return (kernel.Exists
-                    ? new RulePlan(Backend, Netns, [new(RuleChangeKind.Remove, "table ip netlab")], "delete table ip netlab\n", true)
-                    : new RulePlan(Backend, Netns, [], "", false), read);
-            var (changes, script, full) = NftPlanner.Plan(desired.Nft, kernel);
-            return (new RulePlan(Backend, Netns, changes, script, full), read);
-        }
-        var save = await _commands.SaveIptablesAsync(ct).ConfigureAwait(false);
-        var state = IptablesSaveParser.Parse(save.StandardOutput);
-        var readTime = clock.Elapsed;
-        var (ipChanges, payload) = IptablesPlanner.Plan(desired.Iptables ?? IptablesRuleset.Empty, state);
-        return (new RulePlan(Backend, Netns, ipChanges, payload, state.Chains.Count == 0 && ipChanges.Count > 0), readTime);
+        var (known, _) = await KnownRules.ReadAsync(_commands, desired, ct).ConfigureAwait(false);
+        var read = clock.Elapsed;
+        return (desired.PlanFrom(known, Netns), read);
     }
 
     private async Task<TimeSpan> RunAsync(RulePlan plan, CancellationToken ct)
@@ -109,25 +97,5 @@ public sealed class ServiceRulesApplier
         else
             await _commands.RestoreIptablesAsync(plan.Script, testOnly: false, ct).ConfigureAwait(false);
         return clock.Elapsed;
-    }
-
-    /// <summary>The validated, compiled desired state for one backend.</summary>
-    private sealed record Desired(IptablesRuleset? Iptables, NftRuleset? Nft, IReadOnlyList<string> DnsOnly)
-    {
-        public static Desired Nothing(RuleBackend backend) => new(backend == RuleBackend.Nftables ? null : IptablesRuleset.Empty, null, []);
-
-        public static Desired Of(RuleBackend backend, ServiceTable table, NodeContext node)
-        {
-            ServiceTableValidator.ThrowIfInvalid(table, node);
-            var dnsOnly = table.Services.Where(s => s.IsDnsOnly).Select(s => s.Key).ToList();
-            if (backend == RuleBackend.Nftables)
-                return new(null, NftCompiler.Compile(table, node), dnsOnly);
-            var ruleset = IptablesCompiler.Compile(table, node);
-            var graph = ChainGraphValidator.Check(ruleset);
-            if (graph.Count > 0)
-                throw new InvalidOperationException("netlab compiled an inconsistent chain graph (a netlab bug); nothing was applied:"
-                    + Environment.NewLine + string.Join(Environment.NewLine, graph));
-            return new(ruleset, null, dnsOnly);
-        }
     }
 }

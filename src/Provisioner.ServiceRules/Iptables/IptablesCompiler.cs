@@ -25,6 +25,7 @@ public static class IptablesCompiler
             new("nat", NodePorts, nat.NodePorts, Unordered: true),
             new("nat", Postrouting,
             [
+                .. node.EgressMasquerade ? [EgressMasquerade(node.ClusterCidr)] : Array.Empty<string>(),
                 IptablesRule.In(Postrouting).Match($"-m mark ! --mark {IptablesRule.MasqMark}/{IptablesRule.MasqMark}").Jump("RETURN"),
                 IptablesRule.In(Postrouting).Jump($"MARK --set-xmark {IptablesRule.MasqMark}/0x0"),
                 IptablesRule.In(Postrouting).Comment("netlab service traffic requiring SNAT").Jump("MASQUERADE --random-fully"),
@@ -36,6 +37,12 @@ public static class IptablesCompiler
         ];
         return new IptablesRuleset(chains, HookJumps);
     }
+
+    public const string EgressComment = "netlab pod egress leaving the cluster pod range";
+
+    /// <summary>Pod traffic leaving the pod range takes the node's address (bridge CNIs' ipMasq, flannel).</summary>
+    private static string EgressMasquerade(string clusterCidr) =>
+        IptablesRule.In(Postrouting).From(clusterCidr).To(clusterCidr, negate: true).Comment(EgressComment).Jump("MASQUERADE --random-fully");
 
     public static IReadOnlyList<IptablesHookJump> HookJumps { get; } =
     [

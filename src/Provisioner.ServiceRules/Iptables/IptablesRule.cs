@@ -13,7 +13,7 @@ public sealed class IptablesRule
     public const string MasqMark = "0x4000";
     private readonly string _chain;
     private string? _source, _destination, _protocol, _comment;
-    private bool _negateSource;
+    private bool _negateSource, _negateDestination;
     private readonly List<string> _matches = [];
     private string _target = "";
 
@@ -28,9 +28,10 @@ public sealed class IptablesRule
         return this;
     }
 
-    public IptablesRule To(string address)
+    public IptablesRule To(string address, bool negate = false)
     {
         _destination = WithMask(address);
+        _negateDestination = negate;
         return this;
     }
 
@@ -79,7 +80,7 @@ public sealed class IptablesRule
         if (_source is not null)
             text.Append(_negateSource ? " ! -s " : " -s ").Append(_source);
         if (_destination is not null)
-            text.Append(" -d ").Append(_destination);
+            text.Append(_negateDestination ? " ! -d " : " -d ").Append(_destination);
         if (_protocol is not null)
             text.Append(" -p ").Append(_protocol);
         if (_comment is not null)

@@ -7,6 +7,8 @@ namespace Provisioner.ServiceRules.Model;
 /// <see cref="MasqueradeAll"/> masquerades every connection to a ClusterIP, as kube-proxy's --masquerade-all: needed
 /// where pods share a bridge the kernel's conntrack does not see (Open vSwitch), or a same-node endpoint's reply would
 /// go straight back to the client pod without its NAT undone.
+/// <see cref="EgressMasquerade"/> source-NATs pod traffic (from <see cref="ClusterCidr"/>) to destinations outside it to
+/// the node's address, as bridge CNIs' ipMasq and flannel do, so replies from outside the cluster find their way back.
 /// </summary>
 public sealed record NodeContext(
     string NodeName,
@@ -15,4 +17,5 @@ public sealed record NodeContext(
     string ServiceCidr,
     int NodePortMin = 30000,
     int NodePortMax = 32767,
-    bool MasqueradeAll = false);
+    bool MasqueradeAll = false,
+    bool EgressMasquerade = true);

@@ -48,8 +48,11 @@ public static class NftCompiler
             Chain("prerouting", "type nat hook prerouting priority dstnat; policy accept;", "jump services"),
             Chain("output", "type nat hook output priority -100; policy accept;", "jump services"),
             Chain("postrouting", "type nat hook postrouting priority srcnat; policy accept;",
-                $"meta mark & {MasqMark} == {MasqMark} meta mark set meta mark ^ {MasqMark} masquerade fully-random comment \"service traffic requiring SNAT\"",
-                "ct status dnat ip saddr . ip daddr @hairpin masquerade fully-random comment \"hairpin: a pod reaching itself through a service\""),
+                [$"meta mark & {MasqMark} == {MasqMark} meta mark set meta mark ^ {MasqMark} masquerade fully-random comment \"service traffic requiring SNAT\"",
+                 "ct status dnat ip saddr . ip daddr @hairpin masquerade fully-random comment \"hairpin: a pod reaching itself through a service\"",
+                 .. node.EgressMasquerade
+                     ? [$"ip saddr {node.ClusterCidr} ip daddr != {node.ClusterCidr} masquerade fully-random comment \"pod egress leaving the cluster pod range\""]
+                     : Array.Empty<string>()]),
             Chain("services", null,
                 node.MasqueradeAll
                     ? $"{Frontend} @cluster-ips meta mark set meta mark | {MasqMark} comment \"masquerade all traffic to cluster IPs\""

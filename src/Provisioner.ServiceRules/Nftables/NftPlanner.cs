@@ -4,22 +4,29 @@ using Provisioner.ServiceRules.Applying;
 namespace Provisioner.ServiceRules.Nftables;
 
 /// <summary>
-/// Diffs the desired netlab table against the kernel's: a missing table or a different skeleton means one full-sync
-/// script; otherwise only the elements that differ are deleted and added, in one nft -f transaction.
+/// Diffs the desired netlab table against the kernel's: a missing table, a different skeleton hash, or a skeleton that
+/// differs from <c>canonical</c> (the desired skeleton as this nft lists it: a chain, rule or set changed by hand) means
+/// one full-sync script that replaces the table atomically, its changes naming each difference; otherwise only the
+/// elements that differ are deleted and added, in one nft -f transaction.
 /// </summary>
 public static class NftPlanner
 {
     private const string Table = $"{NftRuleset.Family} {NftRuleset.TableName}";
 
-    public static (IReadOnlyList<RuleChange> Changes, string Script, bool FullSync) Plan(NftRuleset desired, NftKernelState kernel)
+    public static (IReadOnlyList<RuleChange> Changes, string Script, bool FullSync) Plan(NftRuleset desired, NftKernelState kernel,
+        NftSkeleton? canonical = null)
     {
         ArgumentNullException.ThrowIfNull(desired);
         ArgumentNullException.ThrowIfNull(kernel);
         var changes = new List<RuleChange>();
-        if (!kernel.Exists || kernel.SkeletonHash != desired.SkeletonHash)
+        var drift = kernel.Exists && kernel.SkeletonHash == desired.SkeletonHash && kernel.Skeleton is { } listed && canonical is not null
+            ? SkeletonDrift(canonical, listed).ToList()
+            : [];
+        if (!kernel.Exists || kernel.SkeletonHash != desired.SkeletonHash || drift.Count > 0)
         {
             changes.Add(new(kernel.Exists ? RuleChangeKind.Remove : RuleChangeKind.Add,
-                kernel.Exists ? $"table {Table} (skeleton {kernel.SkeletonHash ?? "unknown"}; replaced)" : $"table {Table}"));
+                kernel.Exists ? $"table {Table} (skeleton {kernel.SkeletonHash ?? "unknown"}{(drift.Count > 0 ? ", changed by hand" : "")}; replaced)" : $"table {Table}"));
+            changes.AddRange(drift);
             if (kernel.Exists)
                 changes.Add(new(RuleChangeKind.Add, $"table {Table} (skeleton {desired.SkeletonHash})"));
             foreach (var set in desired.Sets)
@@ -44,6 +51,40 @@ public static class NftPlanner
         if (changes.Any(c => c.Text.StartsWith("service-endpoints", StringComparison.Ordinal) || c.Text.StartsWith("nodeport-endpoints", StringComparison.Ordinal)))
             script.Append($"flush map {Table} affinity\n"); // affinity may point at an endpoint that moved or left
         return (changes, script.Append(adds).ToString(), false);
+    }
+
+    /// <summary>Every chain, rule and set declaration where the kernel's skeleton differs from the desired one.</summary>
+    public static IEnumerable<RuleChange> SkeletonDrift(NftSkeleton canonical, NftSkeleton kernel)
+    {
+        ArgumentNullException.ThrowIfNull(canonical);
+        ArgumentNullException.ThrowIfNull(kernel);
+        foreach (var change in Differences("chain", canonical.Chains, kernel.Chains))
+            yield return change;
+        foreach (var change in Differences("set", canonical.Sets, kernel.Sets))
+            yield return change;
+    }
+
+    private static IEnumerable<RuleChange> Differences(string kind, IReadOnlyDictionary<string, IReadOnlyList<string>> wanted,
+        IReadOnlyDictionary<string, IReadOnlyList<string>> held)
+    {
+        foreach (var (name, lines) in wanted)
+        {
+            if (!held.TryGetValue(name, out var kernelLines))
+            {
+                yield return new(RuleChangeKind.Add, $"{kind} {name} (missing)");
+                continue;
+            }
+            if (kernelLines.SequenceEqual(lines, StringComparer.Ordinal))
+                continue;
+            foreach (var line in kernelLines.Except(lines, StringComparer.Ordinal))
+                yield return new(RuleChangeKind.Remove, $"{kind} {name}: {line} (not netlab's)");
+            foreach (var line in lines.Except(kernelLines, StringComparer.Ordinal))
+                yield return new(RuleChangeKind.Add, $"{kind} {name}: {line} (missing)");
+            if (kernelLines.ToHashSet(StringComparer.Ordinal).SetEquals(lines))
+                yield return new(RuleChangeKind.Add, $"{kind} {name} (reordered)");
+        }
+        foreach (var name in held.Keys.Where(n => !wanted.ContainsKey(n)))
+            yield return new(RuleChangeKind.Remove, $"{kind} {name} (not netlab's)");
     }
 
     private static IEnumerable<RuleChange> ElementChanges(string set, IReadOnlyList<NftElement> current, IReadOnlyList<NftElement> desired)

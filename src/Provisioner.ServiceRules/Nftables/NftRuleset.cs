@@ -36,15 +36,22 @@ public sealed record NftRuleset(IReadOnlyList<NftSet> Sets, IReadOnlyList<string
     }
 
     /// <summary>The whole table in one nft -f transaction: create-if-missing, delete, recreate.</summary>
-    public string ToScript()
+    public string ToScript() =>
+        $"table {Family} {TableName}\ndelete table {Family} {TableName}\n" + TableText(TableName, withElements: true);
+
+    /// <summary>The table block alone, without elements: how netlab learns how this nft lists the desired skeleton
+    /// (<see cref="NftSkeleton"/>), to compare the kernel's against.</summary>
+    public string ProbeScript(string probeTable) => TableText(probeTable, withElements: false);
+
+    private string TableText(string table, bool withElements)
     {
         var text = new StringBuilder();
-        text.Append($"table {Family} {TableName}\ndelete table {Family} {TableName}\ntable {Family} {TableName} {{\n");
+        text.Append($"table {Family} {table} {{\n");
         text.Append($"\tcomment \"{CommentPrefix}{SkeletonHash}\"\n");
         foreach (var set in Sets)
         {
             text.Append($"\t{set.Kind} {set.Name} {{\n\t\t{set.Declaration}\n");
-            if (set.Elements.Count > 0)
+            if (withElements && set.Elements.Count > 0)
                 text.Append("\t\telements = { ").AppendJoin(",\n\t\t\t", set.Elements.Select(e => e.Text)).Append(" }\n");
             text.Append("\t}\n");
         }

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text;
+using Provisioner.Host.Netlink;
+using Provisioner.ServiceRules.Iptables;
+using Provisioner.ServiceRules.Nftables;
+
+namespace Provisioner.ServiceRules.Applying;
+
+/// <summary>
+/// What the kernel holds of netlab's rules, as the planners diff against it: read from the kernel (with, for nftables,
+/// <see cref="Canonical"/>: the desired skeleton as this nft lists it, to see hand-made changes), or the last-applied
+/// state. It can be written to a state file and read back in the same shapes the kernel tools print.
+/// </summary>
+internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState? Nft, NftSkeleton? Canonical)
+{
+    private const string Header = "# netlab service-rules state v1";
+
+    /// <summary>Reads netlab's rules from the kernel (iptables-save, or nft list table with the canonical skeleton), and
+    /// the nf_tables generation right after the listing (before the probe that learns the canonical skeleton commits).</summary>
+    public static async Task<(KnownRules Rules, NfTablesGeneration? Generation)> ReadAsync(RuleCommands commands, DesiredRules desired, CancellationToken ct)
+    {
+        if (desired.Backend != RuleBackend.Nftables)
+        {
+            var save = await commands.SaveIptablesAsync(ct).ConfigureAwait(false);
+            return (new KnownRules(IptablesSaveParser.Parse(save.StandardOutput), null, null), commands.ReadGeneration());
+        }
+        var listing = await commands.ListNftTableAsync(ct).ConfigureAwait(false);
+        var generation = commands.ReadGeneration();
+        var kernel = listing.Succeeded ? NftListingParser.Parse(listing.StandardOutput) : NftKernelState.Missing;
+        var canonical = desired.Nft is { } nft && kernel.Exists && kernel.SkeletonHash == nft.SkeletonHash
+            ? await commands.CanonicalSkeletonAsync(nft, ct).ConfigureAwait(false)
+            : null;
+        return (new KnownRules(null, kernel, canonical), generation);
+    }
+
+    /// <summary>The state file: a header (backend, the nf_tables generation it was proven at), then the rules as
+    /// iptables-save or nft list print them.</summary>
+    public string ToStateText(RuleBackend backend, NfTablesGeneration generation, string? fingerprint)
+    {
+        var text = new StringBuilder(Header).Append('\n')
+            .Append("backend ").Append(backend).Append('\n')
+            .Append("table ").Append(fingerprint ?? "unknown").Append('\n')
+            .Append("generation ").Append(generation.Id.ToString(CultureInfo.InvariantCulture))
+            .Append(" netns ").Append(generation.Namespace.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        if (Iptables is { } ipt)
+        {
+            foreach (var table in IptablesRuleset.Tables)
+            {
+                text.Append('*').Append(table).Append('\n');
+                var chains = ipt.Chains.Where(c => c.Key.StartsWith(table + "/", StringComparison.Ordinal)).ToList();
+                foreach (var (key, _) in chains)
+                    text.Append(':').Append(key[(table.Length + 1)..]).Append(" - [0:0]\n");
+                foreach (var jump in ipt.Jumps.Where(j => j.Table == table))
+                    text.Append(jump.Rule).Append('\n');
+                foreach (var (_, rules) in chains)
+                    foreach (var rule in rules)
+                        text.Append(rule).Append('\n');
+                text.Append("COMMIT\n");
+            }
+        }
+        else if (Nft is { Exists: true } nft)
+        {
+            text.Append($"table ip netlab {{\n\tcomment \"{NftRuleset.CommentPrefix}{nft.SkeletonHash}\"\n");
+            foreach (var (name, elements) in nft.Elements)
+            {
+                text.Append("\tset ").Append(name).Append(" {\n");
+                if (elements.Count > 0)
+                    text.Append("\t\telements = { ").AppendJoin(",\n\t\t\t", elements.Select(e => e.Text)).Append(" }\n");
+                text.Append("\t}\n");
+            }
+            text.Append("}\n");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Reads a state file's header, and its rules only when asked (a no-op sync never parses them); null when
+    /// it is not a state file, or is of another backend.</summary>
+    public static (Lazy<KnownRules> Rules, NfTablesGeneration Generation, string? Fingerprint)? FromStateText(string text, RuleBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var lines = text.Split('\n', 5);
+        var words = lines.Length < 4 ? [] : lines[3].Split(' ');
+        if (lines.Length < 4 || lines[0] != Header || lines[1] != "backend " + backend || !lines[2].StartsWith("table ", StringComparison.Ordinal)
+            || words is not ["generation", var id, "netns", var cookie]
+            || !uint.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var generation)
+            || !ulong.TryParse(cookie, NumberStyles.None, CultureInfo.InvariantCulture, out var netns))
+            return null;
+        var body = lines.Length > 4 ? lines[4] : "";
+        var rules = new Lazy<KnownRules>(() => backend == RuleBackend.Nftables
+            ? new KnownRules(null, body.Length == 0 ? NftKernelState.Missing : NftListingParser.Parse(body) with { Skeleton = null }, null)
+            : new KnownRules(IptablesSaveParser.Parse(body), null, null));
+        var fingerprint = lines[2]["table ".Length..];
+        return (rules, new NfTablesGeneration(netns, generation), fingerprint == "unknown" ? null : fingerprint);
+    }
+}

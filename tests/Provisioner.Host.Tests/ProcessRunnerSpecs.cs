@@ -1,0 +1,52 @@
+using Provisioner.Host.Processes;
+using Xunit;
+
+namespace Provisioner.Host.Tests;
+
+/// <summary>The process runner's time limit: a hung command becomes an error naming it, distinct from a user's cancel.</summary>
+public sealed class ProcessRunnerSpecs
+{
+    [Fact]
+    public async Task A_command_that_outlives_its_limit_fails_naming_the_command_the_limit_and_what_to_check()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<CommandTimedOutException>(() =>
+            ProcessRunner.Default.RunAsync("sleep", ["30"], timeout: TimeSpan.FromMilliseconds(300), hint: "whether sleep is stuck"));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the command was not stopped at its limit ({clock.Elapsed})");
+        Assert.Equal("sleep 30", error.CommandLine);
+        Assert.Equal(TimeSpan.FromMilliseconds(300), error.Limit);
+        Assert.Contains("'sleep 30' did not finish within 300 ms", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Check: whether sleep is stuck", error.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<CommandFailedException>(error); // reported wherever a failed command is
+    }
+
+    [Fact]
+    public async Task A_timeout_without_a_hint_still_says_what_to_check_and_try_run_reports_it_too()
+    {
+        var error = await Assert.ThrowsAsync<CommandTimedOutException>(() =>
+            ProcessRunner.Default.TryRunAsync("sleep", ["30"], timeout: TimeSpan.FromMilliseconds(200)));
+
+        Assert.Contains("Check: whether the program is waiting for a lock or input, or is hung", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_users_cancel_stays_a_cancellation_even_with_a_limit()
+    {
+        using var user = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        var error = await Record.ExceptionAsync(() =>
+            ProcessRunner.Default.RunAsync("sleep", ["30"], cancellationToken: user.Token, timeout: TimeSpan.FromSeconds(20)));
+
+        Assert.IsAssignableFrom<OperationCanceledException>(error);
+    }
+
+    [Fact]
+    public async Task A_command_within_its_limit_returns_its_output()
+    {
+        var result = await ProcessRunner.Default.RunAsync("echo", ["hello"], timeout: TimeSpan.FromSeconds(20));
+
+        Assert.Equal("hello\n", result.StandardOutput);
+    }
+}

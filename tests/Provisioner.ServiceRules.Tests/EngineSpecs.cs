@@ -1,0 +1,133 @@
+using Provisioner.ServiceRules.Applying;
+using Provisioner.ServiceRules.Model;
+using Provisioner.Testing;
+
+namespace Provisioner.ServiceRules.Tests;
+
+/// <summary>
+/// The long-lived engine on the real kernel: partial syncs from the last-applied state only while the nf_tables
+/// generation proves it, a full sync (a kernel read) as soon as anything else commits, and the same across processes.
+/// </summary>
+[Trait("Category", "Privileged")]
+[Collection(PrivilegedCollection.Name)]
+public sealed class EngineSpecs : IDisposable
+{
+    private readonly TestNetns _netns = new();
+    private readonly string _stateDirectory = Path.Combine(Path.GetTempPath(), "netlab-engine-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private static ServiceTable OneChanged => Samples.All.WithService(Samples.Web with { Endpoints = [new("10.244.1.2", "node-a"), new("10.244.7.7", "node-b")] });
+
+    [PrivilegedTheory]
+    [InlineData(RuleBackend.Iptables)]
+    [InlineData(RuleBackend.Nftables)]
+    public async Task A_change_after_a_sync_is_a_partial_sync_proven_by_the_generation_and_leaves_the_kernel_right(RuleBackend backend)
+    {
+        var ns = _netns.Create("nle");
+        using var engine = new ServiceRulesEngine(backend, ns);
+
+        var first = await engine.SyncAsync(Samples.All, Samples.NodeA);
+        var second = await engine.SyncAsync(OneChanged, Samples.NodeA);
+        var third = await engine.SyncAsync(OneChanged, Samples.NodeA);
+
+        Assert.Equal(SyncKind.Full, first.Kind);
+        Assert.NotNull(first.Generation);
+        Assert.Equal(SyncKind.Partial, second.Kind);
+        Assert.Contains("generation", second.Basis, StringComparison.Ordinal);
+        Assert.True(second.Applied);
+        Assert.False(second.Plan.FullSync);
+        Assert.Equal(SyncKind.Partial, third.Kind);
+        Assert.False(third.Applied);
+        Assert.False((await new ServiceRulesApplier(backend, ns).PlanAsync(OneChanged, Samples.NodeA)).HasChanges);
+    }
+
+    [PrivilegedTheory]
+    [InlineData(RuleBackend.Iptables)]
+    [InlineData(RuleBackend.Nftables)]
+    public async Task Any_other_commit_in_the_namespace_makes_the_next_sync_read_the_kernel(RuleBackend backend)
+    {
+        var ns = _netns.Create("nle");
+        using var engine = new ServiceRulesEngine(backend, ns);
+        await engine.SyncAsync(Samples.All, Samples.NodeA);
+
+        Assert.True(_netns.Exec(ns, "nft", "add", "table", "ip", "someone-else").Succeeded);
+        var next = await engine.SyncAsync(Samples.All, Samples.NodeA);
+
+        Assert.Equal(SyncKind.Full, next.Kind);
+        Assert.Contains("generation moved", next.Basis, StringComparison.Ordinal);
+        Assert.False(next.Applied);
+        Assert.Equal(SyncKind.Partial, (await engine.SyncAsync(Samples.All, Samples.NodeA)).Kind);
+    }
+
+    [PrivilegedFact]
+    public async Task A_requested_full_sync_reads_the_kernel_once()
+    {
+        var ns = _netns.Create("nle");
+        using var engine = new ServiceRulesEngine(RuleBackend.Nftables, ns);
+        await engine.SyncAsync(Samples.All, Samples.NodeA);
+
+        engine.RequestFullSync();
+
+        Assert.Equal(SyncKind.Full, (await engine.SyncAsync(Samples.All, Samples.NodeA)).Kind);
+        Assert.Equal(SyncKind.Partial, (await engine.SyncAsync(Samples.All, Samples.NodeA)).Kind);
+    }
+
+    [PrivilegedFact]
+    public async Task Iptables_legacy_trusts_its_state_only_for_the_full_sync_period()
+    {
+        var ns = _netns.Create("nle");
+        using var trusting = new ServiceRulesEngine(RuleBackend.IptablesLegacy, ns);
+        using var reading = new ServiceRulesEngine(RuleBackend.IptablesLegacy, ns, new ServiceRulesEngineOptions { LegacyFullSyncPeriod = TimeSpan.Zero });
+        await trusting.SyncAsync(Samples.All, Samples.NodeA);
+        await reading.SyncAsync(Samples.All, Samples.NodeA);
+
+        Assert.Equal(SyncKind.Partial, (await trusting.SyncAsync(OneChanged, Samples.NodeA)).Kind);
+        Assert.Equal(SyncKind.Full, (await reading.SyncAsync(OneChanged, Samples.NodeA)).Kind);
+        Assert.False((await new ServiceRulesApplier(RuleBackend.IptablesLegacy, ns).PlanAsync(OneChanged, Samples.NodeA)).HasChanges);
+    }
+
+    [PrivilegedTheory]
+    [InlineData(RuleBackend.Iptables)]
+    [InlineData(RuleBackend.Nftables)]
+    public async Task A_new_process_trusts_the_state_file_only_while_the_generation_is_unchanged(RuleBackend backend)
+    {
+        var ns = _netns.Create("nle");
+        var options = new ServiceRulesEngineOptions { StateFile = Path.Combine(_stateDirectory, ns + ".state") };
+        using (var earlier = new ServiceRulesEngine(backend, ns, options))
+            await earlier.SyncAsync(Samples.All, Samples.NodeA);
+
+        using var later = new ServiceRulesEngine(backend, ns, options);
+        var changed = await later.SyncAsync(OneChanged, Samples.NodeA);
+        Assert.True(_netns.Exec(ns, "nft", "add", "table", "ip", "someone-else").Succeeded);
+        using var last = new ServiceRulesEngine(backend, ns, options);
+        var afterOther = await last.PlanAsync(OneChanged, Samples.NodeA);
+
+        Assert.Equal(SyncKind.Partial, changed.Kind);
+        Assert.True(changed.Applied);
+        Assert.Equal(SyncKind.Full, afterOther.Kind);
+        Assert.False(afterOther.Plan.HasChanges);
+    }
+
+    [PrivilegedTheory]
+    [InlineData(RuleBackend.Iptables)]
+    [InlineData(RuleBackend.Nftables)]
+    public async Task Removing_leaves_no_rules_and_no_state_file(RuleBackend backend)
+    {
+        var ns = _netns.Create("nle");
+        var file = Path.Combine(_stateDirectory, ns + ".state");
+        using var engine = new ServiceRulesEngine(backend, ns, new ServiceRulesEngineOptions { StateFile = file });
+        await engine.SyncAsync(Samples.All, Samples.NodeA);
+        Assert.True(File.Exists(file));
+
+        await engine.RemoveAsync();
+
+        Assert.False(File.Exists(file));
+        Assert.False((await new ServiceRulesApplier(backend, ns).PlanRemoveAsync()).HasChanges);
+    }
+
+    public void Dispose()
+    {
+        _netns.Dispose();
+        if (Directory.Exists(_stateDirectory))
+            Directory.Delete(_stateDirectory, recursive: true);
+    }
+}

@@ -1,0 +1,133 @@
+using Provisioner.ServiceRules.Iptables;
+using Provisioner.ServiceRules.Model;
+
+namespace Provisioner.ServiceRules.Tests;
+
+/// <summary>
+/// The iptables payload is a sequence of transactions; replaying it over a model of the chain graph proves that every
+/// state between two COMMITs is consistent (no jump to a chain that does not exist, no chain deleted while reached)
+/// and that no transaction names more chains than the bound that keeps iptables-nft-restore linear.
+/// </summary>
+public sealed class OrderedTransactionSpecs
+{
+    private static readonly NodeContext Node = new("node-a", ["192.168.50.1"], "10.244.0.0/16", "10.96.0.0/12");
+
+    private static ServiceTable Table(int count, int endpoints = 3) => new([.. Enumerable.Range(0, count).Select(i => new Service
+    {
+        Namespace = "bench", Name = $"svc-{i}", ClusterIP = $"10.96.{i / 250}.{i % 250 + 1}",
+        Type = i % 7 == 0 ? ServiceType.NodePort : ServiceType.ClusterIP,
+        Ports = [new ServicePort("http", 80, 8080, NodePort: i % 7 == 0 ? 30000 + i : null)],
+        Endpoints = [.. Enumerable.Range(0, endpoints).Select(j => new Endpoint($"10.244.{i / 80}.{i % 80 * 3 + j + 1}", "node-a"))],
+    })]);
+
+    [Fact]
+    public void A_large_full_sync_is_cut_into_bounded_transactions_each_leaving_a_consistent_graph()
+    {
+        var desired = IptablesCompiler.Compile(Table(700), Node);
+
+        var (_, payload) = IptablesPlanner.Plan(desired, IptablesKernelState.Empty);
+
+        var kernel = Replay(IptablesKernelState.Empty, payload);
+        Assert.True(IptablesPlanner.TransactionCount(payload) > 5, "700 services (2,900 chains) should take several transactions");
+        Assert.Empty(IptablesPlanner.Plan(desired, kernel).Changes); // the replayed result is exactly the desired state
+    }
+
+    [Fact]
+    public void Removing_everything_deletes_dispatch_rules_first_and_endpoint_chains_last()
+    {
+        var desired = IptablesCompiler.Compile(Table(700), Node);
+        var kernel = Replay(IptablesKernelState.Empty, IptablesPlanner.Plan(desired, IptablesKernelState.Empty).Payload);
+
+        var (_, payload) = IptablesPlanner.Plan(IptablesRuleset.Empty, kernel);
+
+        var after = Replay(kernel, payload);
+        Assert.Empty(after.Chains);
+        Assert.Empty(after.Jumps);
+    }
+
+    [Fact]
+    public void Replacing_half_the_endpoints_keeps_every_intermediate_state_consistent()
+    {
+        var before = IptablesCompiler.Compile(Table(700), Node);
+        var kernel = Replay(IptablesKernelState.Empty, IptablesPlanner.Plan(before, IptablesKernelState.Empty).Payload);
+        var after = IptablesCompiler.Compile(new ServiceTable([.. Table(700).Services.Select((s, i) => i % 2 == 0 ? s with
+        {
+            Endpoints = [new Endpoint($"10.245.{i / 200}.{i % 200 + 1}", "node-a")],
+        } : s)]), Node);
+
+        var (_, payload) = IptablesPlanner.Plan(after, kernel);
+
+        Assert.Empty(IptablesPlanner.Plan(after, Replay(kernel, payload)).Changes);
+    }
+
+    [Fact]
+    public void The_check_form_of_a_payload_has_one_transaction_per_table()
+    {
+        var (_, payload) = IptablesPlanner.Plan(IptablesCompiler.Compile(Table(700), Node), IptablesKernelState.Empty);
+
+        var single = IptablesPlanner.AsSingleTransactions(payload);
+
+        Assert.Equal(2, IptablesPlanner.TransactionCount(single));
+        Assert.Equal(payload.Split('\n').Count(l => l.StartsWith('-')), single.Split('\n').Count(l => l.StartsWith('-')));
+    }
+
+    /// <summary>Applies a payload to a model of the kernel, transaction by transaction, failing on any inconsistent state.</summary>
+    private static IptablesKernelState Replay(IptablesKernelState start, string payload)
+    {
+        var chains = start.Chains.ToDictionary(c => c.Key, c => c.Value.ToList(), StringComparer.Ordinal);
+        var jumps = start.Jumps.ToList();
+        var table = "";
+        var transaction = 0;
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in payload.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.StartsWith('*'))
+                (table, named) = (line[1..], []);
+            else if (line == "COMMIT")
+            {
+                transaction++;
+                Assert.True(named.Count <= IptablesPlanner.ChainsPerTransaction, $"transaction {transaction} names {named.Count} chains");
+                AssertConsistent(chains, jumps, transaction);
+            }
+            else if (line.StartsWith(':'))
+            {
+                var name = line[1..line.IndexOf(' ', StringComparison.Ordinal)];
+                named.Add(name);
+                chains[$"{table}/{name}"] = [];
+            }
+            else if (line.StartsWith("-X ", StringComparison.Ordinal))
+            {
+                Assert.True(chains.Remove($"{table}/{line[3..]}"), $"transaction {transaction + 1} deletes {line[3..]}, which does not exist");
+                named.Add(line[3..]);
+            }
+            else
+            {
+                var rule = line.StartsWith("-I ", StringComparison.Ordinal)
+                    ? "-A " + ChainGraphValidator.ChainOf(line) + line[(line.IndexOf(" 1 ", StringComparison.Ordinal) + 2)..]
+                    : "-A" + line[2..];
+                var chain = ChainGraphValidator.ChainOf(rule);
+                named.Add(chain);
+                if (chain.StartsWith("NETLAB-", StringComparison.Ordinal))
+                {
+                    var rules = chains[$"{table}/{chain}"];
+                    if (line.StartsWith("-D", StringComparison.Ordinal)) Assert.True(rules.Remove(rule), $"no rule to delete: {line}");
+                    else if (line.StartsWith("-I", StringComparison.Ordinal)) rules.Insert(0, rule);
+                    else rules.Add(rule);
+                }
+                else if (line.StartsWith("-D", StringComparison.Ordinal))
+                    Assert.Equal(1, jumps.RemoveAll(j => j.Table == table && j.Rule == rule));
+                else
+                    jumps.Insert(0, new IptablesHookJump(table, rule));
+            }
+        }
+        return new IptablesKernelState(chains.ToDictionary(c => c.Key, c => (IReadOnlyList<string>)c.Value, StringComparer.Ordinal), jumps);
+    }
+
+    private static void AssertConsistent(Dictionary<string, List<string>> chains, List<IptablesHookJump> jumps, int transaction)
+    {
+        var rules = chains.SelectMany(c => c.Value.Select(r => (Table: c.Key.Split('/')[0], Rule: r))).Concat(jumps.Select(j => (j.Table, j.Rule)));
+        foreach (var (table, rule) in rules)
+            if (ChainGraphValidator.TargetOf(rule) is { } target && target.StartsWith("NETLAB-", StringComparison.Ordinal))
+                Assert.True(chains.ContainsKey($"{table}/{target}"), $"after transaction {transaction}: '{rule}' jumps to {target}, which does not exist");
+    }
+}
