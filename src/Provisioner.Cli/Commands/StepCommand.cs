@@ -33,9 +33,9 @@ public static class StepCommand
             var session = LabSession.Open(stackFile, parseResult.GetValue(cni));
             var step = session.Plan.Step(parseResult.GetRequiredValue(id));
             LabState.Record(session.Lab.Layout, session.Lab.NamespaceNames);
-            var changes = await session.Lab.ApplyStepAsync(step, ct);
+            // Recorded before anything is made, so that a removal after a failed apply still knows what to undo.
             AppliedSteps.Record(session.Lab.Layout, step.Id, await File.ReadAllTextAsync(stackFile.FullName, ct));
-            UpCommand.PrintStep(output, step, changes);
+            UpCommand.PrintStep(output, step, await session.Lab.ApplyStepAsync(step, ct));
         }));
         return command;
     }
