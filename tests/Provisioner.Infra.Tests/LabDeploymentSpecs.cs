@@ -100,6 +100,44 @@ public sealed class LabDeploymentSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Removing_a_node_changes_no_other_node_s_subnet_or_fabric_lines_but_those_of_the_removed_peer()
+    {
+        static void Unpinned(Dictionary<string, YamlNode> c, bool withWorker1)
+        {
+            var nodes = (YamlSequenceNode)c["nodes"];
+            foreach (var node in nodes.Children.Cast<YamlMappingNode>())
+                node.Children.Remove(new YamlScalarNode("podCidr")); // the hashed default, not the example's pins
+            var worker3 = new YamlMappingNode { { "name", "worker3" }, { "role", "worker" }, { "memory", "2G" } };
+            c["nodes"] = new YamlSequenceNode([.. nodes.Children.Where(n => withWorker1 || ((YamlMappingNode)n)["name"].ToString() != "worker1"), worker3]);
+            c["pods"] = new YamlSequenceNode(((YamlSequenceNode)c["pods"]).Children.Where(p => ((YamlMappingNode)p)["node"].ToString() != "worker1"));
+        }
+        using var before = new MockedLab(MockedLab.ExampleConfig(c => Unpinned(c, withWorker1: true)));
+        var beforeMocks = new LabMocks("dev-cp1", "dev-worker1", "dev-worker2", "dev-worker3");
+        await before.RunAsync(beforeMocks);
+        using var after = new MockedLab(MockedLab.ExampleConfig(c => Unpinned(c, withWorker1: false)));
+        var afterMocks = new LabMocks("dev-cp1", "dev-worker2", "dev-worker3");
+        afterMocks.Addresses["dev-worker2"] = "192.168.64.13"; // the VMs keep their addresses
+        afterMocks.Addresses["dev-worker3"] = "192.168.64.14";
+        await after.RunAsync(afterMocks);
+
+        foreach (var node in new[] { "cp1", "worker2", "worker3" })
+        {
+            Assert.Equal(Triggers(beforeMocks, $"{Prefix}-cni-{node}"), Triggers(afterMocks, $"{Prefix}-cni-{node}")); // same podSubnet
+            var was = FabricLines(beforeMocks, node);
+            var now = FabricLines(afterMocks, node);
+            Assert.All(now, l => Assert.Contains(l, was)); // nothing new, nothing changed
+            var gone = was.Except(now).ToList();
+            Assert.NotEmpty(gone);
+            Assert.All(gone, l => Assert.True(l.Contains("worker1", StringComparison.Ordinal) || l.Contains("10.244.40.0/24", StringComparison.Ordinal), l));
+        }
+        Assert.DoesNotContain(afterMocks.Commands, c => c.Name!.EndsWith("-worker1", StringComparison.Ordinal));
+    }
+
+    private static List<string> FabricLines(LabMocks mocks, string node) =>
+        [.. ((ImmutableDictionary<string, object>)mocks.Command($"{Prefix}-fabric-{node}").Inputs["environment"])
+            .Where(e => e.Key.StartsWith("NETLAB_TRIGGER_FABRIC_", StringComparison.Ordinal) && e.Key != "NETLAB_TRIGGER_FABRIC").Select(e => (string)e.Value)];
+
+    [Fact]
     public async Task No_step_stores_the_checkout_s_place_so_destroy_works_after_it_moved()
     {
         await _stack.RunAsync(_mocks);

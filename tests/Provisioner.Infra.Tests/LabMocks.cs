@@ -30,7 +30,7 @@ public sealed class LabMocks(params string[] vms) : IMocks
         Resources.Enqueue(args);
         var state = args.Inputs;
         if (args.Type == "command:local:Command")
-            state = state.SetItem("stdout", Stdout(args.Name ?? "")).SetItem("stderr", "");
+            state = state.SetItem("stdout", "").SetItem("stderr", "");
         return Task.FromResult<(string? id, object state)>(($"{args.Name}-id", state));
     }
 
@@ -49,8 +49,6 @@ public sealed class LabMocks(params string[] vms) : IMocks
         OutputsByUrn[args.Urn] = args.Outputs;
         return Task.CompletedTask;
     }
-
-    private static string Stdout(string name) => "";
 
     /// <summary>What <c>multipass info VM --format json</c> prints for the VM the command names.</summary>
     private string Info(string command)
