@@ -6,7 +6,7 @@ using Pulumi.Command.Local;
 
 namespace Provisioner.Infra;
 
-/// <summary>The lab: one <see cref="LabNode"/> per node, and the cluster-wide steps (build, join command, kubeconfig).</summary>
+/// <summary>The lab: one <see cref="LabNode"/> per node, and the cluster-wide steps (build, kubeconfig).</summary>
 public sealed class LabCluster : ComponentResource
 {
     public const string TypeToken = "netlab:index:Cluster";
@@ -17,11 +17,12 @@ public sealed class LabCluster : ComponentResource
     [Output("controlPlaneEndpoint")]
     public Output<string?> ControlPlaneEndpoint { get; }
 
-    public LabCluster(string name, DeploymentPlan plan, string projectRoot, ComponentResourceOptions? options = null)
+    public LabCluster(string name, DeploymentPlan plan, ComponentResourceOptions? options = null)
         : base(TypeToken, name, options)
     {
         var nodes = plan.Nodes.ToDictionary(n => n.Name, n => new LabNode($"{name}-{n.Name}", n, new ComponentResourceOptions { Parent = this }));
         var commands = new Dictionary<string, Command>(StringComparer.Ordinal);
+        var reads = new Dictionary<string, Output<string>>(StringComparer.Ordinal);
         var addresses = new Dictionary<string, Output<string>>(StringComparer.Ordinal);
 
         Output<string> AddressOf(string node)
@@ -30,14 +31,22 @@ public sealed class LabCluster : ComponentResource
                 return address;
             var deployed = plan.Node(node);
             return addresses[node] = deployed.AddressStepId is { } id
-                ? commands[id].Stdout.Apply(stdout => Chosen(plan.AddressFrom(deployed, stdout)))
+                ? reads[id].Apply(stdout => Chosen(plan.AddressFrom(deployed, stdout)))
                 : Output.Create(deployed.StaticAddress!);
         }
+
+        // A dependency on a lookup (no resource) is one on what the lookup itself waits for.
+        IEnumerable<Resource> Resources(string id) =>
+            commands.TryGetValue(id, out var command) ? [command] : plan.Step(id).DependsOn.SelectMany(Resources);
 
         foreach (var step in plan.Steps) // dependencies first
         {
             Resource parent = step.Node is null ? this : nodes[step.Node];
-            commands[step.Id] = StepCommand.Declare($"{name}-{step.Id}", step, projectRoot, parent, commands, AddressOf);
+            var dependsOn = step.DependsOn.SelectMany(Resources).Distinct().ToArray();
+            if (step.ReadOnEveryRun)
+                reads[step.Id] = StepCommand.Read(step, parent, dependsOn);
+            else
+                commands[step.Id] = StepCommand.Declare(plan.ResourceName(step), step, parent, dependsOn, AddressOf);
         }
 
         foreach (var node in plan.Nodes)

@@ -55,14 +55,14 @@ public sealed class LabDeployment : Stack
         {
             plan = DeploymentPlanner.FromConfig(config.Get, deploy, RenderedNodeFiles.Instance, NodeComponents.Instance, ConfiguredKeys());
         }
-        catch (Exception e) when (e is LabConfigException or ArgumentException)
+        catch (Exception e) when (e is LabConfigException or ArgumentException or PlatformNotSupportedException)
         {
             throw new RunException(e.Message); // printed without a stack trace; nothing has been declared
         }
         if (!Deployment.Instance.IsDryRun)
             LocalFiles.Write(root, plan.LocalFiles);
 
-        var cluster = new LabCluster($"{plan.Plan.Lab.Name}-{deploy.StackName}", plan, root);
+        var cluster = new LabCluster(plan.ResourcePrefix, plan);
         Nodes = Output.Create(plan.Nodes.Select(n => n.Name).ToImmutableArray());
         NodeAddresses = cluster.NodeAddresses;
         ControlPlaneEndpoint = cluster.ControlPlaneEndpoint;

@@ -30,7 +30,7 @@ public sealed record LocalFile(string Path, string Content, string Sha256);
 /// <summary>
 /// One command a backend runs to carry out (part of) a plan step: the unit the Pulumi program maps to one
 /// <c>Pulumi.Command.Local.Command</c>. Command lines are built from argument lists with shell quoting; values only
-/// known while the lab is built (node addresses) come in as environment variables, secrets only on stdin.
+/// known while the lab is built (node addresses) come in as environment variables; secrets never appear in them.
 /// </summary>
 public sealed record CommandStep
 {
@@ -48,7 +48,11 @@ public sealed record CommandStep
 
     public required string Summary { get; init; }
 
-    /// <summary>Runs on this machine with <c>/bin/sh -c</c>, from the project root.</summary>
+    /// <summary>
+    /// Runs on this machine with <c>/bin/sh -c</c>, from the project root (see <see cref="Shell.FromProjectRoot"/>:
+    /// relative paths only, so nothing a step stores pins the checkout's place). Secrets only ever travel through a
+    /// pipe inside the command (a join token), never as a word of it.
+    /// </summary>
     public required string Create { get; init; }
 
     /// <summary>Runs instead of <see cref="Create"/> when an input other than a replacing trigger changes.</summary>
@@ -57,8 +61,12 @@ public sealed record CommandStep
     /// <summary>Undoes <see cref="Create"/>; null when nothing needs undoing (the VM it ran on goes away).</summary>
     public string? Delete { get; init; }
 
-    /// <summary>The step whose (secret) stdout is fed to this command's stdin: never on a command line.</summary>
-    public string? StdinFromStep { get; init; }
+    /// <summary>
+    /// A read-only lookup (a VM's address) run again on every preview and up, never kept as a resource: the Pulumi
+    /// program declares it as a <c>local.run</c> invoke after its dependencies, so a changed result shows in the
+    /// preview as a changed input of the steps that use it. It has only <see cref="Create"/>.
+    /// </summary>
+    public bool ReadOnEveryRun { get; init; }
 
     /// <summary>The meaningful inputs, one readable line each (plan triggers, rendered file hashes, versions).</summary>
     public ImmutableSortedDictionary<string, string> Triggers { get; init; } = ImmutableSortedDictionary<string, string>.Empty;

@@ -39,12 +39,24 @@ public sealed record DeployOptions
     /// <summary>Where <c>scripts/build.sh RID</c> puts the VMs' self-contained binaries: <c>out/&lt;rid&gt;</c>.</summary>
     public string VmBinDir => $"out/{Architecture}";
 
+    /// <summary>Whether the steps would run on Windows (a parameter so that the refusal can be tested anywhere).</summary>
+    public bool HostIsWindows { get; init; } = OperatingSystem.IsWindows();
+
     public static string HostArchitecture =>
         RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? LinuxArm64 : LinuxX64;
 
-    /// <summary>Throws with the fix when <see cref="Architecture"/> is not one netlab builds for.</summary>
-    public DeployOptions Validated() =>
-        Architecture is LinuxX64 or LinuxArm64
+    /// <summary>
+    /// Throws with the fix, before anything runs, on Windows (every step is a POSIX <c>sh</c> command, and Multipass for
+    /// Windows does not pass stdin through, which the joins need) and when <see cref="Architecture"/> is not one
+    /// netlab builds for.
+    /// </summary>
+    public DeployOptions Validated()
+    {
+        if (HostIsWindows)
+            throw new PlatformNotSupportedException("netlab's steps are POSIX sh commands and pipe the join token through " +
+                "'multipass exec' stdin, which Multipass for Windows does not pass on. Fix: run pulumi on Linux or macOS");
+        return Architecture is LinuxX64 or LinuxArm64
             ? this
             : throw new ArgumentException($"architecture '{Architecture}' is not supported; use {LinuxX64} or {LinuxArm64}");
+    }
 }

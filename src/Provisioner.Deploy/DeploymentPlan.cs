@@ -35,6 +35,12 @@ public sealed record DeploymentPlan
     public IEnumerable<LocalFile> LocalFiles =>
         Steps.SelectMany(s => s.LocalFiles).DistinctBy(f => f.Path, StringComparer.Ordinal);
 
+    /// <summary>Every resource's name starts with this: <c>&lt;lab&gt;-&lt;stack&gt;</c> (the cluster component's name).</summary>
+    public string ResourcePrefix => $"{Plan.Lab.Name}-{Options.StackName}";
+
+    /// <summary>The Pulumi resource name of a step: <c>&lt;lab&gt;-&lt;stack&gt;-&lt;id&gt;</c>.</summary>
+    public string ResourceName(CommandStep step) => $"{ResourcePrefix}-{step?.Id}";
+
     public CommandStep Step(string id) =>
         Steps.FirstOrDefault(s => s.Id == id) ?? throw new KeyNotFoundException($"no command step '{id}'");
 

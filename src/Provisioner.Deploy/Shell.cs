@@ -43,4 +43,32 @@ public static class Shell
 
     /// <summary>Runs <paramref name="command"/> only if <paramref name="condition"/> succeeds (quietly).</summary>
     public static string IfSucceeds(string condition, string command) => $"if {condition} >/dev/null 2>&1; then {command}; fi";
+
+    /// <summary>Runs <paramref name="then"/> if <paramref name="condition"/> succeeds (quietly), else <paramref name="otherwise"/>.</summary>
+    public static string IfElse(string condition, string then, string otherwise) =>
+        $"if {condition} >/dev/null 2>&1; then {then}; else {otherwise}; fi";
+
+    /// <summary><c>a | b</c>: the first command's stdout is the second one's stdin, never a word of either command line.</summary>
+    public static string Pipe(string from, string to) => $"{from} | {to}";
+
+    /// <summary>Runs every command whatever the previous ones did; the result is the last one's.</summary>
+    public static string Sequence(params IEnumerable<string> commands) => string.Join("; ", commands);
+
+    /// <summary>Runs <paramref name="command"/>; if it fails, prints <paramref name="warning"/> to stderr and goes on.</summary>
+    public static string OrWarn(string command, string warning) => $"{{ {command} || echo {ShellQuote.Quote(warning)} >&2; }}";
+
+    /// <summary>Prints <paramref name="message"/> to stderr and fails the command.</summary>
+    public static string Fail(string message) => $"{{ echo {ShellQuote.Quote(message)} >&2; exit 1; }}";
+
+    /// <summary>
+    /// Goes to the project root (the directory of <c>Pulumi.yaml</c>) found upwards from the working directory at run
+    /// time: a step stores no absolute path, so its delete still works after the checkout moved. Pulumi runs the
+    /// command provider in the project's <c>main</c> directory (<c>infra/Provisioner.Infra</c>), inside the checkout.
+    /// </summary>
+    public const string EnterProjectRoot =
+        "r=$PWD; while [ -n \"$r\" ] && [ ! -e \"$r/Pulumi.yaml\" ]; do r=${r%/*}; done; " +
+        "if [ -n \"$r\" ]; then cd \"$r\"; else echo 'netlab: no Pulumi.yaml in or above the working directory; run pulumi from the netlab checkout' >&2; exit 1; fi";
+
+    /// <summary>A step's command as it is run: from the project root (see <see cref="EnterProjectRoot"/>).</summary>
+    public static string FromProjectRoot(string command) => $"{EnterProjectRoot}; {command}";
 }

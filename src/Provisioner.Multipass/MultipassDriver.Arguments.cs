@@ -43,6 +43,9 @@ public sealed partial class MultipassDriver
     public static IReadOnlyList<string> TransferFromArguments(string name, string remotePath, string localPath) =>
         ["transfer", $"{CheckName(name)}:{CheckRemote(remotePath)}", localPath];
 
+    /// <summary><c>multipass start NAME</c>: boots a stopped VM; nothing to do for a running one.</summary>
+    public static IReadOnlyList<string> StartArguments(string name) => ["start", CheckName(name)];
+
     /// <summary><c>multipass delete --purge NAME</c>: exactly that VM, never <c>--all</c>.</summary>
     public static IReadOnlyList<string> DeleteArguments(string name) => ["delete", "--purge", CheckName(name)];
 

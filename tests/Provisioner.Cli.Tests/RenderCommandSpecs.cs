@@ -26,6 +26,20 @@ public sealed class RenderCommandSpecs : IDisposable
     }
 
     [Fact]
+    public void I_can_read_the_steps_pulumi_up_would_run_next_to_the_rendered_files()
+    {
+        var run = CliRun.Of("render", "--stack", RepoPaths.Of("Pulumi.dev.yaml"), "--out", _dir.Path);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var steps = File.ReadAllText(_dir.Of("steps.txt"));
+        Assert.StartsWith("# The steps 'pulumi up' runs for stack dev (lab dev, backend multipass)", steps, StringComparison.Ordinal);
+        Assert.Contains("== dev-dev-machine-cp1\n", steps, StringComparison.Ordinal);
+        Assert.Contains("== dev-dev-join-worker2\n", steps, StringComparison.Ordinal);
+        Assert.Contains("print-join-command.sh </dev/null | multipass exec dev-worker2", steps, StringComparison.Ordinal);
+        Assert.Contains("steps.txt: the steps 'pulumi up' would run", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Scripts_are_executable_and_kubeadm_configs_private()
     {
         Assert.Equal(0, CliRun.Of("render", "--stack", RepoPaths.Of("Pulumi.dev.yaml"), "--out", _dir.Path).ExitCode);

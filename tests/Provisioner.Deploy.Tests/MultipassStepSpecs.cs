@@ -15,8 +15,8 @@ public sealed class MultipassStepSpecs
         var machines = _deployment.Steps.Where(s => s.Id.StartsWith("machine-", StringComparison.Ordinal)).ToList();
 
         Assert.Equal(["machine-cp1", "machine-worker1", "machine-worker2"], machines.Select(m => m.Id));
-        Assert.Equal("multipass launch 24.04 --name dev-cp1 --cpus 2 --memory 4G --disk 20G " +
-            "--cloud-init .netlab/dev/cp1/user-data --timeout 900 </dev/null", machines[0].Create);
+        Assert.Contains("multipass launch 24.04 --name dev-cp1 --cpus 2 --memory 4G --disk 20G " +
+            "--cloud-init .netlab/dev/cp1/user-data --timeout 900 </dev/null", machines[0].Create, StringComparison.Ordinal);
         var userData = Assert.Single(machines[0].LocalFiles);
         Assert.Equal(".netlab/dev/cp1/user-data", userData.Path);
         Assert.StartsWith("#cloud-config", userData.Content, StringComparison.Ordinal);
@@ -30,7 +30,8 @@ public sealed class MultipassStepSpecs
             _deployment.Step("machine-worker1").Delete);
         Assert.All(_deployment.Steps, s => Assert.DoesNotContain("--all", (s.Create + s.Update + s.Delete).Split(' ')));
         Assert.True(_deployment.Step("machine-worker1").DeleteBeforeReplace); // its replacement has the same name
-        Assert.Equal("multipass info dev-worker1 --format json </dev/null", _deployment.Step("machine-worker1").Update); // never a second launch
+        Assert.StartsWith("if multipass info dev-worker1 --format json </dev/null >/dev/null 2>&1; then multipass start dev-worker1 </dev/null; else ",
+            _deployment.Step("machine-worker1").Update, StringComparison.Ordinal); // info || launch: never a second launch
     }
 
     [Fact]
@@ -42,11 +43,10 @@ public sealed class MultipassStepSpecs
             Assert.All(step.DependsOn, d => Assert.Contains(d, seen));
             seen.Add(step.Id);
         }
-        Assert.Contains(LabPlan.ControlPlaneId, _deployment.Step(MultipassStepMapper.JoinCommandId).DependsOn);
         foreach (var worker in new[] { "worker1", "worker2" })
         {
             var join = _deployment.Step(LabPlan.JoinId(worker));
-            Assert.Contains(MultipassStepMapper.JoinCommandId, join.DependsOn);
+            Assert.Contains(LabPlan.ControlPlaneId, join.DependsOn);
             Assert.Contains(LabPlan.CniId(worker), join.DependsOn);
             Assert.Contains(MultipassStepMapper.ReadyId(worker), join.DependsOn);
         }
@@ -55,22 +55,32 @@ public sealed class MultipassStepSpecs
     }
 
     [Fact]
-    public void It_keeps_the_join_command_secret_and_feeds_it_on_stdin_only()
+    public void Each_join_mints_its_own_token_on_the_control_plane_and_pipes_it_into_the_worker()
     {
-        var joinCommand = _deployment.Step(MultipassStepMapper.JoinCommandId);
-        Assert.True(joinCommand.SecretStdout);
-        Assert.Equal(StepLogging.Stderr, joinCommand.Logging);
-        Assert.Equal("multipass exec dev-cp1 -- sudo /opt/netlab/bin/print-join-command.sh </dev/null", joinCommand.Create);
-
+        Assert.DoesNotContain(_deployment.Steps, s => s.Id == "join-command"); // no token ever waits in the state
         var join = _deployment.Step(LabPlan.JoinId("worker1"));
-        Assert.Equal(MultipassStepMapper.JoinCommandId, join.StdinFromStep);
         Assert.NotEqual(StepLogging.StdoutAndStderr, join.Logging);
-        // Only the last command reads stdin: no transfer or other exec can swallow the secret.
+        // Only the worker's join reads the pipe: no transfer or other exec can swallow the secret.
         var commands = join.Create.Split(" && ");
         Assert.All(commands[..^1], c => Assert.EndsWith("</dev/null", c, StringComparison.Ordinal));
-        Assert.Equal("multipass exec dev-worker1 -- sudo /opt/netlab/bin/kubeadm-join.sh \"${NETLAB_ADDRESS_WORKER1}\"", commands[^1]);
+        Assert.Equal("multipass exec dev-cp1 -- sudo /opt/netlab/bin/print-join-command.sh </dev/null | " +
+            "multipass exec dev-worker1 -- sudo /opt/netlab/bin/kubeadm-join.sh \"${NETLAB_ADDRESS_WORKER1}\"", commands[^1]);
         Assert.Equal("worker1", join.AddressVariables["NETLAB_ADDRESS_WORKER1"]);
         Assert.All(_deployment.Steps, s => Assert.DoesNotContain("--token", s.Create + s.Update + s.Delete, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Removing_a_worker_drains_and_deletes_its_node_on_the_control_plane_then_resets_it()
+    {
+        var delete = _deployment.Step(LabPlan.JoinId("worker1")).Delete!;
+
+        Assert.StartsWith("if multipass info dev-cp1 --format json </dev/null >/dev/null 2>&1; then " +
+            "{ multipass exec dev-cp1 -- sudo kubectl --kubeconfig /etc/kubernetes/admin.conf drain dev-worker1 --ignore-daemonsets " +
+            "--delete-emptydir-data --force --timeout=120s </dev/null || echo", delete, StringComparison.Ordinal);
+        Assert.Contains("multipass exec dev-cp1 -- sudo kubectl --kubeconfig /etc/kubernetes/admin.conf delete node dev-worker1 --ignore-not-found </dev/null",
+            delete, StringComparison.Ordinal);
+        Assert.EndsWith("; if multipass info dev-worker1 --format json </dev/null >/dev/null 2>&1; then " +
+            "multipass exec dev-worker1 -- sudo kubeadm reset --force </dev/null; fi", delete, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -134,15 +144,15 @@ public sealed class MultipassStepSpecs
     }
 
     [Fact]
-    public void I_can_add_a_worker_and_see_only_its_steps_and_a_fresh_join_command()
+    public void I_can_add_a_worker_and_see_only_its_steps()
     {
-        var lab = Labs.Example with { Nodes = Labs.Example.Nodes.Add(Labs.Example.Nodes[1] with { Name = "worker3" }) };
+        var lab = Labs.Example with { Nodes = Labs.Example.Nodes.Add(Labs.Example.Nodes[1] with { Name = "worker3", PodCidr = null }) };
         var grown = Labs.Multipass(lab: lab);
 
         var added = grown.Steps.Select(s => s.Id).Except(_deployment.Steps.Select(s => s.Id)).Order().ToList();
         Assert.Equal(["address-worker3", "cni-worker3", "fabric-worker3", "join-worker3", "machine-worker3", "ready-worker3", "service-rules-worker3"], added);
         var differing = Differing(_deployment, grown);
-        Assert.Contains(MultipassStepMapper.JoinCommandId, differing); // bootstrap tokens expire: a new one for the new worker
+        Assert.DoesNotContain(LabPlan.JoinId("worker1"), differing);     // the new worker mints its own token
         Assert.Contains(LabPlan.FabricId("worker1"), differing);        // a new peer: updated in place
         Assert.DoesNotContain(LabPlan.MachineId("worker1"), differing);
         Assert.DoesNotContain(LabPlan.ControlPlaneId, differing);

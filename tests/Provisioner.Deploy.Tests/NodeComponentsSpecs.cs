@@ -11,7 +11,7 @@ public sealed class NodeComponentsSpecs
 {
     private readonly DeploymentPlan _deployment = Labs.Multipass();
 
-    private static LabConfig WithWorker3 => Labs.Example with { Nodes = Labs.Example.Nodes.Add(Labs.Example.Nodes[1] with { Name = "worker3" }) };
+    private static LabConfig WithWorker3 => Labs.Example with { Nodes = Labs.Example.Nodes.Add(Labs.Example.Nodes[1] with { Name = "worker3", PodCidr = null }) };
 
     [Fact]
     public void I_can_see_in_the_fabric_triggers_a_tunnel_and_a_route_to_every_other_node()
@@ -38,7 +38,7 @@ public sealed class NodeComponentsSpecs
             var added = after.Except(before).ToList();
             Assert.Equal(5, added.Count);
             Assert.Contains("tunnel vx-worker3 remote=<worker3> vni=4242", added);
-            Assert.Contains("route 10.244.3.0/24 via 10.244.3.1 dev netlab0 onlink", added);
+            Assert.Contains("route 10.244.199.0/24 via 10.244.199.1 dev netlab0 onlink", added); // worker3 hashes to slice 199
             Assert.All(added.Where(l => l.StartsWith("flow ", StringComparison.Ordinal)),
                 l => Assert.Contains("vx-worker3", l, StringComparison.Ordinal));
             // in a preview: five new trigger variables, and no existing one changes its value

@@ -17,6 +17,7 @@ internal static class Labs
         Nodes = [.. Enumerable.Range(1, nodes).Select(i => new NodeSpec
         {
             Name = $"n{i}", Role = i == 1 ? NodeRole.ControlPlane : NodeRole.Worker, Memory = ByteSize.FromGiB(4),
+            PodCidr = $"10.244.{i - 1}.0/24", // pinned, so that the specs can name each node's subnet
         })],
     };
 

@@ -6,15 +6,19 @@ using Pulumi.Testing;
 namespace Provisioner.Infra.Tests;
 
 /// <summary>
-/// Records every resource; commands "print" what the real ones would: <c>multipass info</c> JSON for the address
-/// steps (192.168.64.11, .12, ... in node order), a join command for the join-command step.
+/// Records every resource and every <c>local.run</c> lookup; the lookups "print" what <c>multipass info</c> would
+/// (192.168.64.11, .12, ... in node order, or the addresses set in <see cref="Addresses"/>).
 /// </summary>
 public sealed class LabMocks(params string[] vms) : IMocks
 {
-    public const string JoinCommand =
-        "kubeadm join 192.168.64.11:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    public const string RunToken = "command:local:run";
 
     public ConcurrentQueue<MockResourceArgs> Resources { get; } = new();
+
+    public ConcurrentQueue<MockCallArgs> Calls { get; } = new();
+
+    /// <summary>A VM's address as multipass info reports it now (default: 192.168.64.(11 + its index)).</summary>
+    public ConcurrentDictionary<string, string> Addresses { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, ImmutableDictionary<string, Output<object?>>> OutputsByUrn { get; } = new();
 
     public IEnumerable<MockResourceArgs> Commands => Resources.Where(r => r.Type == "command:local:Command");
@@ -26,11 +30,19 @@ public sealed class LabMocks(params string[] vms) : IMocks
         Resources.Enqueue(args);
         var state = args.Inputs;
         if (args.Type == "command:local:Command")
-            state = state.SetItem("stdout", Stdout(args.Name ?? "")).SetItem("stderr", "");
+            state = state.SetItem("stdout", "").SetItem("stderr", "");
         return Task.FromResult<(string? id, object state)>(($"{args.Name}-id", state));
     }
 
-    public Task<object> CallAsync(MockCallArgs args) => Task.FromResult<object>(args.Args);
+    public Task<object> CallAsync(MockCallArgs args)
+    {
+        Calls.Enqueue(args);
+        if (args.Token != RunToken)
+            return Task.FromResult<object>(args.Args);
+        var command = args.Args["command"] as string ?? "";
+        var result = args.Args.SetItem("stdout", Info(command)).SetItem("stderr", "");
+        return Task.FromResult<object>(result);
+    }
 
     public Task RegisterResourceOutputs(MockRegisterResourceOutputsRequest args)
     {
@@ -38,19 +50,19 @@ public sealed class LabMocks(params string[] vms) : IMocks
         return Task.CompletedTask;
     }
 
-    private string Stdout(string name)
+    /// <summary>What <c>multipass info VM --format json</c> prints for the VM the command names.</summary>
+    private string Info(string command)
     {
-        if (name.EndsWith("-join-command", StringComparison.Ordinal))
-            return JoinCommand;
         for (var i = 0; i < vms.Length; i++)
         {
-            var node = vms[i][(vms[i].IndexOf('-', StringComparison.Ordinal) + 1)..];
-            if (name.EndsWith($"-address-{node}", StringComparison.Ordinal))
-                return System.Text.Json.JsonSerializer.Serialize(new
-                {
-                    errors = Array.Empty<string>(),
-                    info = new Dictionary<string, object> { [vms[i]] = new { ipv4 = new[] { "10.0.2.15", $"192.168.64.{11 + i}" }, state = "Running" } },
-                });
+            if (!command.Contains($"multipass info {vms[i]} ", StringComparison.Ordinal))
+                continue;
+            var address = Addresses.TryGetValue(vms[i], out var a) ? a : $"192.168.64.{11 + i}";
+            return System.Text.Json.JsonSerializer.Serialize(new
+            {
+                errors = Array.Empty<string>(),
+                info = new Dictionary<string, object> { [vms[i]] = new { ipv4 = new[] { "10.0.2.15", address }, state = "Running" } },
+            });
         }
         return "";
     }

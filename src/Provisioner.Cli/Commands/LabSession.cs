@@ -18,9 +18,16 @@ internal sealed record LabSession(LabPlan Plan, NetnsOptions Options, NetnsLab L
         HelpName = "DIR",
     };
 
-    public static LabSession Open(FileInfo stack, DirectoryInfo? cniDirectory = null)
+    public static LabSession Open(FileInfo stack, DirectoryInfo? cniDirectory = null) =>
+        From(StackFile.Load(stack.FullName), cniDirectory);
+
+    /// <summary>A session over a stack's text (e.g. the record of what a step was applied from).</summary>
+    public static LabSession Parse(string stackText, string source, DirectoryInfo? cniDirectory = null) =>
+        From(StackFile.Parse(stackText, source), cniDirectory);
+
+    private static LabSession From(LabConfig config, DirectoryInfo? cniDirectory)
     {
-        var lab = StackFile.Load(stack.FullName) with { Backend = Backend.Netns };
+        var lab = config with { Backend = Backend.Netns };
         var plan = LabPlan.For(lab);
         var options = new NetnsOptions { CniPluginDirectory = cniDirectory?.FullName ?? NetnsOptions.DefaultCniPluginDirectory() };
         return new LabSession(plan, options, NetnsLabBuilder.Create(plan, options));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Provisioner.Core.Config;
 using Provisioner.Core.Planning;
+using Provisioner.Deploy;
 using Provisioner.Rendering;
 using Provisioner.Rendering.Templates;
 
@@ -8,7 +9,8 @@ namespace Provisioner.Cli.Commands;
 
 /// <summary>
 /// <c>netlab render [--stack FILE] --out DIR</c>: writes, per node, exactly what that node receives (user-data, kubeadm
-/// config, CNI conflist, scripts), so a learner can read the lab before building it.
+/// config, CNI conflist, scripts), and the deployment's steps (<see cref="StepListing"/>: what <c>pulumi up</c> would
+/// run), so a learner can read the lab before building it.
 /// </summary>
 public static class RenderCommand
 {
@@ -51,6 +53,10 @@ public static class RenderCommand
                 foreach (var file in files)
                     output.Line($"  {file.RelativePath,-34} {file.OctalMode}  {Describe(file)}");
             }
+            var steps = StepListing.Write(DeploymentPlanner.For(plan, DeployOptionsFor(stackFile), RenderedNodeFiles.Instance, NodeComponents.Instance));
+            Directory.CreateDirectory(outDir.FullName);
+            File.WriteAllText(Path.Combine(outDir.FullName, StepListing.FileName), steps);
+            output.Line($"{StepListing.FileName}: the steps 'pulumi up' would run, in order, in {Path.Combine(outDir.FullName, StepListing.FileName)}");
             if (!renderer.Exists(NodeFiles.ConflistTemplate))
                 output.Line($"note: this build has no {NodeFiles.ConflistTemplate} template, so no CNI conflist was rendered");
             output.Success($"rendered lab '{plan.Lab.Name}' ({rendered.Count} nodes) into {outDir.FullName}");
@@ -60,6 +66,25 @@ public static class RenderCommand
         {
             return CommandErrors.Report(output, e);
         }
+    }
+
+    /// <summary>The stack of <c>Pulumi.&lt;stack&gt;.yaml</c>; the sources' fingerprint when the file is in a checkout.</summary>
+    private static DeployOptions DeployOptionsFor(FileInfo stackFile)
+    {
+        var name = stackFile.Name;
+        var stack = name.StartsWith("Pulumi.", StringComparison.Ordinal) && name.EndsWith(".yaml", StringComparison.Ordinal) && name.Length > 12
+            ? name["Pulumi.".Length..^".yaml".Length]
+            : Path.GetFileNameWithoutExtension(name);
+        string version;
+        try
+        {
+            version = SourceFingerprint.Compute(SourceFingerprint.FindProjectRoot(stackFile.DirectoryName ?? "."));
+        }
+        catch (InvalidOperationException)
+        {
+            version = "(the sources of the checkout pulumi runs in)";
+        }
+        return new DeployOptions { StackName = stack, SourceVersion = version, HostIsWindows = false };
     }
 
     private static string Describe(RenderedFile file) => file.Delivery switch

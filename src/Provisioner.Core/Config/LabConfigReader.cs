@@ -126,6 +126,7 @@ public static class LabConfigReader
             Cpus = r.Int("cpus", node.Cpus, "2"),
             Memory = Size(r, "memory", node.Memory),
             Disk = Size(r, "disk", node.Disk),
+            PodCidr = r.String("podCidr"),
         };
         r.RejectUnknownKeys();
         return node;

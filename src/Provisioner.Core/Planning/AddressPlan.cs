@@ -5,8 +5,8 @@ using Provisioner.Core.Model;
 namespace Provisioner.Core.Planning;
 
 /// <summary>A node's place in the address plan.</summary>
-/// <param name="Index">Position in the stack's node list; fixes the node's pod subnet and netns underlay address.</param>
-/// <param name="PodSubnet">This node's slice of the pod CIDR.</param>
+/// <param name="Index">Position in the stack's node list; fixes the node's netns underlay address (not its pod subnet).</param>
+/// <param name="PodSubnet">This node's slice of the pod CIDR: pinned, or stable under reordering (<see cref="PodSubnetAllocator"/>).</param>
 /// <param name="Gateway">The pods' default gateway: the first address of <paramref name="PodSubnet"/>, on the node bridge.</param>
 /// <param name="UnderlayAddress">The node's address on a netns lab's underlay; on Multipass the VM's address is discovered instead.</param>
 public sealed record NodeAddresses(
@@ -17,7 +17,8 @@ public sealed record PlannedService(ServiceSpec Spec, IPAddress? ClusterIP, Immu
 
 /// <summary>
 /// Every address the lab uses, derived deterministically from the stack: the same stack always gives the same plan,
-/// and adding a node or service leaves every other node's and service's addresses where they were.
+/// and adding, removing or reordering nodes or services leaves every other node's pod subnet and service's addresses
+/// where they were (see <see cref="PodSubnetAllocator"/> and the service allocator for the one exception of each).
 /// </summary>
 public sealed record AddressPlan
 {
@@ -51,10 +52,11 @@ public sealed record AddressPlan
         var serviceCidr = Cidr.Parse(lab.Network.ServiceCidr);
         var nodeCidr = Cidr.Parse(lab.Network.NodeCidr);
         var subnetSize = 1L << (32 - lab.Network.NodePodPrefix);
+        var slices = PodSubnetAllocator.Slices(lab);
 
         var nodes = lab.Nodes.Select((node, i) =>
         {
-            var subnet = IPNetwork2.Parse(Cidr.Nth(podCidr, i * subnetSize).ToString(), (byte)lab.Network.NodePodPrefix);
+            var subnet = IPNetwork2.Parse(Cidr.Nth(podCidr, slices[node.Name] * subnetSize).ToString(), (byte)lab.Network.NodePodPrefix);
             return new NodeAddresses(node, i, subnet,
                 Gateway: Cidr.Nth(subnet, 1), RangeStart: Cidr.Nth(subnet, 2), RangeEnd: Cidr.Nth(subnet, subnetSize - 2),
                 UnderlayAddress: Cidr.Nth(nodeCidr, FirstNodeOffset + i));

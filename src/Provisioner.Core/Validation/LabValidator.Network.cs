@@ -71,6 +71,31 @@ public static partial class LabValidator
             problems.Add(new ConfigProblem("network.podCidr", n.PodCidr,
                 $"holds only {slices} node subnets of /{n.NodePodPrefix}, but the stack has {lab.Nodes.Length} nodes",
                 $"use a larger pod CIDR ({ConfigKeys.SetCommand("network.podCidr", "10.244.0.0/16")}) or a longer network.nodePodPrefix"));
+        CheckPinnedPodSubnets(problems, lab, pod);
+    }
+
+    /// <summary>Each <c>nodes[i].podCidr</c>: a /nodePodPrefix slice of the pod CIDR that no other node pins.</summary>
+    private static void CheckPinnedPodSubnets(List<ConfigProblem> problems, LabConfig lab, IPNetwork2 pod)
+    {
+        var n = lab.Network;
+        var pinned = new Dictionary<string, string>(StringComparer.Ordinal); // subnet -> node
+        for (var i = 0; i < lab.Nodes.Length; i++)
+        {
+            var node = lab.Nodes[i];
+            if (node.PodCidr is null)
+                continue;
+            var key = $"nodes[{i}].podCidr";
+            var example = Cidr.Nth(pod, (long)i << (32 - n.NodePodPrefix)) + "/" + Str(n.NodePodPrefix);
+            var fix = $"{ConfigKeys.SetCommand(key, example)}, or let netlab choose a stable one: pulumi config rm --path '{key}'";
+            if (!Cidr.TryParse(node.PodCidr, out var subnet, out var error))
+                problems.Add(new ConfigProblem(key, node.PodCidr, error, fix));
+            else if (subnet.Cidr != n.NodePodPrefix)
+                problems.Add(new ConfigProblem(key, node.PodCidr, $"must be a /{n.NodePodPrefix} (network.nodePodPrefix), the size of every node's pod subnet", fix));
+            else if (!pod.Contains(subnet))
+                problems.Add(new ConfigProblem(key, node.PodCidr, $"is not inside network.podCidr ({n.PodCidr})", fix));
+            else if (!pinned.TryAdd(subnet.ToString(), node.Name))
+                problems.Add(new ConfigProblem(key, node.PodCidr, $"is also node {pinned[subnet.ToString()]}'s pod subnet; each node needs its own", fix));
+        }
     }
 
     private static IPNetwork2? ParseCidr(List<ConfigProblem> problems, string key, string text, string example)

@@ -1,3 +1,4 @@
+using Provisioner.Host.Processes;
 using Provisioner.Multipass;
 
 namespace Provisioner.Deploy.Multipass;
@@ -14,7 +15,31 @@ public static class MultipassCommands
 {
     private const string NoStdin = " </dev/null";
 
+    /// <summary>Inside each VM: which stack launched it (<c>stack=NAME</c>), so another stack never adopts it.</summary>
+    public const string OwnerFile = "/var/lib/netlab/owner";
+
     public static string Launch(LaunchSpec spec) => Line(MultipassDriver.LaunchArguments(spec));
+
+    /// <summary>
+    /// <c>info || launch</c>, then claim: a VM that exists is started (a no-op when running) and kept only if it is
+    /// this stack's: its <see cref="OwnerFile"/> says <paramref name="owner"/>, or it has none yet and this stack's
+    /// <paramref name="launchRecord"/> (written just before each launch) says a launch of ours left it (a timeout).
+    /// Any other VM of that name is refused before anything touches it. A launched VM is then marked as ours.
+    /// </summary>
+    public static string EnsureVm(LaunchSpec spec, string owner, string launchRecord)
+    {
+        var vm = spec.Name;
+        var launch = Shell.AllOf(Shell.Command("mkdir", "-p", Path.GetDirectoryName(launchRecord)!), Shell.Command("touch", launchRecord), Launch(spec));
+        var readOwner = $"owner=$({Exec(vm, "cat", OwnerFile)} 2>/dev/null || true)";
+        var ours = $"[ \"$owner\" = {ShellQuote.Quote(owner)} ] || {{ [ -z \"$owner\" ] && [ -e {ShellQuote.Quote(launchRecord)} ]; }}";
+        var claim = Shell.AllOf(Exec(vm, "sudo", "mkdir", "-p", Path.GetDirectoryName(OwnerFile)!),
+            Shell.Pipe(Shell.Command("printf", @"%s\n", owner), ExecReadingStdin(vm, "sudo", "tee", OwnerFile)) + " >/dev/null",
+            Shell.Command("rm", "-f", launchRecord));
+        var refuse = $"{{ echo {ShellQuote.Quote($"netlab: a VM named {vm} already exists and is not this stack's ({owner}); its {OwnerFile} says: ")}\"${{owner:-nothing}}\" >&2; " +
+            $"echo {ShellQuote.Quote($"Fix: give this stack its own lab name (pulumi config set name <name>), or, if that VM is unused, multipass delete --purge {vm}")} >&2; exit 1; }}";
+        return Shell.AllOf(Shell.IfElse(Info(vm), Line(MultipassDriver.StartArguments(vm)), launch), readOwner,
+            $"if {ours}; then {claim}; else {refuse}; fi");
+    }
 
     /// <summary>Deletes and purges this one VM (never <c>--all</c>); nothing to do if it is already gone.</summary>
     public static string Delete(string vm) => Shell.IfSucceeds(Info(vm), Line(MultipassDriver.DeleteArguments(vm)));

@@ -2,13 +2,16 @@ using System.Collections.Immutable;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
 using Provisioner.Multipass;
+using Provisioner.Rendering.Models;
 
 namespace Provisioner.Deploy.Multipass;
 
 /// <summary>
-/// Maps a lab's plan onto Multipass VMs. Per node: launch the VM with its cloud-init, read its address, wait for
-/// cloud-init, install netlab-cni, apply the fabric; then kubeadm init, a (secret) join command, the joins, the
+/// Maps a lab's plan onto Multipass VMs. Per node: launch the VM with its cloud-init (or keep this stack's VM of
+/// that name), read its address on every run, wait for cloud-init, install netlab-cni, apply the fabric; then
+/// kubeadm init, the joins (each minting its own token on the control plane, piped straight into the worker), the
 /// service rules and the kubeconfig. Everything runs on this machine through the <c>multipass</c> CLI.
+/// Steps other features add live in their own files in this folder, each hooked into <see cref="Map()"/> by one line.
 /// </summary>
 public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
 {
@@ -18,7 +21,6 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
 
     public const string AddressPrefix = "address-";
     public const string ReadyPrefix = "ready-";
-    public const string JoinCommandId = "join-command";
 
     public static string AddressId(string node) => AddressPrefix + node;
     public static string ReadyId(string node) => ReadyPrefix + node;
@@ -47,7 +49,6 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         var controlPlane = ControlPlane(_plan.Step(LabPlan.ControlPlaneId));
         var clusterDigest = StepDigest.Of(controlPlane);
         yield return controlPlane;
-        yield return JoinCommand(clusterDigest);
         foreach (var join in _plan.OfKind(StepKind.Join))
             yield return Join(join, clusterDigest);
         yield return Kubeconfig(_plan.Step(LabPlan.KubeconfigId), clusterDigest);
@@ -75,26 +76,31 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         var planStep = _plan.Step(LabPlan.MachineId(node.Name));
         var userData = inputs.File(node.Name, NodeFileNames.UserData);
         var local = new LocalFile(LocalPath(node.Name, userData.Name), userData.Content, userData.Sha256);
+        var vm = Vm(node.Name);
+        var ensure = MultipassCommands.EnsureVm(new LaunchSpec(vm, _plan.Lab.Image, node.Cpus, node.Memory.ToString(), node.Disk.ToString(),
+            local.Path, _options.LaunchTimeout), Owner, $"{_options.WorkDir}/launching/{vm}");
         return From(planStep) with
         {
-            Create = MultipassCommands.Launch(new LaunchSpec(Vm(node.Name), _plan.Lab.Image, node.Cpus, node.Memory.ToString(),
-                node.Disk.ToString(), local.Path, _options.LaunchTimeout)),
+            Create = ensure,
             // Nothing about a VM changes in place (its size and image are triggers, which replace it); an update
-            // caused by anything else (a new netlab's command text, another project directory) only checks it is there.
-            Update = MultipassCommands.Info(Vm(node.Name)),
-            Delete = MultipassCommands.Delete(Vm(node.Name)),
+            // caused by anything else (a new netlab's command text) makes sure it is there, started and this stack's.
+            Update = ensure,
+            Delete = MultipassCommands.Delete(vm),
             LocalFiles = [local],
             Triggers = planStep.Triggers.SetItem("file." + userData.Name, Hash.Short(userData.Sha256)),
         };
     }
 
+    /// <summary>What the VMs' owner file says for this stack.</summary>
+    private string Owner => $"stack={_options.StackName}";
+
     private CommandStep Address(NodeSpec node) => new()
     {
         Id = AddressId(node.Name), PlanStepId = LabPlan.MachineId(node.Name), Kind = StepKind.Machine, Node = node.Name,
-        Summary = $"read the address of VM {Vm(node.Name)} (multipass info)",
+        Summary = $"read the address of VM {Vm(node.Name)} (multipass info, on every preview and up)",
         Create = MultipassCommands.Info(Vm(node.Name)),
         DependsOn = [LabPlan.MachineId(node.Name)],
-        Triggers = MachineTrigger(node.Name),
+        ReadOnEveryRun = true,
     };
 
     private CommandStep Ready(NodeSpec node)
@@ -194,40 +200,44 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         };
     }
 
-    /// <summary>A fresh join command whenever the cluster or its set of workers changes (tokens expire).</summary>
-    private CommandStep JoinCommand(string clusterDigest)
-    {
-        var cp = _plan.Lab.ControlPlane.Name;
-        return new CommandStep
-        {
-            Id = JoinCommandId, PlanStepId = LabPlan.ControlPlaneId, Kind = StepKind.ControlPlane, Node = cp,
-            Summary = $"print a join command on {Vm(cp)} (secret)",
-            Create = MultipassCommands.Exec(Vm(cp), "sudo", ScriptPath(cp, NodeFileNames.PrintJoinCommand)),
-            DependsOn = [LabPlan.ControlPlaneId],
-            SecretStdout = true,
-            Logging = StepLogging.Stderr,
-            Triggers = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal)
-                .Add("cluster", clusterDigest).Add("workers", string.Join(",", _plan.Lab.Workers.Select(w => w.Name))),
-        };
-    }
-
+    /// <summary>
+    /// Joins a worker with a token minted for this join: the control plane's print-join-command piped into the
+    /// worker's kubeadm-join.sh, so the token is never a word of a command line, an input or an output in the state.
+    /// Its delete drains the node and deletes its Node object (when the cluster is there), then resets kubeadm.
+    /// </summary>
     private CommandStep Join(PlanStep step, string clusterDigest)
     {
         var node = step.Node!;
+        var cp = _plan.Lab.ControlPlane.Name;
         var (transfers, locals, triggers) = Files(node, [NodeFileNames.NodeIp, NodeFileNames.KubeadmJoin, NodeFileNames.KubeadmJoinScript]);
         var address = EnvironmentName.ForAddress(node);
+        var mint = MultipassCommands.Exec(Vm(cp), "sudo", ScriptPath(cp, NodeFileNames.PrintJoinCommand));
+        var join = MultipassCommands.ExecReadingStdin(Vm(node), "sudo", ScriptPath(node, NodeFileNames.KubeadmJoinScript), Arg.Variable(address));
         return From(step) with
         {
-            Create = Shell.AllOf(MultipassCommands.Install(Vm(node), transfers),
-                MultipassCommands.ExecReadingStdin(Vm(node), "sudo", ScriptPath(node, NodeFileNames.KubeadmJoinScript), Arg.Variable(address))),
-            Delete = MultipassCommands.ExecIfPresent(Vm(node), "sudo", "kubeadm", "reset", "--force"),
-            StdinFromStep = JoinCommandId,
+            Create = Shell.AllOf(MultipassCommands.Install(Vm(node), transfers), Shell.Pipe(mint, join)),
+            Delete = Shell.Sequence(RemoveNode(cp, node), MultipassCommands.ExecIfPresent(Vm(node), "sudo", "kubeadm", "reset", "--force")),
             Logging = StepLogging.Stderr,
-            DependsOn = [JoinCommandId, ReadyId(node), LabPlan.CniId(node), AddressId(node)],
+            DependsOn = [LabPlan.ControlPlaneId, ReadyId(node), LabPlan.CniId(node), AddressId(node)],
             AddressVariables = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal).Add(address, node),
             LocalFiles = locals,
             Triggers = step.Triggers.AddRange(triggers).AddRange(MachineTrigger(node)).SetItem("cluster", clusterDigest),
         };
+    }
+
+    /// <summary>
+    /// <c>kubectl drain</c> and <c>kubectl delete node</c> on the control plane; a missing control-plane VM or cluster
+    /// only warns (the node is going away either way).
+    /// </summary>
+    private string RemoveNode(string cp, string node)
+    {
+        var hostname = RenderModels.Hostname(_plan.Lab, node);
+        Arg[] kubectl = ["sudo", "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf"];
+        var drain = MultipassCommands.Exec(Vm(cp), [.. kubectl, "drain", hostname, "--ignore-daemonsets", "--delete-emptydir-data", "--force", "--timeout=120s"]);
+        var delete = MultipassCommands.Exec(Vm(cp), [.. kubectl, "delete", "node", hostname, "--ignore-not-found"]);
+        return Shell.IfSucceeds(MultipassCommands.Info(Vm(cp)), Shell.Sequence(
+            Shell.OrWarn(drain, $"netlab: could not drain {hostname} (no cluster?); deleting it anyway"),
+            Shell.OrWarn(delete, $"netlab: could not delete the Node {hostname} (no cluster?)")));
     }
 
     private CommandStep Kubeconfig(PlanStep step, string clusterDigest) => From(step) with

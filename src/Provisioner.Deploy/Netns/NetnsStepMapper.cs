@@ -43,7 +43,9 @@ public sealed class NetnsStepMapper(DeploymentPlanner.Inputs inputs)
             Id = step.Id, PlanStepId = step.Id, Kind = step.Kind, Node = step.Node, Summary = step.Summary,
             Create = apply,
             Update = inPlace ? apply : null,
-            Delete = Shell.Command(netlab, "step", "remove", step.Id, "--stack", _options.StackFile),
+            // Not from the stack file: the step is removed as its last apply recorded it (a pod since removed from the
+            // stack, or moved to another node, is undone where it was made).
+            Delete = Shell.Command(netlab, "step", "remove", step.Id, "--lab", _plan.Lab.Name),
             OnChange = inPlace ? ChangeMode.UpdateInPlace : ChangeMode.Replace,
             DependsOn = [.. step.DependsOn, BuildSteps.BinariesId],
             // A new netlab re-applies the in-place steps; it does not recreate namespaces and pods.

@@ -9,13 +9,17 @@ public class AddressPlanSpecs
     private static AddressPlan Plan(LabConfig lab) => AddressPlan.For(lab);
 
     [Fact]
-    public void Node_pod_subnets_are_consecutive_slices_by_node_index()
+    public void A_node_pod_subnet_is_the_slice_its_name_hashes_to_whatever_the_order_of_the_nodes()
     {
         var plan = Plan(Labs.Valid());
 
         Assert.Equal([0, 1, 2], plan.Nodes.Select(n => n.Index));
         Assert.Equal(["cp1", "worker1", "worker2"], plan.Nodes.Select(n => n.Node.Name));
-        Assert.Equal(["10.244.0.0/24", "10.244.1.0/24", "10.244.2.0/24"], plan.Nodes.Select(n => n.PodSubnet.ToString()));
+        // SHA-256 of the name, first 8 bytes big-endian, modulo the 256 /24 slices of the /16
+        Assert.Equal(["10.244.237.0/24", "10.244.40.0/24", "10.244.18.0/24"], plan.Nodes.Select(n => n.PodSubnet.ToString()));
+
+        var reordered = Plan(Labs.Valid() with { Nodes = [.. Labs.Valid().Nodes.Reverse()] });
+        Assert.All(plan.Nodes, n => Assert.Equal(n.PodSubnet, reordered.Node(n.Node.Name).PodSubnet));
     }
 
     [Fact]
@@ -23,9 +27,21 @@ public class AddressPlanSpecs
     {
         var plan = Plan(Labs.Valid().WithNetwork(n => n with { PodCidr = "10.200.8.0/24", NodePodPrefix = 26 }));
 
-        Assert.Equal(["10.200.8.0/26", "10.200.8.64/26", "10.200.8.128/26"], plan.Nodes.Select(n => n.PodSubnet.ToString()));
+        // four /26 slices: cp1 hashes to 1, worker1 to 0, worker2 to 2
+        Assert.Equal(["10.200.8.64/26", "10.200.8.0/26", "10.200.8.128/26"], plan.Nodes.Select(n => n.PodSubnet.ToString()));
         var last = plan.Nodes[2];
         Assert.Equal(("10.200.8.129", "10.200.8.130", "10.200.8.190"), (last.Gateway.ToString(), last.RangeStart.ToString(), last.RangeEnd.ToString()));
+    }
+
+    [Fact]
+    public void A_pinned_pod_subnet_is_the_node_s_and_no_other_node_gets_it()
+    {
+        var pinned = Labs.Valid().WithNode(1, n => n with { PodCidr = "10.244.237.0/24" }); // worker1 takes cp1's hashed slice
+        var plan = Plan(pinned);
+
+        Assert.Equal("10.244.237.0/24", plan.Node("worker1").PodSubnet.ToString());
+        Assert.Equal("10.244.238.0/24", plan.Node("cp1").PodSubnet.ToString()); // the next free slice
+        Assert.Equal("10.244.18.0/24", plan.Node("worker2").PodSubnet.ToString());
     }
 
     [Fact]
@@ -33,9 +49,9 @@ public class AddressPlanSpecs
     {
         var worker1 = Plan(Labs.Valid()).Node("worker1");
 
-        Assert.Equal("10.244.1.1", worker1.Gateway.ToString());
-        Assert.Equal("10.244.1.2", worker1.RangeStart.ToString());
-        Assert.Equal("10.244.1.254", worker1.RangeEnd.ToString());
+        Assert.Equal("10.244.40.1", worker1.Gateway.ToString());
+        Assert.Equal("10.244.40.2", worker1.RangeStart.ToString());
+        Assert.Equal("10.244.40.254", worker1.RangeEnd.ToString());
     }
 
     [Fact]
@@ -93,7 +109,35 @@ public class AddressPlanSpecs
 
         Assert.All(before.Nodes, n => Assert.Equal(
             (n.PodSubnet.ToString(), n.Gateway, n.UnderlayAddress), (after.Node(n.Node.Name).PodSubnet.ToString(), after.Node(n.Node.Name).Gateway, after.Node(n.Node.Name).UnderlayAddress)));
-        Assert.Equal("10.244.3.0/24", after.Node("worker3").PodSubnet.ToString());
+        Assert.Equal("10.244.199.0/24", after.Node("worker3").PodSubnet.ToString());
+    }
+
+    [Fact]
+    public void Removing_or_reordering_nodes_moves_no_node_that_holds_the_slice_its_name_hashes_to()
+    {
+        var lab = Labs.Valid().WithNodeCount(30);
+        var before = Plan(lab);
+        var removed = Plan(lab with { Nodes = lab.Nodes.RemoveAt(1).RemoveAt(7) });
+        var shuffled = Plan(lab with { Nodes = [.. lab.Nodes.OrderBy(n => n.Name.Length).ThenByDescending(n => n.Name, StringComparer.Ordinal)] });
+
+        var atHome = before.Nodes.Where(n => Cidr.OffsetOf(before.PodCidr, n.PodSubnet.Network) / 256 == PodSubnetAllocator.Home(n.Node.Name, 256))
+            .Select(n => n.Node.Name).ToHashSet();
+        Assert.True(atHome.Count >= 25, $"only {atHome.Count} of 30 nodes hold their own slice");
+        Assert.All(removed.Nodes.Where(n => atHome.Contains(n.Node.Name)), n => Assert.Equal(before.Node(n.Node.Name).PodSubnet, n.PodSubnet));
+        Assert.All(shuffled.Nodes, n => Assert.Equal(before.Node(n.Node.Name).PodSubnet, n.PodSubnet));
+    }
+
+    [Fact]
+    public void When_two_names_hash_to_one_slice_the_first_by_name_keeps_it_and_the_other_takes_the_next_free_one()
+    {
+        // w1 and w2 both hash to slice 2 of four /26s; cp1 to 1
+        var lab = Labs.Valid().WithNodeCount(3).WithNetwork(n => n with { PodCidr = "10.200.8.0/24", NodePodPrefix = 26 });
+        var plan = Plan(lab);
+
+        Assert.Equal(("10.200.8.64/26", "10.200.8.128/26", "10.200.8.192/26"),
+            (plan.Node("cp1").PodSubnet.ToString(), plan.Node("w1").PodSubnet.ToString(), plan.Node("w2").PodSubnet.ToString()));
+        // the documented exception: removing w1 moves w2 back to its own slice
+        Assert.Equal("10.200.8.128/26", Plan(lab with { Nodes = lab.Nodes.RemoveAt(1) }).Node("w2").PodSubnet.ToString());
     }
 
     [Fact]

@@ -148,7 +148,7 @@ public class LabPlanSpecs
     public void The_cni_and_fabric_triggers_carry_the_node_subnet_the_mtu_and_the_vni()
     {
         var plan = LabPlan.For(Labs.Valid());
-        Assert.Equal("10.244.1.0/24", plan.Step("cni-worker1").Triggers["podSubnet"]);
+        Assert.Equal("10.244.40.0/24", plan.Step("cni-worker1").Triggers["podSubnet"]);
         Assert.Equal("1450", plan.Step("cni-worker1").Triggers["mtu"]);
         Assert.Equal("4242", plan.Step("fabric-worker1").Triggers["vni"]);
         Assert.Equal("ovs-vxlan", plan.Step("fabric-worker1").Triggers["fabric"]);
