@@ -106,6 +106,19 @@ public sealed class VmCliSpecs : IDisposable
     }
 
     [Fact]
+    public void Explain_shows_the_rule_path_to_the_pods_the_cluster_runs()
+    {
+        WriteKubeconfig();
+
+        var (code, output, error) = Netlab("explain", "api", "--stack", _stack, "--node", "worker2");
+
+        Assert.True(code == ExitCodes.Ok, output + error);
+        Assert.Contains("10.244.1.3:8080", output, StringComparison.Ordinal); // api-1, from kubectl get pods
+        Assert.Contains("10.244.2.3:8080", output, StringComparison.Ordinal); // api-2
+        Assert.Contains("30080", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Asking_for_the_vm_lab_before_pulumi_built_it_says_how_to_build_it()
     {
         var (code, _, error) = Netlab("verify", "--stack", _stack, "--backend", "multipass");
