@@ -23,6 +23,10 @@ public sealed record VmLabTarget(LabPlan Plan, ImmutableArray<VmNode> Nodes, str
             Path.Combine(projectRoot, kubeconfig));
     }
 
+    /// <summary>Where the deployment with <paramref name="options"/> writes the kubeconfig, without planning it.</summary>
+    public static string KubeconfigOf(DeployOptions options, string projectRoot) =>
+        Path.Combine(projectRoot, options?.WorkDir ?? throw new ArgumentNullException(nameof(options)), "kubeconfig");
+
     public LabConfig Lab => Plan.Lab;
 
     public VmNode Node(string name) =>

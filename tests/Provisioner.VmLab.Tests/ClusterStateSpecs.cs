@@ -20,6 +20,15 @@ public sealed class ClusterStateSpecs
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Verify_looks_for_the_kubeconfig_where_the_deployment_writes_it()
+    {
+        using var lab = new RecordedLab("/work/lab");
+
+        Assert.Equal(lab.Target.Kubeconfig, VmLabTarget.KubeconfigOf(new Deploy.DeployOptions { StackName = "dev", SourceVersion = "x" }, "/work/lab"));
+    }
+
+    [Fact]
     public void A_pod_waiting_for_its_image_says_so()
     {
         var web2 = ClusterState.Pods(Fixtures.Read("kubectl-get-pods-web-2-pending.json")).Single(p => p.Name == "web-2");

@@ -41,12 +41,12 @@ internal static partial class VmLabSession
         if (backend is null && lab.Backend != Core.Model.Backend.Multipass)
             return null;
         var root = stack.DirectoryName ?? Directory.GetCurrentDirectory();
-        var deployment = DeploymentPlanner.For(LabPlan.For(lab with { Backend = Core.Model.Backend.Multipass }),
-            new DeployOptions { StackName = StackName(stack, lab), SourceVersion = "netlab" }, RenderedNodeFiles.Instance, NodeComponents.Instance);
-        var target = VmLabTarget.From(deployment, root);
-        if (backend is null && !File.Exists(target.Kubeconfig))
-            return null; // no VM lab built from here: the netns lab, as before
-        return target.EnsureKubeconfig();
+        var options = new DeployOptions { StackName = StackName(stack, lab), SourceVersion = "netlab" };
+        if (backend is null && !File.Exists(VmLabTarget.KubeconfigOf(options, root)))
+            return null; // no VM lab built from here: the netns lab, as before (and nothing of the VM plan is computed)
+        var deployment = DeploymentPlanner.For(LabPlan.For(lab with { Backend = Core.Model.Backend.Multipass }), options,
+            RenderedNodeFiles.Instance, NodeComponents.Instance);
+        return VmLabTarget.From(deployment, root).EnsureKubeconfig();
     }
 
     public static VmProbes Probes(VmLabTarget target) =>
