@@ -1,5 +1,6 @@
 using Provisioner.Core.Config;
 using Provisioner.Core.Planning;
+using Provisioner.Core.Verification;
 using Provisioner.Host.Processes;
 using Provisioner.Netns.Verify;
 using Provisioner.Testing;

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Net;
+using Provisioner.Core.Planning;
 using Provisioner.ServiceRules.Explain;
 using Provisioner.ServiceRules.Sources;
+using Provisioner.VmLab;
+using Provisioner.VmLab.Status;
 
 namespace Provisioner.Cli.Commands;
 
@@ -14,14 +17,17 @@ public static class ExplainCommand
         var service = new Argument<string>("service") { Description = "The service's name (or namespace/name)" };
         var port = new Option<string?>("--port") { Description = "Only this named port", HelpName = "NAME" };
         var node = new Option<string?>("--node") { Description = "Explain the rules of this node (default: the first)", HelpName = "NODE" };
-        var command = new Command("explain", "Show the rule path of a service as iptables-save / nft list ruleset print it") { stack, service, port, node };
-        command.SetAction(parseResult =>
+        var backend = VmLabSession.Backend();
+        var command = new Command("explain", "Show the rule path of a service as iptables-save / nft list ruleset print it") { stack, service, port, node, backend };
+        command.SetAction(async (parseResult, ct) =>
         {
             var output = CliOutput.For(parseResult);
             try
             {
-                var session = LabSession.Open(parseResult.GetRequiredValue(stack));
-                var plan = session.Plan;
+                var stackFile = parseResult.GetRequiredValue(stack);
+                var (plan, podAddress, nodeAddress) = VmLabSession.Choose(stackFile, parseResult.GetValue(backend)) is { } vmLab
+                    ? await VmAddressesAsync(vmLab, ct)
+                    : NetnsAddresses(LabSession.Open(stackFile));
                 var name = parseResult.GetRequiredValue(service);
                 var (ns, svc) = name.Contains('/', StringComparison.Ordinal) ? (name.Split('/')[0], name.Split('/')[1]) : ("default", name);
                 if (!plan.Lab.Services.Any(s => s.Name == svc && s.Namespace == ns))
@@ -30,8 +36,8 @@ public static class ExplainCommand
                     return ExitCodes.Failed;
                 }
                 var nodeName = parseResult.GetValue(node) ?? plan.Lab.Nodes[0].Name;
-                var table = StackServiceTable.Build(plan, pod => session.PodAddress(pod) is { } a ? IPAddress.Parse(a) : null);
-                var context = StackServiceTable.Node(plan, nodeName, plan.Addresses.Node(nodeName).UnderlayAddress);
+                var table = StackServiceTable.Build(plan, pod => podAddress(pod) is { } a ? IPAddress.Parse(a) : null);
+                var context = StackServiceTable.Node(plan, nodeName, nodeAddress(nodeName));
                 output.Line(ServiceExplainer.Explain(table, context, ns, svc, parseResult.GetValue(port), StackServiceTable.Backend(plan.Lab.Network.ServiceRules)));
                 return ExitCodes.Ok;
             }
@@ -41,5 +47,16 @@ public static class ExplainCommand
             }
         });
         return command;
+    }
+
+    private static (LabPlan, Func<string, string?>, Func<string, IPAddress>) NetnsAddresses(LabSession session) =>
+        (session.Plan, session.PodAddress, n => session.Plan.Addresses.Node(n).UnderlayAddress);
+
+    /// <summary>On the VM lab, the endpoints are the pods' addresses on the cluster and the node's address is its VM's.</summary>
+    private static async Task<(LabPlan, Func<string, string?>, Func<string, IPAddress>)> VmAddressesAsync(VmLabTarget lab, CancellationToken ct)
+    {
+        var status = await VmLabStatus.ReadAsync(lab, VmLabSession.Probes(lab), ct);
+        return (lab.Plan, pod => status.Pods.FirstOrDefault(p => p.Name == pod)?.Pod is { Ready: true } p ? p.Address : null,
+            n => status.Nodes.FirstOrDefault(s => s.Node.Name == n)?.Address is { } a ? IPAddress.Parse(a) : lab.Plan.Addresses.Node(n).UnderlayAddress);
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Provisioner.Netns;
 using Provisioner.Netns.Pods;
+using Provisioner.VmLab.Status;
 using Spectre.Console;
 
 namespace Provisioner.Cli.Commands;
@@ -11,13 +12,18 @@ public static class StatusCommand
     public static Command Create()
     {
         var stack = StackOptions.Stack();
-        var command = new Command("status", "Show the lab's nodes, pods and services") { stack };
-        command.SetAction(parseResult =>
+        var backend = VmLabSession.Backend();
+        var command = new Command("status", "Show the lab's nodes, pods and services") { stack, backend };
+        command.SetAction(async (parseResult, ct) =>
         {
             var output = CliOutput.For(parseResult);
             try
             {
-                Print(output, LabSession.Open(parseResult.GetRequiredValue(stack)));
+                var stackFile = parseResult.GetRequiredValue(stack);
+                if (VmLabSession.Choose(stackFile, parseResult.GetValue(backend)) is { } vmLab)
+                    VmStatusOutput.Print(output, await VmLabStatus.ReadAsync(vmLab, VmLabSession.Probes(vmLab), ct));
+                else
+                    Print(output, LabSession.Open(stackFile));
                 return ExitCodes.Ok;
             }
             catch (Exception e)

@@ -52,6 +52,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         foreach (var join in _plan.OfKind(StepKind.Join))
             yield return Join(join, clusterDigest);
         yield return Kubeconfig(_plan.Step(LabPlan.KubeconfigId), clusterDigest);
+        yield return new WorkloadSteps(inputs).Apply(Deployed(lab.ControlPlane).Machine, clusterDigest);
     }
 
     public DeployedNode Deployed(NodeSpec node) => new(node.Name, Vm(node.Name), node.Role, AddressId(node.Name), null);

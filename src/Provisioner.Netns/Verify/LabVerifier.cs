@@ -2,6 +2,7 @@ using System.Net;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
 using Provisioner.Core.Validation;
+using Provisioner.Core.Verification;
 
 namespace Provisioner.Netns.Verify;
 
@@ -27,10 +28,6 @@ public sealed class LabVerifier(LabPlan plan, LabLayout layout, Probe probe, Fun
             Skipped: true));
         return checks;
     }
-
-    /// <summary>The lowest layer with a failed check: where to start looking.</summary>
-    public static VerifyCheck? FirstBroken(IReadOnlyList<VerifyCheck> checks) =>
-        checks.Where(c => !c.Passed).OrderBy(c => c.Layer).FirstOrDefault();
 
     private async Task<IEnumerable<VerifyCheck>> UnderlayAsync(CancellationToken ct)
     {

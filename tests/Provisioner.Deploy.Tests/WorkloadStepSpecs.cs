@@ -1,0 +1,135 @@
+using System.Collections.Immutable;
+using System.Runtime.Versioning;
+using Provisioner.Core.Model;
+using Provisioner.Core.Planning;
+using Provisioner.Deploy.Multipass;
+using Provisioner.Host.Processes;
+using Xunit;
+
+namespace Provisioner.Deploy.Tests;
+
+public sealed class WorkloadStepSpecs
+{
+    private static CommandStep StepOf(LabConfig lab) => Labs.Multipass(lab: lab).Step(WorkloadSteps.Id);
+
+    private static CommandStep Example => StepOf(Labs.Example);
+
+    private static string[] ChangedKeys(CommandStep before, CommandStep after) =>
+        [.. before.Triggers.Keys.Union(after.Triggers.Keys).Where(k => before.Triggers.GetValueOrDefault(k) != after.Triggers.GetValueOrDefault(k)).Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public void A_preview_shows_one_readable_line_per_pod_and_per_service()
+    {
+        var triggers = Example.Triggers;
+
+        Assert.Equal("pod web-2 on worker2 (dev-worker2): agnhost netexec :8080, labels app=web", triggers["pod.web-2"]);
+        var api = Labs.Multipass().Plan.Addresses.Services.Single(s => s.Spec.Name == "api").ClusterIP;
+        Assert.Equal($"service default/api NodePort {api} 8080->8080/TCP:30080 selector app=api affinity=ClientIP(10800s)", triggers["service.default/api"]);
+        Assert.Equal(6 + 3, triggers.Keys.Count(k => k.StartsWith("pod.", StringComparison.Ordinal) || k.StartsWith("service.", StringComparison.Ordinal)));
+        Assert.Equal(WorkloadManifest.AgnhostImage, triggers["image"]);
+    }
+
+    [Fact]
+    public void Moving_a_pod_changes_only_that_pods_trigger()
+    {
+        var moved = Labs.Example with { Pods = [.. Labs.Example.Pods.Select(p => p.Name == "web-2" ? p with { Node = "cp1" } : p)] };
+
+        Assert.Equal(["pod.web-2"], ChangedKeys(Example, StepOf(moved)));
+        Assert.Equal(ChangeMode.UpdateInPlace, Example.OnChange); // applied again, not replaced: the other objects stay
+        Assert.Equal("NETLAB_TRIGGER_POD_WEB_2", Assert.Single(ChangedKeysOf(Example.TriggerVariables, StepOf(moved).TriggerVariables)));
+    }
+
+    [Fact]
+    public void Changing_a_services_affinity_or_adding_one_changes_only_that_services_trigger()
+    {
+        var services = Labs.Example.Services;
+        var noAffinity = Labs.Example with { Services = [.. services.Select(s => s.Name == "api" ? s with { SessionAffinity = SessionAffinity.None } : s)] };
+        var added = Labs.Example with { Services = services.Add(services[0] with { Name = "web2" }) };
+
+        Assert.Equal(["service.default/api"], ChangedKeys(Example, StepOf(noAffinity)));
+        Assert.Equal(["service.default/web2"], ChangedKeys(Example, StepOf(added)));
+    }
+
+    [Fact]
+    public void It_prunes_what_is_no_longer_in_the_manifest_and_keeps_what_is()
+    {
+        var fewer = Labs.Example with { Pods = Labs.Example.Pods.RemoveAt(0) };
+        var before = WorkloadManifest.Objects(LabPlan.For(Labs.Example));
+        var removed = before.Single(o => o.Key == "pod.web-1").SpecHash;
+
+        var prune = StepOf(fewer).Create.Split(" && ")[0];
+        Assert.StartsWith("multipass exec dev-cp1 -- sudo kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s delete pods,services " +
+            "--all-namespaces --selector 'app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev,netlab.io/spec notin (", prune, StringComparison.Ordinal);
+        Assert.DoesNotContain(removed, prune, StringComparison.Ordinal);
+        Assert.All(before.Where(o => o.Key != "pod.web-1"), o => Assert.Contains(o.SpecHash, prune, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Its_delete_removes_exactly_the_labs_pods_and_services_whatever_the_stack_says_later()
+    {
+        Assert.Equal("if multipass info dev-cp1 --format json </dev/null >/dev/null 2>&1; then multipass exec dev-cp1 -- sudo kubectl " +
+            "--kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s delete pods,services --all-namespaces " +
+            "--selector app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev --ignore-not-found --wait=true </dev/null; fi", Example.Delete);
+        Assert.Equal(Example.Delete, StepOf(Labs.Example with { Pods = [], Services = [] }).Delete);
+    }
+
+    [Fact]
+    public void It_runs_after_the_cluster_and_its_networking_and_applies_the_manifest_from_stdin()
+    {
+        var step = Example;
+        Assert.Contains(LabPlan.ControlPlaneId, step.DependsOn);
+        Assert.Contains(LabPlan.JoinId("worker2"), step.DependsOn);
+        Assert.Contains(LabPlan.CniId("worker1"), step.DependsOn);
+        Assert.Contains(LabPlan.ServiceRulesId("cp1"), step.DependsOn);
+        var manifest = Assert.Single(step.LocalFiles);
+        Assert.Equal(".netlab/dev/workloads.yaml", manifest.Path);
+
+        var commands = step.Create.Split(" && ");
+        Assert.Equal("multipass exec dev-cp1 -- sudo kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s apply --server-side " +
+            "--field-manager=netlab --force-conflicts -f - < .netlab/dev/workloads.yaml", commands[1]);
+        Assert.Equal("multipass exec dev-cp1 -- sudo kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s wait --namespace default " +
+            "--for=condition=Ready pods --selector app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev --timeout=300s </dev/null", commands[2]);
+        Assert.Equal(step.Create, step.Update);
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public async Task Running_it_with_a_fake_multipass_feeds_kubectl_the_manifest_and_the_prune_selector()
+    {
+        var step = Example;
+        var folder = Directory.CreateTempSubdirectory("netlab-workloads-");
+        try
+        {
+            var fake = Path.Combine(folder.FullName, "multipass");
+            await File.WriteAllTextAsync(fake, $"""
+                #!/bin/sh
+                n=$(ls '{folder.FullName}' | grep -c '^call')
+                printf '%s\n' "$@" > '{folder.FullName}/call'$n
+                cat > '{folder.FullName}/stdin'$n
+                """.ReplaceLineEndings("\n"));
+            File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            foreach (var file in step.LocalFiles)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(folder.FullName, file.Path))!);
+                await File.WriteAllTextAsync(Path.Combine(folder.FullName, file.Path), file.Content);
+            }
+
+            var result = await ProcessRunner.Default.TryRunAsync("/bin/sh", ["-c", $"cd {ShellQuote.Quote(folder.FullName)} && {step.Create}"],
+                environment: new Dictionary<string, string?> { ["PATH"] = $"{folder.FullName}:/usr/bin:/bin" });
+
+            Assert.True(result.Succeeded, result.StandardError);
+            var prune = await File.ReadAllLinesAsync(Path.Combine(folder.FullName, "call0"));
+            Assert.Contains(prune, a => a.StartsWith("app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev,netlab.io/spec notin (", StringComparison.Ordinal));
+            Assert.Equal("", await File.ReadAllTextAsync(Path.Combine(folder.FullName, "stdin0")));
+            Assert.Equal(step.LocalFiles[0].Content, await File.ReadAllTextAsync(Path.Combine(folder.FullName, "stdin1")));
+            Assert.Equal(["exec", "dev-cp1", "--"], (await File.ReadAllLinesAsync(Path.Combine(folder.FullName, "call1")))[..3]);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static IEnumerable<string> ChangedKeysOf(ImmutableSortedDictionary<string, string> a, ImmutableSortedDictionary<string, string> b) =>
+        a.Keys.Union(b.Keys).Where(k => a.GetValueOrDefault(k) != b.GetValueOrDefault(k));
+}
