@@ -37,6 +37,20 @@ public class KernelCountersSpecs
     }
 
     [Fact]
+    public void OVS_tunnel_ports_are_read_with_their_counters_and_other_ports_left_to_the_kernel_listing()
+    {
+        const string csv = """
+            netlab-ul,internal,collisions=0 rx_bytes=0 rx_dropped=0 rx_errors=0 rx_packets=0 tx_bytes=0 tx_dropped=0 tx_errors=0 tx_packets=0
+            vx-w1,vxlan,rx_bytes=1500 rx_packets=10 tx_bytes=900 tx_packets=6
+            eth0,,collisions=0 rx_bytes=610 rx_packets=7 tx_bytes=266 tx_packets=3
+            """;
+
+        var tunnel = Assert.Single(KernelCounters.ParseOvsTunnels(csv));
+
+        Assert.Equal(new InterfaceCounters("vx-w1", 1500, 10, 0, 0, 900, 6, 0, 0), tunnel);
+    }
+
+    [Fact]
     public void Only_rules_of_NETLAB_chains_are_read_with_their_counters_comment_and_target()
     {
         var rules = KernelCounters.ParseIptablesSave(ServiceFixtures.IptablesSave(ServiceFixtures.Node(RuleBackend.Iptables)));

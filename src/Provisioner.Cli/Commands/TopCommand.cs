@@ -79,10 +79,12 @@ public static class TopCommand
             endpoints.AddRow(E(e.Service), E(e.Endpoint), E(sample.Targets.PodAt(e.Endpoint.Split(':')[0])), E(e.Node), N(e.Packets), rate.Of($"ep {e.Node} {e.Rule}", e.Packets));
         var spaces = new Table().Title("namespaces (conntrack, TCP retransmits, interfaces)")
             .AddColumns("namespace", "role", "conntrack", "retransmits", "interface", "rx bytes", "rx/s", "tx bytes", "tx/s", "drops");
+        var tunnels = sample.Rules.Join(sample.Targets.Nodes, r => r.Node, n => n.Name, (r, n) => (n.Netns, r.OvsTunnels))
+            .ToDictionary(t => t.Netns, t => t.OvsTunnels, StringComparer.Ordinal);
         foreach (var ns in sample.Namespaces.OrderBy(n => n.Namespace.Role).ThenBy(n => n.Namespace.Netns, StringComparer.Ordinal))
         {
             var first = true;
-            foreach (var link in ns.Interfaces.DefaultIfEmpty())
+            foreach (var link in ns.Interfaces.Concat(tunnels.GetValueOrDefault(ns.Namespace.Netns) ?? []).DefaultIfEmpty())
             {
                 var key = $"{ns.Namespace.Netns} {link?.Name}";
                 spaces.AddRow(first ? E(ns.Namespace.Netns) : "", first ? ns.Namespace.Role.ToString().ToLowerInvariant() : "",

@@ -87,6 +87,21 @@ public static partial class KernelCounters
         return counted;
     }
 
+    /// <summary>
+    /// OVS tunnel ports (type vxlan or geneve) from <c>ovs-vsctl --format=csv --data=bare --no-headings
+    /// --columns=name,type,statistics list Interface</c>: the userspace datapath's tunnels have no kernel device.
+    /// </summary>
+    public static IReadOnlyList<InterfaceCounters> ParseOvsTunnels(string csv) =>
+    [
+        .. csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim().Split(',', 3)).Where(f => f.Length == 3 && f[1] is "vxlan" or "geneve")
+            .Select(f => (Name: f[0], Stats: f[2].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Split('=', 2)).Where(kv => kv.Length == 2)
+                .ToDictionary(kv => kv[0], kv => L(kv[1]), StringComparer.Ordinal)))
+            .Select(t => new InterfaceCounters(t.Name, S(t.Stats, "rx_bytes"), S(t.Stats, "rx_packets"), S(t.Stats, "rx_errors"), S(t.Stats, "rx_dropped"),
+                S(t.Stats, "tx_bytes"), S(t.Stats, "tx_packets"), S(t.Stats, "tx_errors"), S(t.Stats, "tx_dropped"))),
+    ];
+
+    private static long S(Dictionary<string, long> stats, string key) => stats.GetValueOrDefault(key);
+
     private static long L(string text) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
     [GeneratedRegex(@"^\[(?<packets>\d+):(?<bytes>\d+)\] -A (?<chain>\S+) (?<rest>.*)$")]

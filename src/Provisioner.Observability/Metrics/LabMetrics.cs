@@ -64,7 +64,7 @@ public sealed class LabMetrics
     ];
 
     private static CounterFamily Interface(MetricFactory f, string what, string help) =>
-        new(f.CreateCounter($"netlab_interface_{what}_total", $"{help} by an interface of a lab namespace (/proc/net/dev inside it).", InterfaceLabels));
+        new(f.CreateCounter($"netlab_interface_{what}_total", $"{help} by an interface of a lab namespace (/proc/net/dev inside it; OVS tunnel ports vx-PEER from ovs-vsctl).", InterfaceLabels));
 
     public void Update(LabSample sample)
     {
@@ -80,6 +80,9 @@ public sealed class LabMetrics
             }
             foreach (var e in node.Endpoints)
                 _endpointHits.Set(e.Packets, e.Node, e.Service, e.Endpoint, sample.Targets.PodAt(e.Endpoint.Split(':')[0]), e.Rule);
+            var netns = sample.Targets.Nodes.FirstOrDefault(n => n.Name == node.Node)?.Netns ?? node.Node;
+            foreach (var tunnel in node.OvsTunnels)
+                SetInterface([netns, "node", node.Node], tunnel);
         }
         foreach (var ns in sample.Namespaces)
         {
@@ -89,10 +92,7 @@ public sealed class LabMetrics
             if (ns.TcpRetransmits is { } retransmits)
                 _retransmits.Set(retransmits, labels);
             foreach (var link in ns.Interfaces)
-            {
-                foreach (var (family, read) in _interfaces)
-                    family.Set(read(link), [.. labels, link.Name]);
-            }
+                SetInterface(labels, link);
         }
         foreach (var family in new[] { _servicePackets, _serviceBytes, _endpointHits, _retransmits }.Concat(_interfaces.Select(i => i.Family)))
             family.EndUpdate(complete);
@@ -100,6 +100,12 @@ public sealed class LabMetrics
         _conntrack.EndUpdate(complete);
         _duration.Set(sample.Duration.TotalSeconds);
         _problems.Set(sample.Problems.Count);
+    }
+
+    private void SetInterface(string[] namespaceLabels, InterfaceCounters link)
+    {
+        foreach (var (family, read) in _interfaces)
+            family.Set(read(link), [.. namespaceLabels, link.Name]);
     }
 
     /// <summary>Kernel drops by reason, from the optional bpftrace monitor (absolute counts since it started).</summary>

@@ -4,8 +4,14 @@ using Provisioner.ServiceRules.Applying;
 
 namespace Provisioner.Observability.Metrics;
 
-/// <summary>One node's service rule counters; <see cref="Counted"/> is false when its rules carry no counters to read.</summary>
-public sealed record NodeRuleSample(string Node, RuleBackend Backend, bool Counted, IReadOnlyList<ServiceCounter> Services, IReadOnlyList<EndpointCounter> Endpoints);
+/// <summary>
+/// One node's service rule counters (<see cref="Counted"/> is false when its rules carry no counters to read), and
+/// the counters of its OVS tunnel ports where the fabric is OVS.
+/// </summary>
+public sealed record NodeRuleSample(string Node, RuleBackend Backend, bool Counted, IReadOnlyList<ServiceCounter> Services, IReadOnlyList<EndpointCounter> Endpoints)
+{
+    public IReadOnlyList<InterfaceCounters> OvsTunnels { get; init; } = [];
+}
 
 /// <summary>Everything read in one scrape, and what could not be read (each problem names its source).</summary>
 public sealed record LabSample(
@@ -74,6 +80,16 @@ public sealed class LabSampler(ProcessRunner run)
     {
         if (!Netns.Namespaces.Exists(node.Netns))
             return null;
+        var rules = await ReadServiceRulesAsync(node, ct).ConfigureAwait(false);
+        if (node.OvsDbSocket is null || !File.Exists(node.OvsDbSocket))
+            return rules;
+        var ovs = await run.RunAsync("ovs-vsctl", [$"--db=unix:{node.OvsDbSocket}", "--timeout=2", "--format=csv", "--data=bare", "--no-headings",
+            "--columns=name,type,statistics", "list", "Interface"], cancellationToken: ct).ConfigureAwait(false);
+        return rules with { OvsTunnels = KernelCounters.ParseOvsTunnels(ovs.StandardOutput) };
+    }
+
+    private async Task<NodeRuleSample> ReadServiceRulesAsync(NodeTarget node, CancellationToken ct)
+    {
         if (node.Backend == RuleBackend.Nftables)
         {
             var listing = await run.TryRunAsync("ip", ["netns", "exec", node.Netns, "nft", "list", "table", "ip", "netlab"], cancellationToken: ct).ConfigureAwait(false);
@@ -83,8 +99,8 @@ public sealed class LabSampler(ProcessRunner run)
         }
         var save = node.Backend == RuleBackend.IptablesLegacy ? "iptables-legacy-save" : "iptables-nft-save";
         var text = await run.RunAsync("ip", ["netns", "exec", node.Netns, save, "-c"], cancellationToken: ct).ConfigureAwait(false);
-        var rules = KernelCounters.ParseIptablesSave(text.StandardOutput);
-        var (s, e) = RuleCounterMatcher.FromIptables(node, rules);
-        return new NodeRuleSample(node.Name, node.Backend, rules.Count > 0, s, e);
+        var counted = KernelCounters.ParseIptablesSave(text.StandardOutput);
+        var (s, e) = RuleCounterMatcher.FromIptables(node, counted);
+        return new NodeRuleSample(node.Name, node.Backend, counted.Count > 0, s, e);
     }
 }

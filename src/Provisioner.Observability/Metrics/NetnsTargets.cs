@@ -15,7 +15,8 @@ public static class NetnsTargets
         var table = StackServiceTable.Build(plan, pod => addresses.FirstOrDefault(a => a.Name == pod).Address is { } a ? IPAddress.Parse(a) : null);
         var backend = StackServiceTable.Backend(plan.Lab.Network.ServiceRules);
         var nodes = plan.Addresses.Nodes.Select(n => new NodeTarget(n.Node.Name, layout.NodeNamespace(n.Node.Name), backend,
-            ServiceResolver.Resolve(table, StackServiceTable.Node(plan, n.Node.Name, n.UnderlayAddress)).Ports)).ToList();
+            ServiceResolver.Resolve(table, StackServiceTable.Node(plan, n.Node.Name, n.UnderlayAddress)).Ports,
+            plan.Lab.Network.Fabric == Core.Model.FabricKind.OvsVxlan ? Path.Combine(layout.OvsDirectory(n.Node.Name), "db.sock") : null)).ToList();
         List<WatchedNamespace> namespaces =
         [
             new(layout.UnderlayNamespace, NamespaceRole.Underlay, "underlay"),
