@@ -8,12 +8,16 @@ using Provisioner.Testing;
 namespace Provisioner.Observability.Tests;
 
 /// <summary>
-/// One small netns lab (2 nodes, linux-vxlan, iptables) shared by the tests of a class, brought up as <c>netlab up</c>
+/// One small netns lab (2 nodes, 3 pods, one service) shared by the tests of a class, brought up as <c>netlab up</c>
 /// does, in the default state root so the real <c>netlab</c> commands find it from its stack file. Removed on dispose.
 /// </summary>
-public sealed class LabFixture : IDisposable
+public class LabFixture : IDisposable
 {
-    public LabFixture()
+    public LabFixture() : this("linux-vxlan", "iptables")
+    {
+    }
+
+    protected LabFixture(string fabric, string rules)
     {
         Name = TestNames.Unique("ob");
         Directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "netlab-" + Name);
@@ -24,8 +28,8 @@ public sealed class LabFixture : IDisposable
               netlab:name: {{Name}}
               netlab:backend: netns
               netlab:network:
-                fabric: linux-vxlan
-                serviceRules: iptables
+                fabric: {{fabric}}
+                serviceRules: {{rules}}
               netlab:nodes:
                 - { name: cp1, role: control-plane }
                 - { name: w1 }
@@ -80,5 +84,14 @@ public sealed class LabFixture : IDisposable
         Lab?.DownAsync().GetAwaiter().GetResult();
         if (System.IO.Directory.Exists(Directory))
             System.IO.Directory.Delete(Directory, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>The same lab on the routed fabric with nftables rules.</summary>
+public sealed class RoutedNftablesLab : LabFixture
+{
+    public RoutedNftablesLab() : base("routed", "nftables")
+    {
     }
 }
