@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   iproute2 iputils-ping iptables nftables conntrack ethtool util-linux procps time
   openvswitch-switch containernetworking-plugins iperf3 busybox-static
-  cloud-init shellcheck containerd runc bpftrace jq ca-certificates curl file systemd
+  cloud-init shellcheck containerd runc bpftrace prometheus jq ca-certificates curl file systemd
 )
 cross=()
 if [ "${1:-}" = "--cross" ]; then

@@ -23,6 +23,8 @@ public static class NetlabCli
         ExecCommand.Create,
         ExplainCommand.Create,
         TraceCommand.Create,
+        MetricsCommand.Create,
+        TopCommand.Create,
         DownCommand.Create,
         StepCommand.Create,
         PodServerCommand.Create,

@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Provisioner.Core.Planning;
+using Provisioner.Host.Namespaces;
+using Provisioner.Host.Processes;
+using Provisioner.Netns;
+
+namespace Provisioner.Observability.Trace;
+
+/// <summary>One hop of a traced probe: where, what decided it (the lines the kernel gave), and the command to look again.</summary>
+public sealed record TraceHop(string Where, string What, IReadOnlyList<string> Lines, string LookWith);
+
+/// <summary>The probe, the hops it took, and how it ended.</summary>
+public sealed record PacketTrace(ProbeSpec Probe, IReadOnlyList<TraceHop> Hops, bool Delivered, string Outcome);
+
+/// <summary>
+/// <c>netlab trace packet</c>: sends one real probe and reads back what every layer did with it: the source's route,
+/// the netfilter rules of each node it crossed (only the probe is traced), the DNAT choice from conntrack, the node's
+/// route and, on linux-vxlan, the FDB entry to the remote node, and whether it was answered.
+/// </summary>
+public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, ProcessRunner run)
+{
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+
+    public async Task<PacketTrace> TraceAsync(ProbeSpec probe, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        var iptables = plan.Lab.Network.ServiceRules == Core.Model.RuleBackend.Iptables;
+        var hops = new List<TraceHop>
+        {
+            await RouteHopAsync(probe.FromNetns, probe.FromName, probe.ToAddress, ct).ConfigureAwait(false),
+        };
+        var traces = new List<NetfilterTrace>();
+        string outcome;
+        bool delivered;
+        try
+        {
+            foreach (var node in plan.Lab.Nodes)
+            {
+                if (await NetfilterTrace.StartAsync(run, layout.NodeNamespace(node.Name), probe, iptables, ct).ConfigureAwait(false) is { } trace)
+                    traces.Add(trace);
+            }
+            (delivered, outcome) = await SendAsync(probe, ct).ConfigureAwait(false);
+            await Task.Delay(300, ct).ConfigureAwait(false); // the monitors print what the kernel already reported
+        }
+        finally
+        {
+            foreach (var trace in traces)
+                await trace.DisposeAsync().ConfigureAwait(false);
+        }
+
+        var firstNode = probe.FromNode ?? plan.Lab.Nodes.FirstOrDefault(n => plan.Addresses.Node(n.Name).UnderlayAddress.Equals(probe.ToAddress))?.Name;
+        IPAddress? endpoint = null;
+        if (firstNode is not null)
+        {
+            var (hop, chosen) = await ConntrackHopAsync(firstNode, probe, ct).ConfigureAwait(false);
+            endpoint = chosen;
+            AddNetfilterHop(hops, traces, firstNode, iptables);
+            if (hop is not null)
+                hops.Add(hop);
+            hops.Add(await RouteHopAsync(layout.NodeNamespace(firstNode), $"node {firstNode}", endpoint ?? probe.ToAddress, ct).ConfigureAwait(false));
+            if (plan.Lab.Network.Fabric == Core.Model.FabricKind.LinuxVxlan && await FdbHopAsync(firstNode, endpoint ?? probe.ToAddress, ct).ConfigureAwait(false) is { } fdb)
+                hops.Add(fdb);
+        }
+        if (traces.Count == 0)
+            hops.Add(new TraceHop("netfilter", "not available: no node accepted a temporary nftables trace table (is nft installed, is nf_tables loaded?)", [], "nft list ruleset"));
+        foreach (var node in plan.Lab.Nodes.Where(n => n.Name != firstNode))
+            AddNetfilterHop(hops, traces, node.Name, iptables);
+        hops.Add(new TraceHop(probe.ToName, delivered ? "delivered" : "not delivered", [outcome],
+            delivered ? $"sudo netlab exec {probe.FromName} -- ..." : "sudo netlab trace drops   (the kernel's drop reason, while you send again)"));
+        return new PacketTrace(probe, hops, delivered, outcome);
+    }
+
+    private void AddNetfilterHop(List<TraceHop> hops, List<NetfilterTrace> traces, string node, bool iptables)
+    {
+        var trace = traces.FirstOrDefault(t => t.Netns == layout.NodeNamespace(node));
+        var rules = trace?.FirstPacketRules() ?? [];
+        if (rules.Count == 0)
+            return; // the probe never crossed this node's netfilter
+        var verdict = rules[^1];
+        hops.Add(new TraceHop($"node {node} netfilter", $"{rules.Count} rule(s) met, last: {Verdict(verdict)}", rules,
+            iptables ? $"sudo ip netns exec {layout.NodeNamespace(node)} iptables-save -c | grep NETLAB"
+                     : $"sudo ip netns exec {layout.NodeNamespace(node)} nft list table ip netlab"));
+    }
+
+    private static string Verdict(string line) =>
+        VerdictText().Match(line) is { Success: true } m ? (m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value) : line;
+
+    private async Task<TraceHop> RouteHopAsync(string netns, string who, IPAddress to, CancellationToken ct)
+    {
+        var route = await run.TryRunAsync("ip", ["-n", netns, "route", "get", to.ToString()], cancellationToken: ct).ConfigureAwait(false);
+        var line = (route.Succeeded ? route.StandardOutput : route.StandardError).Split('\n')[0].Trim();
+        return new TraceHop($"{who} route", route.Succeeded ? "routing table lookup" : "no route", [line], $"sudo ip -n {netns} route get {to}");
+    }
+
+    private async Task<(TraceHop? Hop, IPAddress? Endpoint)> ConntrackHopAsync(string node, ProbeSpec probe, CancellationToken ct)
+    {
+        string[] filter = probe.Protocol == ProbeProtocol.Icmp
+            ? ["-p", "icmp", "--orig-src", probe.FromAddress.ToString()]
+            : ["-p", probe.Protocol4, "--orig-src", probe.FromAddress.ToString(), "--orig-port-src", probe.SourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        var netns = layout.NodeNamespace(node);
+        var entries = await run.TryRunAsync("ip", ["netns", "exec", netns, "conntrack", "-L", .. filter], cancellationToken: ct).ConfigureAwait(false);
+        var line = entries.StandardOutput.Split('\n').FirstOrDefault(l => l.Contains("dst=" + probe.ToAddress, StringComparison.Ordinal))?.Trim();
+        if (line is null)
+            return (null, null);
+        var replySource = ReplySource().Match(line);
+        var endpoint = replySource.Success ? IPAddress.Parse(replySource.Groups[1].Value) : null;
+        var what = endpoint is not null && !endpoint.Equals(probe.ToAddress)
+            ? $"DNAT chose {endpoint}{(replySource.Groups[2].Success ? ":" + replySource.Groups[2].Value : "")} (the reply's source in the conntrack entry)"
+            : "no address translation";
+        return (new TraceHop($"node {node} conntrack", what, [line], $"sudo ip netns exec {netns} conntrack -L -p {probe.Protocol4}"), endpoint);
+    }
+
+    /// <summary>linux-vxlan: the neighbour (the remote VXLAN device's MAC) and the FDB entry that says which node has it.</summary>
+    private async Task<TraceHop?> FdbHopAsync(string node, IPAddress to, CancellationToken ct)
+    {
+        var netns = layout.NodeNamespace(node);
+        var route = await run.TryRunAsync("ip", ["-n", netns, "route", "get", to.ToString()], cancellationToken: ct).ConfigureAwait(false);
+        if (!route.StandardOutput.Contains("dev " + Fabric.Model.FabricNames.VxlanDevice, StringComparison.Ordinal))
+            return null;
+        var via = Via().Match(route.StandardOutput) is { Success: true } v ? v.Groups[1].Value : to.ToString();
+        var neigh = await run.TryRunAsync("ip", ["-n", netns, "neigh", "show", via, "dev", Fabric.Model.FabricNames.VxlanDevice], cancellationToken: ct).ConfigureAwait(false);
+        var mac = Mac().Match(neigh.StandardOutput) is { Success: true } m ? m.Groups[1].Value : null;
+        var fdb = await run.TryRunAsync("bridge", ["-n", netns, "fdb", "show", "dev", Fabric.Model.FabricNames.VxlanDevice], cancellationToken: ct).ConfigureAwait(false);
+        var entry = mac is null ? null : fdb.StandardOutput.Split('\n').FirstOrDefault(l => l.StartsWith(mac, StringComparison.OrdinalIgnoreCase))?.Trim();
+        return new TraceHop($"node {node} VXLAN", entry is null ? "no FDB entry for the next hop" : "FDB: which node the next hop's MAC lives on",
+            [.. new[] { neigh.StandardOutput.Trim(), entry ?? "" }.Where(l => l.Length > 0)],
+            $"sudo bridge -n {netns} fdb show dev {Fabric.Model.FabricNames.VxlanDevice}");
+    }
+
+    /// <summary>Sends the probe from its namespace: a TCP connect plus an HTTP GET, a UDP datagram, or one ping.</summary>
+    private async Task<(bool Delivered, string Outcome)> SendAsync(ProbeSpec probe, CancellationToken ct)
+    {
+        if (probe.Protocol == ProbeProtocol.Icmp)
+        {
+            var ping = await run.TryRunAsync("ip", ["netns", "exec", probe.FromNetns, "ping", "-n", "-c", "1", "-W", "2", probe.ToAddress.ToString()], cancellationToken: ct).ConfigureAwait(false);
+            return (ping.Succeeded, ping.StandardOutput.Split('\n').FirstOrDefault(l => l.Contains("bytes from", StringComparison.Ordinal))?.Trim()
+                ?? "no echo reply within 2 s");
+        }
+        using var ns = NetworkNamespace.Open(Namespaces.PathOf(probe.FromNetns));
+        using var socket = ns.Run(() => new Socket(AddressFamily.InterNetwork,
+            probe.Protocol == ProbeProtocol.Tcp ? SocketType.Stream : SocketType.Dgram, probe.Protocol == ProbeProtocol.Tcp ? ProtocolType.Tcp : ProtocolType.Udp));
+        socket.Bind(new IPEndPoint(probe.FromAddress, probe.SourcePort));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(ProbeTimeout);
+        var buffer = new byte[512];
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(probe.ToAddress, probe.Port), timeout.Token).ConfigureAwait(false);
+            await socket.SendAsync(Encoding.ASCII.GetBytes(probe.Protocol == ProbeProtocol.Tcp ? $"GET / HTTP/1.0\r\nHost: {probe.ToAddress}\r\n\r\n" : "netlab trace"), timeout.Token).ConfigureAwait(false);
+            var n = await socket.ReceiveAsync(buffer, timeout.Token).ConfigureAwait(false);
+            var answer = Encoding.UTF8.GetString(buffer, 0, n).Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "";
+            return (true, $"answered: {answer}");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (false, $"no answer within {ProbeTimeout.TotalSeconds:0} s: dropped or black-holed on the way");
+        }
+        catch (SocketException e)
+        {
+            return (false, e.SocketErrorCode switch
+            {
+                SocketError.ConnectionRefused => "refused: nothing listens there, or a REJECT rule answered",
+                SocketError.HostUnreachable or SocketError.NetworkUnreachable => "no route to host",
+                _ => e.Message,
+            });
+        }
+    }
+
+    [GeneratedRegex(@"verdict ([^)]+)\)|:(ACCEPT|DROP|RETURN|CONTINUE)\b")]
+    private static partial Regex VerdictText();
+
+    [GeneratedRegex(@"src=\S+ dst=\S+ sport=\d+ dport=\d+ .*?src=(\S+) dst=\S+(?: sport=(\d+))?")]
+    private static partial Regex ReplySource();
+
+    [GeneratedRegex(@" via (\S+)")]
+    private static partial Regex Via();
+
+    [GeneratedRegex(@"lladdr (\S+)")]
+    private static partial Regex Mac();
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json;
+using Provisioner.Host.Processes;
+
+namespace Provisioner.Observability.Tests;
+
+/// <summary>
+/// A real Prometheus (the distribution's package) on a random loopback port, with a temporary storage directory and a
+/// generated config scraping one target every second. Killed and its directory removed on dispose.
+/// </summary>
+public sealed class PrometheusServer : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task<int> _process;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly string _directory;
+    private readonly List<string> _log = [];
+
+    public PrometheusServer(string target)
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "netlab-prometheus-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(_directory);
+        var config = Path.Combine(_directory, "prometheus.yml");
+        File.WriteAllText(config, $"""
+            global:
+              scrape_interval: 1s
+              scrape_timeout: 1s
+            scrape_configs:
+              - job_name: netlab
+                static_configs:
+                  - targets: ["{target}"]
+            """);
+        Port = LabFixture.FreePort();
+        _process = ProcessRunner.Default.StreamAsync("prometheus",
+            [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(_directory, "data")}", $"--web.listen-address=127.0.0.1:{Port}"],
+            line => { lock (_log) _log.Add(line); }, _stop.Token);
+    }
+
+    public int Port { get; }
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+                return string.Join("\n", _log.TakeLast(20));
+        }
+    }
+
+    /// <summary>The values of an instant query (/api/v1/query), by the series' labels; empty when Prometheus is not ready.</summary>
+    public async Task<IReadOnlyList<(IReadOnlyDictionary<string, string> Labels, double Value)>> QueryAsync(string query)
+    {
+        try
+        {
+            var json = await _http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}/api/v1/query?query={Uri.EscapeDataString(query)}"));
+            using var document = JsonDocument.Parse(json);
+            return [.. document.RootElement.GetProperty("data").GetProperty("result").EnumerateArray().Select(r => (
+                (IReadOnlyDictionary<string, string>)r.GetProperty("metric").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
+                double.Parse(r.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture)))];
+        }
+        catch (HttpRequestException)
+        {
+            return [];
+        }
+        catch (TaskCanceledException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The single value of a query that sums to one series, or null.</summary>
+    public async Task<double?> ValueAsync(string query) => (await QueryAsync(query)).Select(r => (double?)r.Value).FirstOrDefault();
+
+    /// <summary>Polls <paramref name="query"/> until <paramref name="accept"/> holds, within <paramref name="timeout"/>; returns the last value.</summary>
+    public async Task<double?> WaitForAsync(string query, Func<double, bool> accept, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        double? value = null;
+        while (DateTime.UtcNow < deadline && !_process.IsCompleted)
+        {
+            value = await ValueAsync(query);
+            if (value is { } v && accept(v))
+                return v;
+            await Task.Delay(500);
+        }
+        return value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _process.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+        {
+        }
+        _http.Dispose();
+        _stop.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
