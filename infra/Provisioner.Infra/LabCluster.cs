@@ -11,6 +11,8 @@ public sealed class LabCluster : ComponentResource
 {
     public const string TypeToken = "netlab:index:Cluster";
 
+    private readonly DeploymentPlan _plan;
+
     [Output("nodeAddresses")]
     public Output<ImmutableDictionary<string, string>> NodeAddresses { get; }
 
@@ -20,6 +22,7 @@ public sealed class LabCluster : ComponentResource
     public LabCluster(string name, DeploymentPlan plan, ComponentResourceOptions? options = null)
         : base(TypeToken, name, options)
     {
+        _plan = plan;
         var nodes = plan.Nodes.ToDictionary(n => n.Name, n => new LabNode($"{name}-{n.Name}", n, new ComponentResourceOptions { Parent = this }));
         var commands = new Dictionary<string, Command>(StringComparer.Ordinal);
         var reads = new Dictionary<string, Output<string>>(StringComparer.Ordinal);
@@ -31,7 +34,7 @@ public sealed class LabCluster : ComponentResource
                 return address;
             var deployed = plan.Node(node);
             return addresses[node] = deployed.AddressStepId is { } id
-                ? reads[id].Apply(stdout => Chosen(plan.AddressFrom(deployed, stdout)))
+                ? reads[id].Apply(stdout => Chosen(deployed, stdout))
                 : Output.Create(deployed.StaticAddress!);
         }
 
@@ -59,8 +62,17 @@ public sealed class LabCluster : ComponentResource
         RegisterOutputs();
     }
 
-    private string Chosen(AddressChoice choice)
+    private string Chosen(DeployedNode node, string stdout)
     {
+        AddressChoice choice;
+        try
+        {
+            choice = _plan.AddressFrom(node, stdout);
+        }
+        catch (Provisioner.Multipass.MultipassException e)
+        {
+            throw new RunException(e.Message); // e.g. a stopped VM: printed with its fix, without a stack trace
+        }
         if (choice.Warning is not null)
             Log.Warn(choice.Warning, this);
         return choice.Address;

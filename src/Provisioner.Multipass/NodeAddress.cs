@@ -11,6 +11,9 @@ public sealed record NodeAddress(IPAddress Address, bool InNodeCidr, string Reas
     /// </summary>
     public static NodeAddress Choose(MultipassInstance instance, string? nodeCidr)
     {
+        if (instance.IPv4.IsEmpty && instance.State is "Stopped" or "Suspended")
+            throw new MultipassException($"VM '{instance.Name}' is {instance.State.ToLowerInvariant()}, so it has no address",
+                $"start it (multipass start {instance.Name}), then run pulumi again");
         if (instance.IPv4.IsEmpty)
             throw new MultipassException($"VM '{instance.Name}' has no IPv4 address (state: {instance.State})",
                 $"check it with 'multipass info {instance.Name}'; if it stays without an address, restart Multipass " +

@@ -138,6 +138,17 @@ public sealed class LabDeploymentSpecs : IDisposable
             .Where(e => e.Key.StartsWith("NETLAB_TRIGGER_FABRIC_", StringComparison.Ordinal) && e.Key != "NETLAB_TRIGGER_FABRIC").Select(e => (string)e.Value)];
 
     [Fact]
+    public async Task A_stopped_vm_stops_the_run_with_the_command_that_starts_it()
+    {
+        _mocks.Stopped["dev-worker2"] = true;
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => _stack.RunAsync(_mocks, preview: true));
+
+        Assert.Contains("VM 'dev-worker2' is stopped, so it has no address", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("multipass start dev-worker2", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_step_stores_the_checkout_s_place_so_destroy_works_after_it_moved()
     {
         await _stack.RunAsync(_mocks);

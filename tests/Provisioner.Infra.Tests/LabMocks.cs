@@ -19,6 +19,9 @@ public sealed class LabMocks(params string[] vms) : IMocks
 
     /// <summary>A VM's address as multipass info reports it now (default: 192.168.64.(11 + its index)).</summary>
     public ConcurrentDictionary<string, string> Addresses { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>VMs multipass info reports as stopped (no address).</summary>
+    public ConcurrentDictionary<string, bool> Stopped { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, ImmutableDictionary<string, Output<object?>>> OutputsByUrn { get; } = new();
 
     public IEnumerable<MockResourceArgs> Commands => Resources.Where(r => r.Type == "command:local:Command");
@@ -58,10 +61,14 @@ public sealed class LabMocks(params string[] vms) : IMocks
             if (!command.Contains($"multipass info {vms[i]} ", StringComparison.Ordinal))
                 continue;
             var address = Addresses.TryGetValue(vms[i], out var a) ? a : $"192.168.64.{11 + i}";
+            var stopped = Stopped.ContainsKey(vms[i]);
             return System.Text.Json.JsonSerializer.Serialize(new
             {
                 errors = Array.Empty<string>(),
-                info = new Dictionary<string, object> { [vms[i]] = new { ipv4 = new[] { "10.0.2.15", address }, state = "Running" } },
+                info = new Dictionary<string, object>
+                {
+                    [vms[i]] = new { ipv4 = stopped ? [] : new[] { "10.0.2.15", address }, state = stopped ? "Stopped" : "Running" },
+                },
             });
         }
         return "";

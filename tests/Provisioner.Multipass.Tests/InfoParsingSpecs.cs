@@ -70,11 +70,14 @@ public class InfoParsingSpecs
     [Fact]
     public void It_fails_with_a_fix_when_the_VM_has_no_address()
     {
-        var vm = Assert.Single(MultipassInstance.ParseInfo(Fixture("info-stopped.json")));
+        var stopped = Assert.Single(MultipassInstance.ParseInfo(Fixture("info-stopped.json")));
 
-        var error = Assert.Throws<MultipassException>(() => NodeAddress.Choose(vm, "192.168.64.0/24"));
+        var error = Assert.Throws<MultipassException>(() => NodeAddress.Choose(stopped, "192.168.64.0/24"));
+        Assert.Contains("VM 'dev-worker1' is stopped, so it has no address", error.Message);
+        Assert.Contains("multipass start dev-worker1", error.Fix);
 
-        Assert.Contains("has no IPv4 address", error.Message);
+        error = Assert.Throws<MultipassException>(() => NodeAddress.Choose(stopped with { State = "Running" }, "192.168.64.0/24"));
+        Assert.Contains("has no IPv4 address (state: Running)", error.Message);
         Assert.Contains("multipass info dev-worker1", error.Fix);
     }
 }
