@@ -25,6 +25,7 @@ public static class NetlabCli
         TraceCommand.Create,
         MetricsCommand.Create,
         TopCommand.Create,
+        DrillCommand.Create,
         DownCommand.Create,
         StepCommand.Create,
         PodServerCommand.Create,

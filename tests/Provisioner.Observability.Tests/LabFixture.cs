@@ -95,3 +95,11 @@ public sealed class RoutedNftablesLab : LabFixture
     {
     }
 }
+
+/// <summary>The same lab on the Open vSwitch fabric (userspace datapath) with iptables rules.</summary>
+public sealed class OvsIptablesLab : LabFixture
+{
+    public OvsIptablesLab() : base("ovs-vxlan", "iptables")
+    {
+    }
+}

@@ -103,3 +103,20 @@ public sealed class TracePacketNftablesSpecs(RoutedNftablesLab lab) : IClassFixt
         Assert.Contains(Traces.Hop(trace, "node w1 netfilter").Lines, l => l.Contains("policy accept", StringComparison.Ordinal) || l.Contains("rule", StringComparison.Ordinal));
     }
 }
+
+[Trait("Category", "Privileged")]
+[Collection(PrivilegedCollection.Name)]
+public sealed class TracePacketOvsSpecs(OvsIptablesLab lab) : IClassFixture<OvsIptablesLab>
+{
+    [PrivilegedFact]
+    public async Task A_probe_to_a_pod_on_another_node_shows_the_OpenFlow_rule_that_sends_it_into_the_tunnel()
+    {
+        var trace = await Traces.RunAsync(lab, "client", "web-1");
+
+        Assert.True(trace.Delivered, Traces.Describe(trace));
+        var ovs = Traces.Hop(trace, "node cp1 OVS");
+        Assert.Equal("OpenFlow: tunneling to 192.168.64.12 via netlab-ul", ovs.What);
+        Assert.Contains(ovs.Lines, l => l.Contains("in_port=LOCAL,nw_dst=10.244.1.0/24", StringComparison.Ordinal)); // netlab's route flow to w1's pods
+        Assert.Contains("ofproto/trace netlab0", ovs.LookWith, StringComparison.Ordinal);
+    }
+}

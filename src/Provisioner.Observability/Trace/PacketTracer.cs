@@ -56,6 +56,7 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
         if (firstNode is not null)
         {
             var (hop, chosen) = await ConntrackHopAsync(firstNode, probe, ct).ConfigureAwait(false);
+            var afterNat = hop?.Lines[0] is { } entry ? ReplyTuple().Match(entry) : null;
             endpoint = chosen;
             AddNetfilterHop(hops, traces, firstNode, iptables);
             if (hop is not null)
@@ -63,6 +64,8 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
             hops.Add(await RouteHopAsync(layout.NodeNamespace(firstNode), $"node {firstNode}", endpoint ?? probe.ToAddress, ct).ConfigureAwait(false));
             if (plan.Lab.Network.Fabric == Core.Model.FabricKind.LinuxVxlan && await FdbHopAsync(firstNode, endpoint ?? probe.ToAddress, ct).ConfigureAwait(false) is { } fdb)
                 hops.Add(fdb);
+            if (plan.Lab.Network.Fabric == Core.Model.FabricKind.OvsVxlan)
+                hops.Add(await OvsHopAsync(firstNode, probe, afterNat is { Success: true } m ? m : null, ct).ConfigureAwait(false));
         }
         if (traces.Count == 0)
             hops.Add(new TraceHop("netfilter", "not available: no node accepted a temporary nftables trace table (is nft installed, is nf_tables loaded?)", [], "nft list ruleset"));
@@ -130,6 +133,35 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
             $"sudo bridge -n {netns} fdb show dev {Fabric.Model.FabricNames.VxlanDevice}");
     }
 
+    /// <summary>
+    /// OVS: <c>ofproto/trace</c> of the packet as the node's stack hands it back to the bridge (in_port=LOCAL) after
+    /// routing and NAT (the conntrack entry's reply tuple, reversed), which is where OVS picks a pod port or a tunnel.
+    /// </summary>
+    private async Task<TraceHop> OvsHopAsync(string node, ProbeSpec probe, Match? reply, CancellationToken ct)
+    {
+        var (src, dst, sport, dport) = reply is null
+            ? (probe.FromAddress.ToString(), probe.ToAddress.ToString(), probe.SourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture), probe.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            : (reply.Groups["dst"].Value, reply.Groups["src"].Value, reply.Groups["dport"].Value, reply.Groups["sport"].Value);
+        // A local pod is reached by MAC learning (NORMAL): give the flow the MAC the node resolved for it.
+        var neigh = await run.TryRunAsync("ip", ["-n", layout.NodeNamespace(node), "neigh", "show", dst], cancellationToken: ct).ConfigureAwait(false);
+        var mac = Mac().Match(neigh.StandardOutput) is { Success: true } m ? $",dl_dst={m.Groups[1].Value}" : "";
+        var flow = probe.Protocol == ProbeProtocol.Icmp
+            ? $"in_port=LOCAL{mac},icmp,nw_src={src},nw_dst={dst}"
+            : $"in_port=LOCAL{mac},{probe.Protocol4},nw_src={src},nw_dst={dst},tp_src={sport},tp_dst={dport}";
+        var control = Path.Combine(layout.OvsDirectory(node), "ovs-vswitchd.ctl");
+        var look = $"sudo ovs-appctl -t {control} ofproto/trace {Fabric.Model.FabricNames.Bridge} '{flow}'";
+        var trace = await run.TryRunAsync("ovs-appctl", ["-t", control, "ofproto/trace", Fabric.Model.FabricNames.Bridge, flow], cancellationToken: ct).ConfigureAwait(false);
+        if (!trace.Succeeded)
+            return new TraceHop($"node {node} OVS", "ofproto/trace not available", [trace.StandardError.Trim()], look);
+        var lines = trace.StandardOutput.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0 && !l.StartsWith("Flow:", StringComparison.Ordinal)
+            && !l.StartsWith("Megaflow:", StringComparison.Ordinal) && !l.StartsWith("---", StringComparison.Ordinal)).ToList();
+        var tunnel = lines.FirstOrDefault(l => l.Contains("tunneling to", StringComparison.Ordinal))?.Trim();
+        var what = tunnel is not null ? $"OpenFlow: {tunnel.TrimStart('-', '>', ' ')}"
+            : lines.Any(l => l.Contains("forwarding to learned port", StringComparison.Ordinal)) ? "OpenFlow: switched to a pod port of this node (learned MAC)"
+            : "OpenFlow pipeline of the bridge (ofproto/trace)";
+        return new TraceHop($"node {node} OVS", what, lines, look);
+    }
+
     /// <summary>Sends the probe from its namespace: a TCP connect plus an HTTP GET, a UDP datagram, or one ping.</summary>
     private async Task<(bool Delivered, string Outcome)> SendAsync(ProbeSpec probe, CancellationToken ct)
     {
@@ -174,6 +206,9 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
 
     [GeneratedRegex(@"src=\S+ dst=\S+ sport=\d+ dport=\d+ .*?src=(\S+) dst=\S+(?: sport=(\d+))?")]
     private static partial Regex ReplySource();
+
+    [GeneratedRegex(@"src=\S+ dst=\S+ sport=\d+ dport=\d+ .*?src=(?<src>\S+) dst=(?<dst>\S+) sport=(?<sport>\d+) dport=(?<dport>\d+)")]
+    private static partial Regex ReplyTuple();
 
     [GeneratedRegex(@" via (\S+)")]
     private static partial Regex Via();
