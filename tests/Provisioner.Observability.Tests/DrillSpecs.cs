@@ -1,6 +1,7 @@
 using System.Net;
 using Provisioner.Host.Processes;
 using Provisioner.Netns;
+using Provisioner.Core.Verification;
 using Provisioner.Netns.Verify;
 using Provisioner.Observability.Drills;
 using Provisioner.Testing;
@@ -31,7 +32,7 @@ public sealed class DrillSpecs(LabFixture lab) : IClassFixture<LabFixture>
             var drill = await runner.StartAsync(name);
             Assert.DoesNotContain(drill.Layer, drill.Symptom, StringComparison.OrdinalIgnoreCase); // the symptom, not the cause
 
-            var broken = LabVerifier.FirstBroken(await VerifyAsync());
+            var broken = VerifyCheck.FirstBroken(await VerifyAsync());
             Assert.Equal(layer, broken?.Layer);
             Assert.Equal(drill.Layer, layer.ToString());
         }

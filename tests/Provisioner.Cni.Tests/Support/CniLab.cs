@@ -75,7 +75,7 @@ public sealed class CniLab : IDisposable
         timeout.CancelAfter(timeLimit ?? RunTimeout);
         environment["CNI_COMMAND"] = command;
         var result = await ProcessRunner.Default.TryRunAsync("nsenter", ["--net=" + PathOf(Node), PluginBinaries.For(plugin)],
-            stdin, environment, timeout.Token);
+            stdin, environment, cancellationToken: timeout.Token);
         return new PluginRun(result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
