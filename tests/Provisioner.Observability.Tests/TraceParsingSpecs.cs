@@ -82,6 +82,6 @@ public class TraceParsingSpecs
     [InlineData("client", "web:99999", "'99999' in 'web:99999' is not a port (1-65535)")]
     public void Bad_ends_are_refused_naming_what_exists(string from, string to, string message)
     {
-        Assert.Equal(message, Assert.Throws<ArgumentException>(() => Resolve(from, to)).Message);
+        Assert.Equal(message, Assert.Throws<LabInputException>(() => Resolve(from, to)).Message);
     }
 }

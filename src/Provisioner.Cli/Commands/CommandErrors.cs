@@ -29,7 +29,7 @@ public static class CommandErrors
                     output.Problem(diagnostic.ToString());
                 return ExitCodes.TemplateError;
             case PreflightException or StepFailedException or CommandFailedException or ToolMissingException or FabricException
-                or CniException or InvalidServiceTableException or MultipassException:
+                or CniException or InvalidServiceTableException or MultipassException or Observability.LabInputException:
                 output.Problem(error.Message);
                 return ExitCodes.Failed;
             case IOException or UnauthorizedAccessException:

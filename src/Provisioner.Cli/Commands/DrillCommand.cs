@@ -59,11 +59,6 @@ public static class DrillCommand
             var session = LabSession.Open(parseResult.GetRequiredValue(stack));
             return await action(new DrillRunner(session.Lab, ProcessRunner.Default), output, ct);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            output.Problem(e.Message);
-            return ExitCodes.Failed;
-        }
         catch (Exception e)
         {
             return CommandErrors.Report(output, e);

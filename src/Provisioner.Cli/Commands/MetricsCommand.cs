@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Provisioner.Host.Processes;
+using Provisioner.Observability;
 using Provisioner.Observability.Metrics;
 
 namespace Provisioner.Cli.Commands;
@@ -49,11 +50,6 @@ public static class MetricsCommand
             {
                 return ExitCodes.Ok;
             }
-            catch (ArgumentException e)
-            {
-                output.Problem(e.Message);
-                return ExitCodes.Failed;
-            }
             catch (Exception e)
             {
                 return CommandErrors.Report(output, e);
@@ -67,5 +63,5 @@ public static class MetricsCommand
     internal static IPEndPoint ParseListen(string text) =>
         IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port != 0
             ? endpoint
-            : throw new ArgumentException($"--listen '{text}' is not ADDRESS:PORT. Fix: e.g. --listen {DefaultListen}");
+            : throw new LabInputException($"--listen '{text}' is not ADDRESS:PORT. Fix: e.g. --listen {DefaultListen}");
 }

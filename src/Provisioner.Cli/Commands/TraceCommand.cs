@@ -79,11 +79,6 @@ public static class TraceCommand
                     output.Problem(trace.Outcome);
                 return trace.Delivered ? ExitCodes.Ok : ExitCodes.VerifyFailed;
             }
-            catch (ArgumentException e)
-            {
-                output.Problem(e.Message);
-                return ExitCodes.Failed;
-            }
             catch (Exception e)
             {
                 return CommandErrors.Report(output, e);

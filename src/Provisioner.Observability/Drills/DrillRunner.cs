@@ -13,9 +13,9 @@ public sealed class DrillRunner(NetnsLab lab, ProcessRunner run)
     public async Task<Drill> StartAsync(string name, CancellationToken ct = default)
     {
         if (Active is { } active)
-            throw new InvalidOperationException($"drill '{active.Drill.Name}' is running. Fix: sudo netlab drill stop");
+            throw new LabInputException($"drill '{active.Drill.Name}' is running. Fix: sudo netlab drill stop");
         var drill = Catalog.FirstOrDefault(d => d.Name == name)
-            ?? throw new ArgumentException($"no drill '{name}' for this lab (drills: {string.Join(", ", Catalog.Select(d => d.Name))})");
+            ?? throw new LabInputException($"no drill '{name}' for this lab (drills: {string.Join(", ", Catalog.Select(d => d.Name))})");
         new ActiveDrill(drill, DateTimeOffset.UtcNow).Save(lab.Layout);
         foreach (var command in drill.Break)
             await run.RunAsync(command.Arguments[0], command.Arguments.Skip(1), cancellationToken: ct).ConfigureAwait(false);
