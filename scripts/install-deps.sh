@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  iproute2 iputils-ping iptables nftables conntrack ethtool util-linux procps time
+  iproute2 iputils-ping iptables nftables conntrack ethtool util-linux procps time python3
   openvswitch-switch containernetworking-plugins iperf3 busybox-static
   cloud-init shellcheck containerd runc bpftrace jq ca-certificates curl
 )

@@ -3,13 +3,8 @@ using System.Text;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using System.Net;
+using System.Net.Sockets;
 
 namespace Provisioner.Proxy.Tests.Fakes;
 
@@ -17,7 +12,9 @@ namespace Provisioner.Proxy.Tests.Fakes;
 /// A Kubernetes API server for Services, EndpointSlices and Nodes that speaks the real wire format, built on
 /// KubernetesClient's own models serialized with <see cref="KubernetesJson"/>: lists carrying metadata.resourceVersion,
 /// chunked watch streams of {"type":...,"object":...} lines from a resourceVersion, BOOKMARK events, a 410 Gone
-/// Status for a compacted version, bearer-token auth, and connections it can drop on demand. Kestrel on 127.0.0.1.
+/// Status for a compacted version, bearer-token auth, and connections it can drop on demand. HttpListener on
+/// 127.0.0.1 (not Kestrel: ASP.NET Core's shared framework would shadow the netlab binary's own copies of its
+/// dependencies in this test folder, and the privileged tests run that binary from here).
 /// </summary>
 public sealed class FakeApiServer : IAsyncDisposable
 {
@@ -31,41 +28,76 @@ public sealed class FakeApiServer : IAsyncDisposable
         ["/api/v1/nodes"] = new("NodeList", "v1", "Node"),
     };
     private readonly List<string> _requests = [];
-    private readonly WebApplication _app;
+    private readonly HttpListener _listener;
+    private readonly Task _loop;
     private long _version = 100;
     private long _compactedBelow;
 
-    private FakeApiServer(WebApplication app) => _app = app;
+    private FakeApiServer(HttpListener listener, string url)
+    {
+        _listener = listener;
+        Url = url;
+        _loop = Task.Run(AcceptAsync);
+    }
 
-    public string Url { get; private set; } = "";
+    public string Url { get; }
 
-    /// <summary>Every request as "METHOD path?query", for assertions such as "it relisted".</summary>
+    /// <summary>Every request as "GET path?query", for assertions such as "it relisted".</summary>
     public IReadOnlyList<string> Requests { get { lock (_lock) return [.. _requests]; } }
 
-    public static async Task<FakeApiServer> StartAsync()
+    public static Task<FakeApiServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var server = new FakeApiServer(app);
-        foreach (var path in server._kinds.Keys)
-            app.MapGet(path, async context =>
+        for (var attempt = 0; ; attempt++)
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                listener.Start();
+                return Task.FromResult(new FakeApiServer(listener, $"http://127.0.0.1:{port}"));
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                listener.Close(); // another test took the port in between: try another
+            }
+        }
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+            _ = Task.Run(async () =>
             {
                 try
                 {
-                    await server.ServeAsync(path, context);
+                    await ServeAsync(context);
+                }
+                catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+                {
+                    // the client went away, or DropWatches aborted the connection
                 }
                 catch (Exception e)
                 {
-                    lock (server._lock)
-                        server._requests.Add($"FAILED {path}: {e}");
-                    throw;
+                    lock (_lock)
+                        _requests.Add($"FAILED {context.Request.Url}: {e}");
+                    context.Response.Abort();
                 }
             });
-        await app.StartAsync();
-        server.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return server;
+        }
     }
 
     /// <summary>A kubeconfig for this server with the test's bearer token, as the node's deploy step would write one.</summary>
@@ -169,22 +201,37 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     private static string Line(string type, object item) => $"{{\"type\":\"{type}\",\"object\":{KubernetesJson.Serialize(item)}}}";
 
-    private async Task ServeAsync(string path, HttpContext context)
+    private async Task ServeAsync(HttpListenerContext context)
     {
-        var query = context.Request.Query;
+        var request = context.Request;
+        var path = request.Url!.AbsolutePath;
         lock (_lock)
-            _requests.Add($"GET {path}{context.Request.QueryString}");
-        if (context.Request.Headers.Authorization.ToString() != $"Bearer {Token}")
+            _requests.Add($"GET {request.Url.PathAndQuery}");
+        var response = context.Response;
+        if (!_kinds.TryGetValue(path, out var kind))
         {
-            context.Response.StatusCode = 401;
-            await context.Response.WriteAsync(Status(401, "Unauthorized", "Unauthorized"));
+            await WriteAsync(response, 404, Status(404, "NotFound", $"the server could not find the requested resource ({path})"));
             return;
         }
-        context.Response.ContentType = "application/json";
-        if (query["watch"] is ["true" or "1"])
-            await WatchAsync(_kinds[path], query["resourceVersion"].ToString(), context);
+        if (request.Headers["Authorization"] != $"Bearer {Token}")
+        {
+            await WriteAsync(response, 401, Status(401, "Unauthorized", "Unauthorized"));
+            return;
+        }
+        if (request.QueryString["watch"] is "true" or "1")
+            await WatchAsync(kind, request.QueryString["resourceVersion"] ?? "", response);
         else
-            await context.Response.WriteAsync(List(_kinds[path]));
+            await WriteAsync(response, 200, List(kind));
+    }
+
+    private static async Task WriteAsync(HttpListenerResponse response, int status, string body)
+    {
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        var bytes = Encoding.UTF8.GetBytes(body);
+        response.ContentLength64 = bytes.Length;
+        await response.OutputStream.WriteAsync(bytes);
+        response.Close();
     }
 
     private string List(Kind kind)
@@ -196,7 +243,8 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
-    private async Task WatchAsync(Kind kind, string fromText, HttpContext context)
+    /// <summary>A chunked stream of event lines from a version; ends with a 410 ERROR event if that version was compacted.</summary>
+    private async Task WatchAsync(Kind kind, string fromText, HttpListenerResponse response)
     {
         var from = long.Parse(fromText.Length == 0 ? "0" : fromText, CultureInfo.InvariantCulture);
         Channel<string> channel;
@@ -210,21 +258,20 @@ public sealed class FakeApiServer : IAsyncDisposable
             }
             else
             {
-                channel = kind.Subscribe(context, from);
+                channel = kind.Subscribe(response, from);
             }
         }
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        response.SendChunked = true;
         try
         {
-            await context.Response.StartAsync(context.RequestAborted);
-            await foreach (var line in channel.Reader.ReadAllAsync(context.RequestAborted))
+            await foreach (var line in channel.Reader.ReadAllAsync())
             {
-                await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), context.RequestAborted);
-                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));
+                await response.OutputStream.FlushAsync();
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // the client went away, or DropWatches aborted the connection
+            response.Close();
         }
         finally
         {
@@ -243,14 +290,15 @@ public sealed class FakeApiServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         DropWatches();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        _listener.Stop();
+        _listener.Close();
+        await _loop;
     }
 
     /// <summary>One kind: its objects as JSON, its event history since the last compaction, its open watches.</summary>
     private sealed class Kind(string listKind, string apiVersion, string itemKind)
     {
-        private readonly List<(Channel<string> Channel, HttpContext Context)> _watches = [];
+        private readonly List<(Channel<string> Channel, HttpListenerResponse Response)> _watches = [];
 
         public string ListKind => listKind;
         public string ApiVersion => apiVersion;
@@ -258,12 +306,12 @@ public sealed class FakeApiServer : IAsyncDisposable
         public SortedDictionary<string, string> Objects { get; } = new(StringComparer.Ordinal);
         public List<(long Version, string Line)> Events { get; } = [];
 
-        public Channel<string> Subscribe(HttpContext context, long from)
+        public Channel<string> Subscribe(HttpListenerResponse response, long from)
         {
             var channel = Channel.CreateUnbounded<string>();
             foreach (var (version, line) in Events.Where(e => e.Version > from))
                 channel.Writer.TryWrite(line);
-            _watches.Add((channel, context));
+            _watches.Add((channel, response));
             return channel;
         }
 
@@ -279,10 +327,10 @@ public sealed class FakeApiServer : IAsyncDisposable
 
         public void AbortAll()
         {
-            foreach (var (channel, context) in _watches)
+            foreach (var (channel, response) in _watches)
             {
-                channel.Writer.TryComplete();
-                context.Abort();
+                channel.Writer.TryComplete(new IOException("dropped"));
+                response.Abort();
             }
             _watches.Clear();
         }
