@@ -41,7 +41,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
             {
                 case StepKind.Cni: yield return Cni(step); break;
                 case StepKind.Fabric: yield return Fabric(step); break;
-                case StepKind.ServiceRules: yield return ServiceRules(step); break;
+                case StepKind.ServiceRules: yield return ProxySteps.ForNode(inputs, step, MachineTrigger(step.Node!)); break; // netlab-proxy, the rules' only writer
             }
         }
         var controlPlane = ControlPlane(_plan.Step(LabPlan.ControlPlaneId));
@@ -50,6 +50,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         yield return JoinCommand(clusterDigest);
         foreach (var join in _plan.OfKind(StepKind.Join))
             yield return Join(join, clusterDigest);
+        if (_plan.Lab.Network.ServiceProxy == ServiceProxy.Netlab) yield return ProxySteps.Access(inputs);
         yield return Kubeconfig(_plan.Step(LabPlan.KubeconfigId), clusterDigest);
     }
 
