@@ -30,6 +30,7 @@ public static class NetlabCli
         StepCommand.Create,
         PodServerCommand.Create,
         NodeCommand.Create,
+        ProxyCommand.Create,
     ];
 
     public static RootCommand BuildRoot()

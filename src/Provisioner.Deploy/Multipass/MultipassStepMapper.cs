@@ -43,7 +43,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
             {
                 case StepKind.Cni: yield return Cni(step); break;
                 case StepKind.Fabric: yield return Fabric(step); break;
-                case StepKind.ServiceRules: yield return ServiceRules(step); break;
+                case StepKind.ServiceRules: yield return ProxySteps.ForNode(inputs, step, MachineTrigger(step.Node!)); break; // netlab-proxy, the rules' only writer
             }
         }
         var controlPlane = ControlPlane(_plan.Step(LabPlan.ControlPlaneId));
@@ -51,6 +51,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         yield return controlPlane;
         foreach (var join in _plan.OfKind(StepKind.Join))
             yield return Join(join, clusterDigest);
+        if (_plan.Lab.Network.ServiceProxy == ServiceProxy.Netlab) yield return ProxySteps.Access(inputs);
         yield return Kubeconfig(_plan.Step(LabPlan.KubeconfigId), clusterDigest);
         yield return new WorkloadSteps(inputs).Apply(Deployed(lab.ControlPlane).Machine, clusterDigest);
     }
