@@ -31,7 +31,8 @@ public sealed class NetlabProxy(ProxyOptions options, TextWriter logWriter)
         var sources = new KubernetesSources(client, tracker, Log);
         var metrics = new ProxyMetrics();
         var health = new ProxyHealth(options.HealthTimeout, () => tracker.OldestPending);
-        var sink = new ApplierRuleSink(new ServiceRulesApplier(options.ProxyMode, options.Netns));
+        using var engine = new ServiceRulesEngine(options.ProxyMode, options.Netns);
+        var sink = new EngineRuleSink(engine);
         var syncer = new ProxySyncer(tracker, sink, new ConntrackCleaner(options.Netns), metrics, health, Log);
         using var runner = new BoundedFrequencyRunner(syncer.SyncAsync, options.Config.MinSyncPeriod, options.Config.SyncPeriod,
             e => Log($"sync failed (retrying after {Durations.Format(options.Config.MinSyncPeriod)}): {e.Message}"));

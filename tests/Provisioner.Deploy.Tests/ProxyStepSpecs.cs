@@ -18,15 +18,13 @@ public sealed class ProxyStepSpecs
             var step = _deployment.Step(LabPlan.ServiceRulesId(node));
             Assert.DoesNotContain("node services apply", step.Create, StringComparison.Ordinal);
             Assert.Contains("systemctl restart netlab-proxy", step.Create, StringComparison.Ordinal);
-            Assert.Equal(ProxySteps.AccessId, step.StdinFromStep);
             Assert.Contains(ProxySteps.AccessId, step.DependsOn);
             Assert.Contains(node == "cp1" ? LabPlan.ControlPlaneId : LabPlan.JoinId(node), step.DependsOn);
             Assert.Equal(ChangeMode.UpdateInPlace, step.OnChange);
             Assert.Contains("netlab-proxy", step.Delete, StringComparison.Ordinal);
         }
         var access = _deployment.Step(ProxySteps.AccessId);
-        Assert.True(access.SecretStdout);
-        Assert.Equal(StepLogging.Stderr, access.Logging);
+        Assert.False(access.SecretStdout); // the kubeconfig never leaves the VMs as a step's output
         Assert.Equal([LabPlan.ControlPlaneId], access.DependsOn.ToArray());
     }
 
@@ -36,7 +34,8 @@ public sealed class ProxyStepSpecs
         var step = _deployment.Step(LabPlan.ServiceRulesId("worker1"));
         // Only the one command that installs the kubeconfig reads stdin; every other command reads /dev/null.
         var readers = step.Create.Split(" && ").Where(c => !c.TrimEnd().EndsWith("</dev/null", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["multipass exec dev-worker1 -- sudo install -D -m 0600 /dev/stdin /etc/netlab/proxy/kubeconfig"],
+        Assert.Equal(["multipass exec dev-cp1 -- sudo /opt/netlab/bin/print-proxy-kubeconfig.sh </dev/null | "
+                + "multipass exec dev-worker1 -- sudo install -D -m 0600 /dev/stdin /etc/netlab/proxy/kubeconfig"],
             readers.Select(r => r.Trim()));
         foreach (var s in _deployment.Steps)
         {

@@ -49,7 +49,8 @@ public static class ProxyCommand
                 };
                 if (parseResult.GetValue(cleanup))
                 {
-                    var removed = await new ApplierRuleSink(new ServiceRulesApplier(options.ProxyMode, options.Netns)).RemoveAsync(ct);
+                    using var engine = new ServiceRulesEngine(options.ProxyMode, options.Netns);
+                    var removed = await new EngineRuleSink(engine).RemoveAsync(ct);
                     output.Line(removed.Summary);
                     return ExitCodes.Ok;
                 }

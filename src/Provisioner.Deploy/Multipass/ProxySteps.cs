@@ -10,9 +10,9 @@ namespace Provisioner.Deploy.Multipass;
 /// <summary>
 /// netlab-proxy on the VM lab (<c>serviceProxy: netlab</c>): once the cluster exists it is the only writer of each
 /// node's Service rules, replacing the stack's one-shot <c>netlab node services apply</c>. One step on the control
-/// plane applies its RBAC and prints a kubeconfig for its ServiceAccount (a secret: it leaves the VM only as that
-/// step's stdout, kept encrypted, and reaches each node on stdin); one step per node installs the systemd unit and
-/// config and (re)starts it. The node step updates in place, its triggers being the config's lines, so a preview
+/// plane applies its RBAC; one step per node installs the systemd unit and config, pipes the kubeconfig of its
+/// ServiceAccount from the control plane straight into the node (a secret: never a command line, an input or an
+/// output in the state, as the join tokens), and (re)starts it. The node step updates in place, its triggers being the config's lines, so a preview
 /// shows exactly which setting changes.
 /// </summary>
 public static class ProxySteps
@@ -24,7 +24,7 @@ public static class ProxySteps
     public const string RbacPath = "/etc/netlab/proxy/rbac.yaml";
     public const string PrintKubeconfigPath = "/opt/netlab/bin/print-proxy-kubeconfig.sh";
 
-    /// <summary>The control-plane step: RBAC applied, the ServiceAccount's kubeconfig printed (secret stdout).</summary>
+    /// <summary>The control-plane step: RBAC applied, the script that prints the ServiceAccount's kubeconfig installed.</summary>
     public static CommandStep Access(DeploymentPlanner.Inputs inputs)
     {
         var plan = inputs.Plan;
@@ -37,14 +37,12 @@ public static class ProxySteps
         return new CommandStep
         {
             Id = AccessId, PlanStepId = LabPlan.ControlPlaneId, Kind = StepKind.ControlPlane, Node = cp,
-            Summary = $"netlab-proxy's ServiceAccount, RBAC (list/watch services, endpointslices, nodes) and kubeconfig on {vm} (secret)",
+            Summary = $"netlab-proxy's ServiceAccount and RBAC (list/watch services, endpointslices, nodes) on {vm}",
             Create = Shell.AllOf(
                 MultipassCommands.Install(vm, [new NodeTransfer(rbac.Path, RbacPath, "0644"), new NodeTransfer(script.Path, PrintKubeconfigPath, "0755")]),
-                MultipassCommands.Exec(vm, "sudo", PrintKubeconfigPath)),
+                MultipassCommands.Exec(vm, "sudo", "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", "apply", "-f", RbacPath)),
             Delete = MultipassCommands.ExecIfPresent(vm, "sudo", "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", "delete", "--ignore-not-found", "-f", RbacPath),
             DependsOn = [LabPlan.ControlPlaneId],
-            SecretStdout = true,
-            Logging = StepLogging.Stderr,
             LocalFiles = [rbac, script],
             Triggers = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal)
                 .Add("cluster", Hash.Short(Hash.Sha256(string.Join('\n', cluster.Select(t => $"{t.Key}={t.Value}")))))
@@ -64,7 +62,10 @@ public static class ProxySteps
         var config = Local(inputs, node, "proxy-config.yaml", configText);
         var create = Shell.AllOf(
             MultipassCommands.Install(vm, [new NodeTransfer(unit.Path, UnitPath, "0644"), new NodeTransfer(config.Path, ConfigPath, "0644")]),
-            MultipassCommands.ExecReadingStdin(vm, "sudo", "install", "-D", "-m", "0600", "/dev/stdin", KubeconfigPath),
+            // The printing script writes all of the kubeconfig or nothing; an empty one fails the step (test -s).
+            Shell.Pipe(MultipassCommands.Exec(Vm(plan, plan.Lab.ControlPlane.Name), "sudo", PrintKubeconfigPath),
+                MultipassCommands.ExecReadingStdin(vm, "sudo", "install", "-D", "-m", "0600", "/dev/stdin", KubeconfigPath)),
+            MultipassCommands.Exec(vm, "sudo", "test", "-s", KubeconfigPath),
             MultipassCommands.Exec(vm, "sudo", "systemctl", "daemon-reload"),
             MultipassCommands.Exec(vm, "sudo", "systemctl", "enable", "netlab-proxy"),
             MultipassCommands.Exec(vm, "sudo", "systemctl", "restart", "netlab-proxy"));
@@ -80,7 +81,6 @@ public static class ProxySteps
                 MultipassCommands.ExecIfPresent(vm, "sudo", "systemctl", "disable", "--now", "netlab-proxy"),
                 MultipassCommands.ExecIfPresent(vm, "sudo", NodeFileNames.NodeNetlab, "proxy", "--cleanup", "--config", ConfigPath,
                     "--proxy-mode", EnumNames.Of(plan.Lab.Network.ServiceRules))),
-            StdinFromStep = AccessId,
             Logging = StepLogging.Stderr,
             DependsOn = [.. serviceRules.DependsOn, AccessId, BuildSteps.BinariesId],
             LocalFiles = [unit, config],
