@@ -136,7 +136,7 @@ async Task<bool> KubeProxyRow(RuleBackend backend, int size, string ns, string r
     try
     {
         var (_, measured) = await meter.StepAsync(
-            () => run.RunAsync("ip", ["netns", "exec", ns, restore, "--noflush"], payload, timeout: cap),
+            () => run.WithTimeout(cap).RunAsync("ip", ["netns", "exec", ns, restore, "--noflush"], payload),
             _ => $"{restore} --noflush, {payload.Split('\n').Length} lines, one transaction per table");
         Console.WriteLine($"{Name(backend),-16} {size,8} {"kube-proxy",-11} {step,-26} {measured}");
         return true;

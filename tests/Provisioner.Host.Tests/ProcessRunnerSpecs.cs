@@ -12,7 +12,7 @@ public sealed class ProcessRunnerSpecs
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<CommandTimedOutException>(() =>
-            ProcessRunner.Default.RunAsync("sleep", ["30"], timeout: TimeSpan.FromMilliseconds(300), hint: "whether sleep is stuck"));
+            ProcessRunner.Default.WithTimeout(TimeSpan.FromMilliseconds(300), "whether sleep is stuck").RunAsync("sleep", ["30"]));
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the command was not stopped at its limit ({clock.Elapsed})");
         Assert.Equal("sleep 30", error.CommandLine);
@@ -26,7 +26,7 @@ public sealed class ProcessRunnerSpecs
     public async Task A_timeout_without_a_hint_still_says_what_to_check_and_try_run_reports_it_too()
     {
         var error = await Assert.ThrowsAsync<CommandTimedOutException>(() =>
-            ProcessRunner.Default.TryRunAsync("sleep", ["30"], timeout: TimeSpan.FromMilliseconds(200)));
+            ProcessRunner.Default.WithTimeout(TimeSpan.FromMilliseconds(200)).TryRunAsync("sleep", ["30"]));
 
         Assert.Contains("Check: whether the program is waiting for a lock or input, or is hung", error.Message, StringComparison.Ordinal);
     }
@@ -37,7 +37,7 @@ public sealed class ProcessRunnerSpecs
         using var user = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         var error = await Record.ExceptionAsync(() =>
-            ProcessRunner.Default.RunAsync("sleep", ["30"], cancellationToken: user.Token, timeout: TimeSpan.FromSeconds(20)));
+            ProcessRunner.Default.WithTimeout(TimeSpan.FromSeconds(20)).RunAsync("sleep", ["30"], cancellationToken: user.Token));
 
         Assert.IsAssignableFrom<OperationCanceledException>(error);
     }
@@ -45,7 +45,7 @@ public sealed class ProcessRunnerSpecs
     [Fact]
     public async Task A_command_within_its_limit_returns_its_output()
     {
-        var result = await ProcessRunner.Default.RunAsync("echo", ["hello"], timeout: TimeSpan.FromSeconds(20));
+        var result = await ProcessRunner.Default.WithTimeout(TimeSpan.FromSeconds(20)).RunAsync("echo", ["hello"]);
 
         Assert.Equal("hello\n", result.StandardOutput);
     }

@@ -27,26 +27,34 @@ public sealed class ProcessRunner
 
     public static ProcessRunner Default { get; } = new();
 
+    /// <summary>The limit of every run of this runner (null: none); see <see cref="WithTimeout"/>.</summary>
+    public TimeSpan? Timeout { get; private init; }
+
+    /// <summary>What a timeout's message tells the user to check (e.g. "whether another iptables holds the lock").</summary>
+    public string? TimeoutCheck { get; private init; }
+
+    /// <summary>A copy of this runner whose every run is killed after <paramref name="limit"/>, ending in a
+    /// <see cref="CommandTimedOutException"/> that names the command, the limit and <paramref name="check"/>.</summary>
+    public ProcessRunner WithTimeout(TimeSpan limit, string? check = null) => new() { Timeout = limit, TimeoutCheck = check };
+
     /// <summary>
     /// Runs a program and returns its output; throws <see cref="CommandFailedException"/> on a non-zero exit and
-    /// <see cref="CommandTimedOutException"/> when <paramref name="timeout"/> passes first (the process is killed).
+    /// <see cref="CommandTimedOutException"/> when the runner's <see cref="Timeout"/> passes first (the process is killed).
     /// Only <paramref name="cancellationToken"/> (the user's cancel) ends it with an <see cref="OperationCanceledException"/>.
     /// </summary>
     public async Task<CommandResult> RunAsync(string program, IEnumerable<string> arguments, string? stdin = null,
-        IReadOnlyDictionary<string, string?>? environment = null, string? hint = null, TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string?>? environment = null, string? hint = null, CancellationToken cancellationToken = default)
     {
-        var result = await TryRunAsync(program, arguments, stdin, environment, timeout, hint, cancellationToken).ConfigureAwait(false);
+        var result = await TryRunAsync(program, arguments, stdin, environment, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
             throw new CommandFailedException(ShellQuote.Join([program, .. arguments]), result.ExitCode, result.StandardError, hint);
         return result;
     }
 
     /// <summary>Runs a program and returns its exit code and output without throwing on a non-zero exit (a timeout
-    /// still throws <see cref="CommandTimedOutException"/>, with <paramref name="hint"/> as what to check).</summary>
+    /// still throws <see cref="CommandTimedOutException"/>).</summary>
     public async Task<CommandResult> TryRunAsync(string program, IEnumerable<string> arguments, string? stdin = null,
-        IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null, string? hint = null,
-        CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string?>? environment = null, CancellationToken cancellationToken = default)
     {
         var argv = arguments as IReadOnlyList<string> ?? [.. arguments];
         var command = Cli.Wrap(program)
@@ -57,16 +65,16 @@ public sealed class ProcessRunner
         if (environment is not null)
             command = command.WithEnvironmentVariables(environment);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout is { } t)
+        if (Timeout is { } t)
             limit.CancelAfter(t);
         try
         {
             var result = await command.ExecuteBufferedAsync(limit.Token).ConfigureAwait(false);
             return new CommandResult(result.ExitCode, result.StandardOutput, result.StandardError);
         }
-        catch (OperationCanceledException) when (timeout is not null && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (Timeout is not null && !cancellationToken.IsCancellationRequested)
         {
-            throw new CommandTimedOutException(ShellQuote.Join([program, .. argv]), timeout.Value, hint);
+            throw new CommandTimedOutException(ShellQuote.Join([program, .. argv]), Timeout.Value, TimeoutCheck);
         }
         catch (Win32Exception e)
         {

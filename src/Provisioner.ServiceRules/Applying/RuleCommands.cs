@@ -10,8 +10,12 @@ namespace Provisioner.ServiceRules.Applying;
 /// bounded in time. iptables programs are named explicitly (iptables-nft-*, iptables-legacy-*) rather than through the
 /// distribution's alternatives link, so the backend is what the caller chose.
 /// </summary>
-internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRunner runner, TimeSpan timeout)
+internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRunner unbounded, TimeSpan timeout)
 {
+    private readonly ProcessRunner runner = unbounded.WithTimeout(timeout,
+        "whether another iptables/nft process holds the lock or is hung (ps -ef | grep -E 'iptables|nft'), " +
+        "and how many rules the node holds (a very large ruleset is slow to list)");
+
     private string Variant => backend == RuleBackend.IptablesLegacy ? "legacy" : "nft";
 
     public Task<CommandResult> SaveIptablesAsync(CancellationToken ct) => RunAsync($"iptables-{Variant}-save", [], null, ct);
@@ -45,7 +49,7 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
         if (Canonical.TryGetValue(desired.SkeletonHash, out var known))
             return known;
         var listing = await runner.RunAsync("unshare", ["--net", "--", "sh", "-c", "nft -f - && nft list table ip " + NftRuleset.TableName],
-            desired.ProbeScript(NftRuleset.TableName), hint: "unshare (util-linux) and nft must be installed", timeout: timeout, cancellationToken: ct).ConfigureAwait(false);
+            desired.ProbeScript(NftRuleset.TableName), hint: "unshare (util-linux) and nft must be installed", cancellationToken: ct).ConfigureAwait(false);
         var skeleton = NftListingParser.Parse(listing.StandardOutput).Skeleton!;
         Canonical[desired.SkeletonHash] = skeleton;
         return skeleton;
@@ -55,13 +59,13 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
     private Task<CommandResult> RunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)
     {
         var (file, argv) = Wrap(program, arguments);
-        return runner.RunAsync(file, argv, stdin, hint: Hint(program), cancellationToken: ct, timeout: timeout);
+        return runner.RunAsync(file, argv, stdin, hint: Hint(program), cancellationToken: ct);
     }
 
     private Task<CommandResult> TryRunAsync(string program, string[] arguments, string? stdin, CancellationToken ct)
     {
         var (file, argv) = Wrap(program, arguments);
-        return runner.TryRunAsync(file, argv, stdin, cancellationToken: ct, timeout: timeout, hint: TimeoutHint(program));
+        return runner.TryRunAsync(file, argv, stdin, cancellationToken: ct);
     }
 
     private (string File, string[] Arguments) Wrap(string program, string[] arguments) =>
@@ -70,8 +74,4 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
     private string? Hint(string program) => netns is not null
         ? $"check that network namespace '{netns}' exists (ip netns list) and that {program} is installed"
         : null;
-
-    private static string TimeoutHint(string program) =>
-        $"whether another {program} or iptables/nft process holds the lock or is hung (ps -ef | grep -E 'iptables|nft'), " +
-        "and how many rules the node holds (a very large ruleset is slow to list)";
 }
