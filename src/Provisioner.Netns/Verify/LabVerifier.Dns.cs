@@ -14,10 +14,20 @@ public sealed partial class LabVerifier
     private async Task<IEnumerable<VerifyCheck>> DnsAsync(CancellationToken ct)
     {
         var checks = new List<VerifyCheck>();
-        var client = UserPods.FirstOrDefault();
         var dnsPod = Lab.Pods.FirstOrDefault(ClusterDns.IsDnsPod);
-        if (client is null || dnsPod is null)
+        if (dnsPod is null)
             return checks;
+        // The links from one pod on every node (each node has its own copy of the DNS service rule), the records once.
+        foreach (var client in UserPods.GroupBy(p => p.Node).Select(g => g.First()))
+            checks.AddRange(await DnsLinksAsync(client, dnsPod, ct).ConfigureAwait(false));
+        if (UserPods.FirstOrDefault() is { } first)
+            checks.AddRange(await RecordChecksAsync(first, layout.PodNamespace(first.Name), Lab.Network.ClusterDomain, $"tail {layout.DnsLogPath}; cat {layout.DnsRecordsPath}", ct).ConfigureAwait(false));
+        return checks;
+    }
+
+    private async Task<IEnumerable<VerifyCheck>> DnsLinksAsync(PodSpec client, PodSpec dnsPod, CancellationToken ct)
+    {
+        var checks = new List<VerifyCheck>();
         var zone = Lab.Network.ClusterDomain;
         var podNs = layout.PodNamespace(client.Name);
         var dnsIp = plan.Addresses.ClusterDns;
@@ -48,8 +58,6 @@ public sealed partial class LabVerifier
                 ok ? "answered through the service rules" : directOk ? $"the DNS pod answers but the DNS service rule does not carry {transport} ({Describe(answer)})" : Describe(answer),
                 $"netlab explain {ClusterDns.ServiceName}; ip netns exec {layout.NodeNamespace(client.Node)} {RuleDump}"));
         }
-
-        checks.AddRange(await RecordChecksAsync(client, podNs, zone, logHint, ct).ConfigureAwait(false));
         return checks;
     }
 
