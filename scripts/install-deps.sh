@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   iproute2 iputils-ping iptables nftables conntrack ethtool util-linux procps time
-  openvswitch-switch containernetworking-plugins iperf3 busybox-static dnsmasq-base bind9-dnsutils iputils-arping
+  openvswitch-switch containernetworking-plugins iperf3 busybox-static dnsmasq-base bind9-dnsutils
   cloud-init shellcheck containerd runc bpftrace jq ca-certificates curl
 )
 

@@ -35,10 +35,7 @@ public sealed class L2Announcer(ProcessRunner run, string? netns, string label)
     public async Task AnnounceAsync(IPAddress address, string uplink, CancellationToken ct = default)
     {
         await run.RunAsync("ip", Ip("addr", "replace", $"{address}/32", "dev", LinkName, "label", label), cancellationToken: ct).ConfigureAwait(false);
-        // Unsolicited ARP (-U): neighbours that cached another node's MAC for this address take this one. Best effort:
-        // a neighbour without the entry asks anyway.
-        string[] arping = ["arping", "-q", "-U", "-c", "1", "-w", "1", "-I", uplink, "-s", address.ToString(), address.ToString()];
-        await run.TryRunAsync(netns is null ? arping[0] : "ip", netns is null ? arping[1..] : ["netns", "exec", netns, .. arping], cancellationToken: ct).ConfigureAwait(false);
+        GratuitousArp.Send(netns is null ? null : $"/run/netns/{netns}", uplink, address);
     }
 
     public Task WithdrawAsync(IPAddress address, CancellationToken ct = default) =>
