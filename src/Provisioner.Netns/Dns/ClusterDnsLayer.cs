@@ -114,22 +114,8 @@ public sealed class ClusterDnsLayer(LabPlan plan, LabLayout layout, ProcessRunne
             return;
         var id = pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await run.TryRunAsync("kill", ["-TERM", id]).ConfigureAwait(false);
-        for (var i = 0; i < 100 && IsAlive(id); i++)
+        for (var i = 0; i < 100 && Pods.PodSupervisor.IsAlive(id); i++) // a zombie counts as gone: init may reap it late
             await Task.Delay(10).ConfigureAwait(false);
-    }
-
-    /// <summary>Running and not a zombie: the daemon's parent is init, which may reap it late.</summary>
-    private static bool IsAlive(string pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 
     public Task StopProcessesAsync(PlanStep step, CancellationToken ct) => StopAsync();
