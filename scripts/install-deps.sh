@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(
   iproute2 iputils-ping iptables nftables conntrack ethtool util-linux procps time python3
-  openvswitch-switch containernetworking-plugins iperf3 busybox-static
+  openvswitch-switch containernetworking-plugins iperf3 busybox-static dnsmasq-base bind9-dnsutils
   cloud-init shellcheck containerd runc bpftrace prometheus jq ca-certificates curl file systemd
 )
 cross=()

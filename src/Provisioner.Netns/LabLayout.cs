@@ -45,6 +45,24 @@ public sealed record LabLayout(string Lab, string StateRoot)
     public string PodPidPath(string pod) => Path.Combine(PodDirectory(pod), "server.pid");
     public string PodLogPath(string pod) => Path.Combine(PodDirectory(pod), "server.log");
 
+    /// <summary>
+    /// Files <c>ip netns exec</c> bind-mounts over <c>/etc</c> for this namespace (iproute2's convention): where a pod's
+    /// resolv.conf goes, so <c>ip netns exec</c> and <c>netlab exec</c> see the one kubelet would write.
+    /// </summary>
+    public static string EtcDirectory(string netns) => Path.Combine(EtcNetnsRoot, netns);
+
+    public const string EtcNetnsRoot = "/etc/netns";
+
+    public static string ResolvConfPath(string netns) => Path.Combine(EtcDirectory(netns), "resolv.conf");
+
+    public string DnsConfigPath => Path.Combine(PodDirectory(Core.Planning.ClusterDns.PodName), "dnsmasq.conf");
+    public string DnsRecordsPath => Path.Combine(PodDirectory(Core.Planning.ClusterDns.PodName), "records.txt");
+    public string DnsPidPath => Path.Combine(PodDirectory(Core.Planning.ClusterDns.PodName), "dnsmasq.pid");
+    public string DnsLogPath => Path.Combine(PodDirectory(Core.Planning.ClusterDns.PodName), "dnsmasq.log");
+
+    /// <summary>The address label (on the node's loopback) of the LoadBalancer and external IPs a node announces.</summary>
+    public const string AnnounceLabel = "lo:netlab-lb";
+
     /// <summary>The container ID a runtime would pass to the CNI plugin for this pod.</summary>
     public string ContainerId(string pod) => $"netlab-{Lab}-{pod}";
 }

@@ -11,7 +11,13 @@ public sealed record PodStatus(string Name, string Node, string Namespace, bool 
 
 public sealed record EndpointStatus(string Pod, string? Address, int Port, string Node);
 
-public sealed record ServiceStatus(string Name, ServiceType Type, string? ClusterIP, IReadOnlyList<string> Ports, IReadOnlyList<EndpointStatus> Endpoints, string? Note);
+public sealed record ServiceStatus(string Name, ServiceType Type, string? ClusterIP, IReadOnlyList<string> Ports, IReadOnlyList<EndpointStatus> Endpoints, string? Note)
+{
+    public string Namespace { get; init; } = "default";
+
+    /// <summary>As <c>kubectl get svc</c> shows it: the LoadBalancer address (or &lt;pending&gt;), the external IPs, or null.</summary>
+    public string? ExternalIP { get; init; }
+}
 
 /// <summary>What <c>netlab status</c> shows: the lab as the kernel has it, next to what the stack declares.</summary>
 public sealed record LabStatus(IReadOnlyList<NodeStatus> Nodes, IReadOnlyList<PodStatus> Pods, IReadOnlyList<ServiceStatus> Services)
@@ -28,7 +34,12 @@ public sealed record LabStatus(IReadOnlyList<NodeStatus> Nodes, IReadOnlyList<Po
             [.. plan.Lab.Pods.Where(p => LabValidator.Selects(s.Spec, p))
                 .SelectMany(p => s.Ports.Select(port => new EndpointStatus(p.Name, podAddress(p.Name), port.EffectiveTargetPort, p.Node)))],
             s.Spec.Type == ServiceType.ExternalName ? $"DNS only: CNAME {s.Spec.ExternalName}; no rules"
-                : s.Spec.IsHeadless ? "headless: DNS only, no rules" : null)).ToList();
+                : s.Spec.IsHeadless ? "headless: DNS only, no rules" : null)
+        {
+            Namespace = s.Spec.Namespace,
+            ExternalIP = s.Spec.Type == ServiceType.LoadBalancer ? string.Join(",", [s.LoadBalancerIP?.ToString() ?? "<pending>", .. s.Spec.ExternalIPs])
+                : s.Spec.ExternalIPs.IsEmpty ? null : string.Join(",", s.Spec.ExternalIPs),
+        }).ToList();
         return new LabStatus(nodes, pods, services);
     }
 }

@@ -13,7 +13,7 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
 
     /// <summary>The kinds in the order they are built; steps of one kind are independent of each other.</summary>
     private static readonly StepKind[] Order =
-        [StepKind.Underlay, StepKind.Machine, StepKind.Cni, StepKind.Fabric, StepKind.Pod, StepKind.ServiceRules];
+        [StepKind.Underlay, StepKind.Machine, StepKind.Cni, StepKind.Fabric, StepKind.Pod, StepKind.ServiceRules, StepKind.ClusterDns, StepKind.LoadBalancer];
 
     /// <summary>Every namespace this plan creates.</summary>
     public IEnumerable<string> NamespaceNames =>
@@ -91,6 +91,8 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
         {
             if (await namespaces.DeleteAsync(name, c).ConfigureAwait(false))
                 progress?.Invoke($"deleted namespace {name}");
+            if (Directory.Exists(LabLayout.EtcDirectory(name)))
+                Directory.Delete(LabLayout.EtcDirectory(name), recursive: true); // the pod's resolv.conf
         }).ConfigureAwait(false);
         if (Directory.Exists(layout.Directory))
             Directory.Delete(layout.Directory, recursive: true);

@@ -26,6 +26,8 @@ public static class NetnsLabBuilder
             [StepKind.Fabric] = new FabricLayer(plan, layout, run),
             [StepKind.Pod] = new PodLayer(pods, plan),
             [StepKind.ServiceRules] = new ServiceRulesLayer(plan, layout, pod => Parse(pods.AddressOf(pod))),
+            [StepKind.ClusterDns] = new Dns.ClusterDnsLayer(plan, layout, run, pod => Parse(pods.AddressOf(pod))),
+            [StepKind.LoadBalancer] = new LoadBalancers.LoadBalancerLayer(plan, layout, run, pod => Parse(pods.AddressOf(pod))),
         };
         return new NetnsLab(plan, layout, layers, new Namespaces(run));
     }
@@ -33,7 +35,9 @@ public static class NetnsLabBuilder
     public static PodReconciler PodReconciler(LabPlan plan, NetnsOptions options, ProcessRunner run, LabLayout? layout = null)
     {
         layout ??= LabLayout.For(plan.Lab, options.StateRoot);
-        return new PodReconciler(run, layout, new CniRuntime(run, options.CniPluginDirectory), new PodSupervisor(layout, options.NetlabCommand));
+        return new PodReconciler(run, layout, new CniRuntime(run, options.CniPluginDirectory), new PodSupervisor(layout, options.NetlabCommand),
+            pod => Core.Planning.ClusterDns.IsDnsPod(pod) ? null
+                : Core.Planning.ClusterDns.ResolvConf(plan.Addresses.ClusterDns, pod.Namespace, plan.Lab.Network.ClusterDomain));
     }
 
     /// <summary>The node's conflist from the VMs' template, pointed at this lab's per-node IPAM directory and OVS.</summary>

@@ -21,7 +21,7 @@ public static class Preflight
         var problems = new List<string>();
         if (Environment.UserName != "root")
             problems.Add("netlab creates network namespaces, links and rules, which needs root: run it with sudo");
-        var tools = new List<string> { "ip", "nsenter", "setsid", "sysctl" };
+        var tools = new List<string> { "ip", "nsenter", "setsid", "sysctl", "dnsmasq", "dig" };
         tools.AddRange(lab.Network.ServiceRules == RuleBackend.Nftables ? ["nft"] : (string[])["iptables-nft-restore", "iptables-nft-save"]);
         if (lab.Network.Fabric == FabricKind.OvsVxlan)
             tools.AddRange(["ovs-vsctl", "ovs-ofctl", "ovsdb-server", "ovs-vswitchd", "ovsdb-tool"]);

@@ -34,10 +34,15 @@ public sealed class LabEndToEndSpecs : IDisposable
             - { name: web-1, node: w1, labels: { app: web } }
             - { name: web-2, node: w2, labels: { app: web } }
             - { name: api-1, node: w1, labels: { app: api } }
+            - { name: db-0, node: w2, hostname: db-0, subdomain: db, labels: { app: db } }
             - { name: client, node: cp1, labels: { app: client } }
           netlab:services:
-            - { name: web, selector: { app: web }, ports: [ { port: 80, targetPort: 8080 } ] }
+            - { name: web, selector: { app: web }, ports: [ { name: http, port: 80, targetPort: 8080 } ] }
             - { name: api, type: NodePort, selector: { app: api }, ports: [ { port: 8080, nodePort: 30080 } ] }
+            - { name: db, clusterIP: None, selector: { app: db }, ports: [ { name: http, port: 8080 } ] }
+            - { name: ext, type: ExternalName, externalName: example.com, ports: [ { port: 80 } ] }
+            - { name: web-lb, type: LoadBalancer, selector: { app: web }, ports: [ { port: 80, targetPort: 8080 } ] }
+            - { name: api-lb, type: LoadBalancer, externalTrafficPolicy: Local, selector: { app: api }, ports: [ { port: 8080 } ] }
         """;
 
     private NetnsLab Build(string fabric, string rules)
@@ -68,20 +73,25 @@ public sealed class LabEndToEndSpecs : IDisposable
     [InlineData("linux-vxlan", "nftables")]
     public async Task A_lab_comes_up_verified_repairs_drift_and_goes_down_leaving_nothing(string fabric, string rules)
     {
-        var hostBefore = HostSnapshot.Take(_stateRoot);
         var lab = Build(fabric, rules);
+        var hostBefore = HostSnapshot.Take(_stateRoot, lab.Plan.Lab.Name + "-");
         var plan = lab.Plan;
 
         await lab.UpAsync();
 
         var checks = await VerifyAsync(lab, plan);
         Assert.True(checks.All(c => c.Passed), string.Join("\n", checks.Where(c => !c.Passed).Select(c => $"{c.Layer} {c.Name}: {c.Detail}")));
+        Assert.Contains(checks, c => c.Layer == Layer.Dns && c.Name.Contains("SRV", StringComparison.Ordinal));
+        Assert.Contains(checks, c => c.Layer == Layer.LoadBalancer && c.Name.StartsWith("outside -> ", StringComparison.Ordinal));
         Assert.Empty(await lab.PlanAsync());
         Assert.Equal(plan.Addresses.Node("cp1").UnderlayAddress, await PeerSeenOutsideAsync(lab, plan, "client"));
+        EveryRecordKindResolvesFromAPod(lab, plan);
+        OnlyANodeWithAnEndpointAnnouncesALocalLoadBalancer(lab, plan);
 
-        // Drift a learner makes by hand: a killed pod server, a deleted rule, a deleted pod route.
+        // Drift a learner makes by hand: a killed pod server, a deleted rule, a deleted pod route, the DNS service rule.
         ProcessRunner.Default.Run("kill", "-9", File.ReadAllText(lab.Layout.PodPidPath("web-2")).Trim());
         BreakServiceRules(lab, rules);
+        DeleteDnsServiceRule(lab, rules);
         ProcessRunner.Default.Run("ip", "-n", lab.Layout.PodNamespace("client"), "route", "del", "default");
         await WaitForExitAsync(lab, "web-2");
 
@@ -89,7 +99,10 @@ public sealed class LabEndToEndSpecs : IDisposable
         Assert.Contains(drift, c => c.Step == "pod-web-2" && c.Description.Contains("start the server", StringComparison.Ordinal));
         Assert.Contains(drift, c => c.Step == "pod-client" && c.Description.Contains("0.0.0.0/0", StringComparison.Ordinal));
         Assert.Contains(drift, c => c.Step == "service-rules-w1");
-        Assert.Contains(await VerifyAsync(lab, plan), c => !c.Passed);
+        Assert.Contains(drift, c => c.Step == "service-rules-cp1" && c.Description.Contains("kube-dns", StringComparison.Ordinal));
+        var broken = await VerifyAsync(lab, plan);
+        Assert.Contains(broken, c => !c.Passed);
+        Assert.Contains(broken, c => !c.Passed && c.Name.Contains("service kube-dns 10.96.0.10:53/udp", StringComparison.Ordinal));
 
         await lab.UpAsync();
         Assert.Empty(await lab.PlanAsync());
@@ -98,7 +111,7 @@ public sealed class LabEndToEndSpecs : IDisposable
 
         await lab.DownAsync();
         await lab.DownAsync(); // twice is safe
-        Assert.Equal(hostBefore, HostSnapshot.Take(_stateRoot));
+        Assert.Equal(hostBefore, HostSnapshot.Take(_stateRoot, lab.Plan.Lab.Name + "-"));
         Assert.False(Directory.Exists(lab.Layout.Directory));
     }
 
@@ -142,6 +155,57 @@ public sealed class LabEndToEndSpecs : IDisposable
             ProcessRunner.Default.Run("ip", "netns", "exec", ns, "nft", "delete", "table", "ip", "netlab");
     }
 
+    /// <summary>dig from the client pod (its resolv.conf, through the service rules) for every kind of record.</summary>
+    private static void EveryRecordKindResolvesFromAPod(NetnsLab lab, LabPlan plan)
+    {
+        var pods = NetnsLabBuilder.PodReconciler(plan, new NetnsOptions { CniPluginDirectory = AppContext.BaseDirectory, StateRoot = lab.Layout.StateRoot },
+            ProcessRunner.Default, lab.Layout);
+        string[] Dig(params string[] query) =>
+            ProcessRunner.Default.Run("ip", ["netns", "exec", lab.Layout.PodNamespace("client"), "dig", "+short", "+time=1", "+tries=2", .. query])
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var web = plan.Addresses.Services.Single(s => s.Spec.Name == "web").ClusterIP!.ToString();
+        var db0 = pods.AddressOf("db-0")!;
+        Assert.Equal([web], Dig("+search", "web"));
+        Assert.Equal([web], Dig("WEB.Default.svc.cluster.local"));
+        Assert.Equal(["\"1.1.0\""], Dig("dns-version.cluster.local", "TXT"));
+        Assert.Equal([db0], Dig("db.default.svc.cluster.local"));
+        Assert.Equal([db0], Dig("db-0.db.default.svc.cluster.local"));
+        Assert.Equal(["0 100 80 web.default.svc.cluster.local."], Dig("_http._tcp.web.default.svc.cluster.local", "SRV"));
+        Assert.Equal(["0 100 8080 db-0.db.default.svc.cluster.local."], Dig("_http._tcp.db.default.svc.cluster.local", "SRV"));
+        Assert.Equal(["web.default.svc.cluster.local."], Dig("-x", web));
+        Assert.Equal(["db-0.db.default.svc.cluster.local."], Dig("-x", db0));
+        Assert.Equal(["example.com."], Dig("ext.default.svc.cluster.local", "CNAME"));
+        // A name outside the zone: the lab reaches no upstream, so it is refused at once (no packet leaves the lab).
+        var outside = ProcessRunner.Default.TryRunAsync("ip", ["netns", "exec", lab.Layout.PodNamespace("client"), "dig", "+time=1", "+tries=1", "netlab.invalid"])
+            .GetAwaiter().GetResult().StandardOutput;
+        Assert.Contains("status: REFUSED", outside, StringComparison.Ordinal);
+        var resolv = ProcessRunner.Default.Run("ip", "netns", "exec", lab.Layout.PodNamespace("client"), "cat", "/etc/resolv.conf");
+        Assert.Equal("nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n", resolv);
+    }
+
+    private static void OnlyANodeWithAnEndpointAnnouncesALocalLoadBalancer(NetnsLab lab, LabPlan plan)
+    {
+        var address = plan.Addresses.Services.Single(s => s.Spec.Name == "api-lb").LoadBalancerIP!.ToString();
+        var holders = plan.Lab.Nodes.Where(n => ProcessRunner.Default.Run("ip", "-n", lab.Layout.NodeNamespace(n.Name), "addr", "show", "dev", "lo")
+            .Contains($" {address}/32 ", StringComparison.Ordinal)).Select(n => n.Name).ToList();
+        Assert.Equal(["w1"], holders); // api-1, its only endpoint, is on w1
+    }
+
+    private static void DeleteDnsServiceRule(NetnsLab lab, string rules)
+    {
+        var ns = lab.Layout.NodeNamespace("cp1");
+        if (rules == "iptables")
+        {
+            var rule = ProcessRunner.Default.Run("ip", "netns", "exec", ns, "iptables-nft", "-t", "nat", "-S", "NETLAB-SERVICES").Split('\n')
+                .Single(l => l.Contains("kube-system/kube-dns:dns cluster IP", StringComparison.Ordinal));
+            ProcessRunner.Default.Run("sh", "-c", $"ip netns exec {ns} iptables-nft -t nat {rule.Replace("-A ", "-D ", StringComparison.Ordinal)}");
+        }
+        else
+        {
+            ProcessRunner.Default.Run("ip", "netns", "exec", ns, "nft", "delete", "element", "ip", "netlab", "service-ips", "{ 10.96.0.10 . udp . 53 }");
+        }
+    }
+
     private static async Task WaitForExitAsync(NetnsLab lab, string pod)
     {
         var supervisor = new Pods.PodSupervisor(lab.Layout, []);
@@ -160,15 +224,18 @@ public sealed class LabEndToEndSpecs : IDisposable
     /// What a lab must leave as it was: the host's links and rules, and every namespace and process of the lab (its
     /// namespaces carry its name; its pod servers and OVS daemons run from its state directory).
     /// </summary>
-    private sealed record HostSnapshot(string Namespaces, string Links, string Iptables, string Nft, string Processes)
+    private sealed record HostSnapshot(string Namespaces, string Links, string Iptables, string Nft, string Processes, string EtcNetns)
     {
-        public static HostSnapshot Take(string stateRoot) => new(
-            string.Join(",", Netns.Namespaces.List().Where(n => n.StartsWith("e-", StringComparison.Ordinal))),
+        public static HostSnapshot Take(string stateRoot, string labPrefix) => new(
+            string.Join(",", Netns.Namespaces.List().Where(n => n.StartsWith(labPrefix, StringComparison.Ordinal))),
             string.Join("\n", Run("ip", "-o", "link", "show").Split('\n').Select(l => l.Split(':').ElementAtOrDefault(1)?.Trim())),
             Run("iptables-nft-save").Split('\n').Where(l => !l.StartsWith('#')).Aggregate("", (a, l) => a + l + "\n"),
             Run("nft", "list", "ruleset"),
-            string.Join(",", Run("pgrep", "-a", "-f", "pod-server|ovs-vswitchd|ovsdb-server").Split('\n')
-                .Where(l => l.Contains(stateRoot, StringComparison.Ordinal)).Order(StringComparer.Ordinal)));
+            string.Join(",", Run("pgrep", "-a", "-f", "pod-server|ovs-vswitchd|ovsdb-server|dnsmasq").Split('\n')
+                .Where(l => l.Contains(stateRoot, StringComparison.Ordinal)).Order(StringComparer.Ordinal)),
+            string.Join(",", Directory.Exists(LabLayout.EtcNetnsRoot)
+                ? Directory.GetDirectories(LabLayout.EtcNetnsRoot).Select(Path.GetFileName).Where(n => n!.StartsWith(labPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+                : []));
 
         private static string Run(string program, params string[] args) =>
             ProcessRunner.Default.TryRunAsync(program, args).GetAwaiter().GetResult().StandardOutput;

@@ -49,12 +49,13 @@ public static class StatusCommand
             pods.AddRow(Esc(p.Name), Esc(p.Node), p.Address ?? (p.Exists ? "-" : "(missing)"), p.ServerPid is { } pid ? $"pid {pid}" : "not running");
         output.Out.Write(pods);
 
-        var services = new Table().AddColumns("service", "type", "cluster IP", "ports", "endpoints");
+        var services = new Table().AddColumns("service", "type", "cluster IP", "external IP", "ports", "endpoints");
         foreach (var s in status.Services)
         {
             var endpoints = s.Note ?? (s.Endpoints.Count == 0 ? "none (connections are refused)"
                 : string.Join(", ", s.Endpoints.Select(e => $"{e.Pod} {e.Address ?? "?"}:{e.Port}").Distinct(StringComparer.Ordinal)));
-            services.AddRow(Esc(s.Name), s.Type.ToString(), s.ClusterIP ?? "-", string.Join(" ", s.Ports), Esc(endpoints));
+            var name = s.Namespace == "default" ? s.Name : $"{s.Namespace}/{s.Name}";
+            services.AddRow(Esc(name), s.Type.ToString(), s.ClusterIP ?? "-", Esc(s.ExternalIP ?? "-"), string.Join(" ", s.Ports), Esc(endpoints));
         }
         output.Out.Write(services);
     }

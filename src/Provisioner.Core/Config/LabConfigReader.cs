@@ -110,6 +110,8 @@ public static class LabConfigReader
             ServiceProxy = r.Enum("serviceProxy", d.ServiceProxy),
             ServiceRules = r.Enum("serviceRules", d.ServiceRules),
             OvsDatapath = datapath is null ? null : r.Enum("ovsDatapath", Model.OvsDatapath.System),
+            ClusterDomain = r.String("clusterDomain") ?? d.ClusterDomain,
+            LoadBalancerCidr = r.String("loadBalancerCidr"),
             NodePortMin = r.Int("nodePortMin", d.NodePortMin, "30000"),
             NodePortMax = r.Int("nodePortMax", d.NodePortMax, "32767"),
         };
@@ -155,6 +157,9 @@ public static class LabConfigReader
         {
             Name = r.RequiredString("name", "web-1"),
             Node = r.RequiredString("node", "worker1"),
+            Namespace = r.String("namespace") ?? "default",
+            Hostname = r.String("hostname"),
+            Subdomain = r.String("subdomain"),
             Labels = r.StringMap("labels").ToImmutableSortedDictionary(StringComparer.Ordinal),
         };
         pod = pod with { Port = r.Int("port", pod.Port, "8080") };

@@ -35,6 +35,15 @@ public sealed record NetworkSpec
     /// <summary>OVS datapath; null means the backend's default (kernel on VMs, userspace in namespaces).</summary>
     public OvsDatapath? OvsDatapath { get; init; }
 
+    /// <summary>The cluster's DNS zone (kubelet's clusterDomain): services are <c>name.ns.svc.&lt;zone&gt;</c>.</summary>
+    public string ClusterDomain { get; init; } = "cluster.local";
+
+    /// <summary>
+    /// The pool LoadBalancer services get their EXTERNAL-IP from. Null: the last /28 of <see cref="NodeCidr"/>
+    /// (a slice of the node network, announced L2-style like MetalLB's L2 mode).
+    /// </summary>
+    public string? LoadBalancerCidr { get; init; }
+
     public int NodePortMin { get; init; } = 30000;
     public int NodePortMax { get; init; } = 32767;
 }

@@ -7,6 +7,18 @@ public sealed record PodSpec
 {
     public required string Name { get; init; }
     public required string Node { get; init; }
+
+    /// <summary>The Kubernetes namespace: a Service selects only pods of its own; it sets the pod's DNS search path.</summary>
+    public string Namespace { get; init; } = "default";
+
+    /// <summary>
+    /// With <see cref="Subdomain"/> naming a headless Service of the pod's namespace, the pod's endpoint is
+    /// <c>hostname.subdomain.ns.svc.zone</c> (as a StatefulSet's pods are).
+    /// </summary>
+    public string? Hostname { get; init; }
+
+    public string? Subdomain { get; init; }
+
     public ImmutableSortedDictionary<string, string> Labels { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
     /// <summary>The port its HTTP server listens on.</summary>

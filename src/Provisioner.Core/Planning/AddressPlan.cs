@@ -13,7 +13,11 @@ public sealed record NodeAddresses(
     NodeSpec Node, int Index, IPNetwork2 PodSubnet, IPAddress Gateway, IPAddress RangeStart, IPAddress RangeEnd, IPAddress UnderlayAddress);
 
 /// <summary>A service with its addresses resolved: ClusterIP and node ports allocated where the stack left them out.</summary>
-public sealed record PlannedService(ServiceSpec Spec, IPAddress? ClusterIP, ImmutableArray<ServicePortSpec> Ports);
+public sealed record PlannedService(ServiceSpec Spec, IPAddress? ClusterIP, ImmutableArray<ServicePortSpec> Ports)
+{
+    /// <summary>A LoadBalancer service's EXTERNAL-IP from the pool; null for other types, or while the pool has none.</summary>
+    public IPAddress? LoadBalancerIP { get; init; }
+}
 
 /// <summary>
 /// Every address the lab uses, derived deterministically from the stack: the same stack always gives the same plan,
@@ -34,6 +38,9 @@ public sealed record AddressPlan
 
     /// <summary>On a netns lab, the address of the "outside" client on the underlay (the first of the node range).</summary>
     public required IPAddress OutsideAddress { get; init; }
+
+    /// <summary>The pool of LoadBalancer addresses (<c>network.loadBalancerCidr</c> or its default); null if there is none.</summary>
+    public IPNetwork2? LoadBalancerPool { get; init; }
 
     public required int PodMtu { get; init; }
     public required ImmutableArray<NodeAddresses> Nodes { get; init; }
@@ -72,7 +79,8 @@ public sealed record AddressPlan
             OutsideAddress = Cidr.Nth(nodeCidr, 1),
             PodMtu = Overhead.PodMtu(lab.Network),
             Nodes = nodes,
-            Services = ServiceAddressAllocator.Allocate(lab, serviceCidr),
+            LoadBalancerPool = LoadBalancing.LoadBalancerAllocator.Pool(lab.Network),
+            Services = LoadBalancing.LoadBalancerAllocator.Assign(ServiceAddressAllocator.Allocate(lab, serviceCidr), LoadBalancing.LoadBalancerAllocator.Pool(lab.Network)),
         };
     }
 }

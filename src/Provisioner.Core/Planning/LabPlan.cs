@@ -19,6 +19,8 @@ public sealed record LabPlan(LabConfig Lab, AddressPlan Addresses, ImmutableArra
     public static LabPlan For(LabConfig lab)
     {
         LabValidator.EnsureValid(lab);
+        if (lab.Backend == Backend.Netns)
+            lab = ClusterDns.WithDnsWorkloads(lab); // on VMs kubeadm's CoreDNS is the DNS pod
         var addresses = AddressPlan.For(lab);
         var steps = lab.Backend == Backend.Multipass ? ClusterSteps(lab, addresses) : NetnsSteps(lab, addresses);
         return new LabPlan(lab, addresses, [.. steps]);
@@ -33,6 +35,8 @@ public sealed record LabPlan(LabConfig Lab, AddressPlan Addresses, ImmutableArra
     public const string UnderlayId = "underlay";
     public const string ControlPlaneId = "control-plane";
     public const string KubeconfigId = "kubeconfig";
+    public const string ClusterDnsId = "cluster-dns";
+    public const string LoadBalancerId = "load-balancers";
 
     private static IEnumerable<PlanStep> ClusterSteps(LabConfig lab, AddressPlan addresses)
     {
@@ -98,6 +102,20 @@ public sealed record LabPlan(LabConfig Lab, AddressPlan Addresses, ImmutableArra
         }
         foreach (var n in addresses.Nodes)
             yield return ServiceRulesStep(lab, n, [FabricId(n.Node.Name), .. lab.Pods.Select(p => PodId(p.Name))]);
+        yield return new PlanStep
+        {
+            Id = ClusterDnsId, Kind = StepKind.ClusterDns, Node = lab.ControlPlane.Name, Pod = ClusterDns.PodName,
+            Summary = $"cluster DNS records for {lab.Network.ClusterDomain} (dnsmasq in pod {ClusterDns.PodName}, service {addresses.ClusterDns})",
+            DependsOn = [.. lab.Pods.Select(p => PodId(p.Name))],
+            Triggers = Triggers(("zone", lab.Network.ClusterDomain), ("address", addresses.ClusterDns.ToString())),
+        };
+        yield return new PlanStep
+        {
+            Id = LoadBalancerId, Kind = StepKind.LoadBalancer,
+            Summary = $"L2 announcement of {addresses.Services.Count(s => s.LoadBalancerIP is not null)} LoadBalancer and {lab.Services.Sum(s => s.ExternalIPs.Length)} external IPs",
+            DependsOn = [.. addresses.Nodes.Select(n => ServiceRulesId(n.Node.Name))],
+            Triggers = Triggers(("pool", addresses.LoadBalancerPool?.ToString() ?? "")),
+        };
     }
 
     private static PlanStep MachineStep(LabConfig lab, NodeAddresses n) => new()

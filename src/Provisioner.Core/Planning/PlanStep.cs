@@ -31,6 +31,12 @@ public enum StepKind
 
     /// <summary>The admin kubeconfig copied out of the control plane.</summary>
     Kubeconfig,
+
+    /// <summary>netns only: the cluster DNS pod's records (dnsmasq), rendered from the service table.</summary>
+    ClusterDns,
+
+    /// <summary>netns only: which node answers ARP for each LoadBalancer and external IP (MetalLB's L2 mode).</summary>
+    LoadBalancer,
 }
 
 /// <summary>

@@ -138,13 +138,23 @@ public static partial class LabValidator
             return;
         if (!lab.Pods.Any(p => Selects(service, p)))
         {
+            var elsewhere = lab.Pods.Where(p => MatchesLabels(service, p)).Select(p => p.Namespace).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (elsewhere.Count > 0)
+            {
+                problems.Add(new ConfigProblem($"{key}.selector", string.Join(",", service.Selector.Select(s => $"{s.Key}={s.Value}")),
+                    $"matches pods only in namespace {string.Join(", ", elsewhere)}, but a Service selects pods of its own namespace ({service.Namespace}) only, so it would have no endpoints",
+                    $"{ConfigKeys.SetCommand($"{key}.namespace", elsewhere[0])}, or move the pods to namespace {service.Namespace}"));
+                return;
+            }
             var labels = lab.Pods.SelectMany(p => p.Labels.Select(l => $"{l.Key}={l.Value}")).Distinct().Order(StringComparer.Ordinal);
             problems.Add(new ConfigProblem($"{key}.selector", string.Join(",", service.Selector.Select(s => $"{s.Key}={s.Value}")),
                 $"matches no pod of the stack (pod labels: {string.Join(", ", labels)})", "change the selector or a pod's labels so they match"));
         }
     }
 
-    /// <summary>True when every key of the service's selector is on the pod with the same value.</summary>
-    public static bool Selects(ServiceSpec service, PodSpec pod) =>
+    /// <summary>True when the pod is in the service's namespace and has every key of its selector with the same value.</summary>
+    public static bool Selects(ServiceSpec service, PodSpec pod) => pod.Namespace == service.Namespace && MatchesLabels(service, pod);
+
+    private static bool MatchesLabels(ServiceSpec service, PodSpec pod) =>
         !service.Selector.IsEmpty && service.Selector.All(s => pod.Labels.TryGetValue(s.Key, out var v) && v == s.Value);
 }

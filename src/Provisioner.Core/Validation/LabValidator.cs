@@ -34,6 +34,8 @@ public static partial class LabValidator
         CheckNetwork(problems, lab);
         CheckPods(problems, lab);
         CheckServices(problems, lab);
+        CheckDns(problems, lab);
+        CheckLoadBalancers(problems, lab);
         return problems;
     }
 

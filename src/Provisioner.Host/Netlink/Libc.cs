@@ -35,6 +35,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     public static unsafe partial nint Send(int fd, byte* buffer, nuint length, int flags);
 
+    [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
+    public static unsafe partial nint SendTo(int fd, byte* buffer, nuint length, int flags, void* address, uint addressLength);
+
     [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     public static unsafe partial nint Recv(int fd, byte* buffer, nuint length, int flags);
 

@@ -23,6 +23,7 @@ public sealed class ProcessRunner
         ["ovsdb-server"] = "openvswitch-switch", ["ovsdb-tool"] = "openvswitch-switch", ["ovs-appctl"] = "openvswitch-switch",
         ["multipass"] = "multipass (snap install multipass)", ["shellcheck"] = "shellcheck", ["cloud-init"] = "cloud-init",
         ["iperf3"] = "iperf3", ["bpftrace"] = "bpftrace", ["ethtool"] = "ethtool",
+        ["dnsmasq"] = "dnsmasq-base", ["dig"] = "bind9-dnsutils",
     };
 
     public static ProcessRunner Default { get; } = new();

@@ -9,7 +9,8 @@ namespace Provisioner.Netns.Pods;
 /// A lab pod: a namespace, its eth0 from netlab-cni (called as a runtime calls it), and its server process.
 /// Drift it repairs: a missing namespace, an interface or address the plugin's CHECK rejects, a dead server.
 /// </summary>
-public sealed class PodReconciler(ProcessRunner run, LabLayout layout, CniRuntime cni, PodSupervisor supervisor)
+/// <param name="resolvConf">The resolv.conf kubelet would write into a pod; null for none (the DNS pod itself).</param>
+public sealed class PodReconciler(ProcessRunner run, LabLayout layout, CniRuntime cni, PodSupervisor supervisor, Func<PodSpec, string?>? resolvConf = null)
 {
     private readonly Namespaces _ns = new(run);
 
@@ -31,6 +32,20 @@ public sealed class PodReconciler(ProcessRunner run, LabLayout layout, CniRuntim
                 await AddAsync(pod, c).ConfigureAwait(false);
             }));
         }
+        if (resolvConf?.Invoke(pod) is { } wanted)
+        {
+            var path = LabLayout.ResolvConfPath(netns);
+            if (!File.Exists(path) || File.ReadAllText(path) != wanted)
+                changes.Add(new Change(step, $"write {path} ({wanted.Split('\n')[0]}; {wanted.Split('\n')[1]})", _ =>
+                {
+                    Directory.CreateDirectory(LabLayout.EtcDirectory(netns));
+                    File.WriteAllText(path + ".tmp", wanted);
+                    File.Move(path + ".tmp", path, overwrite: true);
+                    return Task.CompletedTask;
+                }));
+        }
+        if (ClusterDns.IsDnsPod(pod))
+            return changes; // its server is dnsmasq, started with its records by the cluster DNS step
         if (supervisor.RunningPid(pod.Name) is null)
             changes.Add(new Change(step, $"start the server of {pod.Name} on port {pod.Port}", async c =>
             {
@@ -79,6 +94,8 @@ public sealed class PodReconciler(ProcessRunner run, LabLayout layout, CniRuntim
         if (Namespaces.Exists(layout.NodeNamespace(pod.Node)) && File.Exists(layout.ConflistPath(pod.Node)))
             await DeleteAttachmentAsync(pod, ct).ConfigureAwait(false);
         await _ns.DeleteAsync(layout.PodNamespace(pod.Name), ct).ConfigureAwait(false);
+        if (Directory.Exists(LabLayout.EtcDirectory(layout.PodNamespace(pod.Name))))
+            Directory.Delete(LabLayout.EtcDirectory(layout.PodNamespace(pod.Name)), recursive: true);
         if (Directory.Exists(layout.PodDirectory(pod.Name)))
             Directory.Delete(layout.PodDirectory(pod.Name), recursive: true);
     }

@@ -46,7 +46,7 @@ public sealed class PodSupervisor(LabLayout layout, IReadOnlyList<string> netlab
         || !IsAlive(pid.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Running, not a zombie: a server whose parent (netlab up) is gone waits as a zombie until init reaps it.</summary>
-    private static bool IsAlive(string pid)
+    internal static bool IsAlive(string pid)
     {
         try
         {

@@ -3,6 +3,7 @@ using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
 using Provisioner.Core.Validation;
 using Provisioner.Core.Verification;
+using Provisioner.Host.Processes;
 
 namespace Provisioner.Netns.Verify;
 
@@ -11,9 +12,15 @@ namespace Provisioner.Netns.Verify;
 /// its gateway, pod to pod on a node, pod to pod across nodes, pod to ClusterIP, outside to NodePort — each with
 /// the command to look further when it fails.
 /// </summary>
-public sealed class LabVerifier(LabPlan plan, LabLayout layout, Probe probe, Func<string, IPAddress?> podAddress)
+public sealed partial class LabVerifier(LabPlan plan, LabLayout layout, Probe probe, Func<string, IPAddress?> podAddress, ProcessRunner? runner = null)
 {
     private LabConfig Lab => plan.Lab;
+    private ProcessRunner Run => runner ?? ProcessRunner.Default;
+
+    /// <summary>The stack's own pods: the DNS pod answers DNS, not the HTTP the other checks send.</summary>
+    private IEnumerable<PodSpec> UserPods => Lab.Pods.Where(p => !ClusterDns.IsDnsPod(p));
+
+    private IEnumerable<PlannedService> UserServices => plan.Addresses.Services.Where(s => !ClusterDns.IsDnsService(s.Spec));
 
     public async Task<IReadOnlyList<VerifyCheck>> RunAsync(CancellationToken ct = default)
     {
@@ -23,9 +30,8 @@ public sealed class LabVerifier(LabPlan plan, LabLayout layout, Probe probe, Fun
         checks.AddRange(await PodToPodAsync(ct).ConfigureAwait(false));
         checks.AddRange(await ClusterIpsAsync(ct).ConfigureAwait(false));
         checks.AddRange(await NodePortsAsync(ct).ConfigureAwait(false));
-        checks.Add(new VerifyCheck(Layer.Dns, "cluster DNS", true,
-            "not part of the netns lab (there is no CoreDNS without Kubernetes); on a VM lab: kubectl run -it --rm dns --image=busybox -- nslookup kubernetes",
-            Skipped: true));
+        checks.AddRange(await LoadBalancersAsync(ct).ConfigureAwait(false));
+        checks.AddRange(await DnsAsync(ct).ConfigureAwait(false));
         return checks;
     }
 
@@ -61,7 +67,7 @@ public sealed class LabVerifier(LabPlan plan, LabLayout layout, Probe probe, Fun
     private async Task<IEnumerable<VerifyCheck>> PodToPodAsync(CancellationToken ct)
     {
         var checks = new List<VerifyCheck>();
-        var byNode = Lab.Pods.GroupBy(p => p.Node).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var byNode = UserPods.GroupBy(p => p.Node).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         foreach (var (node, pods) in byNode.Where(kv => kv.Value.Count > 1))
             checks.Add(await HttpCheckAsync(Layer.NodeBridge, pods[0], pods[1], $"same node {node}",
                 Fabric == FabricKind.OvsVxlan ? $"ovs-vsctl --db=unix:{layout.OvsDirectory(node)}/db.sock show" : $"bridge -n {layout.NodeNamespace(node)} link show",
@@ -101,10 +107,10 @@ public sealed class LabVerifier(LabPlan plan, LabLayout layout, Probe probe, Fun
     private async Task<IEnumerable<VerifyCheck>> ClusterIpsAsync(CancellationToken ct)
     {
         var checks = new List<VerifyCheck>();
-        var client = Lab.Pods.FirstOrDefault();
+        var client = UserPods.FirstOrDefault();
         if (client is null)
             return checks;
-        foreach (var service in plan.Addresses.Services.Where(s => s.ClusterIP is not null))
+        foreach (var service in UserServices.Where(s => s.ClusterIP is not null))
         {
             var endpoints = Lab.Pods.Where(p => LabValidator.Selects(service.Spec, p)).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
             foreach (var port in service.Ports.Where(p => p.Protocol == TransportProtocol.TCP))
@@ -125,7 +131,7 @@ public sealed class LabVerifier(LabPlan plan, LabLayout layout, Probe probe, Fun
     private async Task<IEnumerable<VerifyCheck>> NodePortsAsync(CancellationToken ct)
     {
         var checks = new List<VerifyCheck>();
-        foreach (var service in plan.Addresses.Services.Where(s => s.Spec.Type is ServiceType.NodePort or ServiceType.LoadBalancer))
+        foreach (var service in UserServices.Where(s => s.Spec.Type is ServiceType.NodePort or ServiceType.LoadBalancer))
         {
             var endpoints = Lab.Pods.Where(p => LabValidator.Selects(service.Spec, p)).ToList();
             foreach (var port in service.Ports.Where(p => p.Protocol == TransportProtocol.TCP))

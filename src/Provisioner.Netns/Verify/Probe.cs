@@ -20,6 +20,25 @@ public sealed class Probe(ProcessRunner run)
         return result.Succeeded;
     }
 
+    /// <summary>True when a TCP connection to target:port from inside <paramref name="netns"/> is accepted.</summary>
+    public async Task<bool> TcpConnectAsync(string netns, IPAddress target, int port, CancellationToken ct = default)
+    {
+        try
+        {
+            using var handle = NetworkNamespace.Open(Namespaces.PathOf(netns));
+            using var socket = handle.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(Timeout);
+            await socket.ConnectAsync(new IPEndPoint(target, port), timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is NamespaceNotFoundException or IOException or SocketException
+                                      || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            return false;
+        }
+    }
+
     /// <summary>GETs <c>http://target:port/</c> from inside <paramref name="netns"/>; returns the body, or the failure.</summary>
     public async Task<(string? Body, string? Error)> HttpGetAsync(string netns, IPAddress target, int port, CancellationToken ct = default)
     {

@@ -45,7 +45,7 @@ public static class StackServiceTable
             Ports = [.. planned.Ports.Select(p => new ServicePort(p.Name ?? "", p.Port, p.EffectiveTargetPort, Same<ServiceProtocol>(p.Protocol),
                 p.NodePort == 0 ? null : p.NodePort))],
             ExternalIPs = [.. spec.ExternalIPs],
-            LoadBalancerIPs = spec.LoadBalancerIP is { } lb ? [lb] : [],
+            LoadBalancerIPs = planned.LoadBalancerIP is { } allocated ? [allocated.ToString()] : spec.LoadBalancerIP is { } lb ? [lb] : [],
             SessionAffinity = Same<SessionAffinity>(spec.SessionAffinity),
             SessionAffinityTimeoutSeconds = spec.SessionAffinityTimeoutSeconds,
             ExternalTrafficPolicy = Same<TrafficPolicy>(spec.ExternalTrafficPolicy),

@@ -77,11 +77,12 @@ public class LabPlanSpecs
     {
         var plan = LabPlan.For(Labs.ValidNetns());
 
-        Assert.Equal([StepKind.Underlay, StepKind.Machine, StepKind.Cni, StepKind.Fabric, StepKind.Pod, StepKind.ServiceRules],
+        Assert.Equal([StepKind.Underlay, StepKind.Machine, StepKind.Cni, StepKind.Fabric, StepKind.Pod, StepKind.ServiceRules, StepKind.ClusterDns, StepKind.LoadBalancer],
             plan.Steps.Select(s => s.Kind).Distinct());
         Assert.Equal(Nodes.Select(n => $"machine-{n}"), Ids(plan, StepKind.Machine));
         Assert.All(plan.OfKind(StepKind.Machine), m => Assert.Equal([LabPlan.UnderlayId], m.DependsOn.AsEnumerable()));
-        Assert.Equal(["pod-web-1", "pod-web-2", "pod-api-1"], Ids(plan, StepKind.Pod));
+        Assert.Equal(["pod-web-1", "pod-web-2", "pod-api-1", "pod-kube-dns"], Ids(plan, StepKind.Pod));
+        Assert.Equal(("cp1", "kube-system"), (plan.Step("pod-kube-dns").Node, plan.Lab.Pods.Single(p => p.Name == "kube-dns").Namespace));
         var web2 = plan.Step("pod-web-2");
         Assert.Equal(("worker2", "web-2"), (web2.Node, web2.Pod));
         Assert.Equal(["cni-worker2", "fabric-worker2"], web2.DependsOn.AsEnumerable());

@@ -27,7 +27,8 @@ public class ServiceValidationSpecs
 
     [Fact]
     public void It_accepts_one_name_in_two_namespaces() =>
-        Assert.Empty(Problems.Of(Lab.AddService(Labs.Service("web", ServiceType.ClusterIP, "web", Labs.Port(80)) with { Namespace = "other" })));
+        Assert.Empty(Problems.Of((Lab with { Pods = Lab.Pods.Add(Labs.Pod("web-9", "worker1", "web") with { Namespace = "other" }) })
+            .AddService(Labs.Service("web", ServiceType.ClusterIP, "web", Labs.Port(80)) with { Namespace = "other" })));
 
     [Theory]
     [InlineData("10.97.0.5")]

@@ -11,13 +11,17 @@ internal sealed record ForwardingItem : FabricItem
     public override IEnumerable<FabricCommand> Remove(FabricTarget target) => [];
 }
 
-/// <summary>A Linux bridge (linux-vxlan, routed).</summary>
+/// <summary>
+/// A Linux bridge (linux-vxlan, routed). Created with a MAC of its own: a bridge without one takes its lowest port's,
+/// which changes when a pod's veth comes or goes, and the other pods' cached gateway MAC goes stale (no answer from
+/// the gateway until their ARP entry expires).
+/// </summary>
 internal sealed record LinuxBridgeItem(string Name) : FabricItem
 {
     public override int Rank => Ranks.Device;
     public override string Line => $"bridge {Name} type=linux";
     public override IEnumerable<FabricCommand> Add(FabricTarget target) =>
-        [Ip("link", "add", "name", Name, "type", "bridge"), Ip("link", "set", Name, "up")];
+        [Ip("link", "add", "name", Name, "address", Host.Netlink.RtNetlink.RandomHardwareAddress(), "type", "bridge"), Ip("link", "set", Name, "up")];
     public override IEnumerable<FabricCommand> Remove(FabricTarget target) => [Ip("link", "del", Name)];
 }
 

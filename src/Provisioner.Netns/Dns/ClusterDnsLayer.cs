@@ -1,0 +1,135 @@
+using System.Net;
+using Provisioner.Core.Dns;
+using Provisioner.Core.Planning;
+using Provisioner.Host.Processes;
+using Provisioner.Rendering.Dns;
+
+namespace Provisioner.Netns.Dns;
+
+/// <summary>
+/// The cluster DNS pod's server: dnsmasq inside the <c>kube-dns</c> pod's namespace, configured with the records of the
+/// lab's service table. Drift is a record set that no longer matches the services and endpoints (shown record by
+/// record), a configuration changed by hand, or a dnsmasq that is not running; applying rewrites the configuration and
+/// restarts dnsmasq (its record options are read only at start).
+/// </summary>
+public sealed class ClusterDnsLayer(LabPlan plan, LabLayout layout, ProcessRunner run, Func<string, IPAddress?> podAddress,
+    IReadOnlyList<string>? resolvConfPaths = null) : IStepLayer, IProcessOwner
+{
+    private string PodNamespace => layout.PodNamespace(ClusterDns.PodName);
+
+    public IReadOnlyList<DnsRecord> Records() => ClusterDnsRecords.For(plan, podAddress);
+
+    public async Task<IReadOnlyList<Change>> PlanAsync(PlanStep step, CancellationToken ct)
+    {
+        var records = Records();
+        var upstreams = Namespaces.Exists(layout.NodeNamespace(step.Node!))
+            ? await DnsUpstreams.ReachableAsync(run, layout.NodeNamespace(step.Node!), DnsUpstreams.Candidates(resolvConfPaths ?? DnsUpstreams.ResolvConfPaths), ct).ConfigureAwait(false)
+            : [];
+        var config = DnsmasqConfig.Render(DnsmasqConfig.Model(plan.Lab.Network.ClusterDomain, records, LocalDomains(),
+            [.. upstreams.Select(u => u.ToString())], layout.DnsPidPath, layout.DnsLogPath));
+        var listing = string.Join('\n', records.Select(r => r.ToString())) + "\n";
+        var changes = new List<Change>();
+        var current = File.Exists(layout.DnsConfigPath) ? await File.ReadAllTextAsync(layout.DnsConfigPath, ct).ConfigureAwait(false) : null;
+        if (current != config)
+        {
+            var before = File.Exists(layout.DnsRecordsPath) && current is not null
+                ? (await File.ReadAllTextAsync(layout.DnsRecordsPath, ct).ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                : [];
+            changes.Add(new Change(step.Id, Describe(before, listing.Split('\n', StringSplitOptions.RemoveEmptyEntries), current is null, upstreams.Count), async c =>
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(layout.DnsConfigPath)!);
+                await WriteAsync(layout.DnsConfigPath, config, c).ConfigureAwait(false);
+                await WriteAsync(layout.DnsRecordsPath, listing, c).ConfigureAwait(false);
+                await RestartAsync(c).ConfigureAwait(false);
+            }));
+        }
+        else if (RunningPid() is null)
+        {
+            changes.Add(new Change(step.Id, $"start dnsmasq in {PodNamespace} ({records.Count} records)", RestartAsync));
+        }
+        return changes;
+    }
+
+    /// <summary>Record lines added and removed, as a learner reads them in dig's output.</summary>
+    private static string Describe(string[] before, string[] after, bool fresh, int upstreams)
+    {
+        var removed = before.Except(after, StringComparer.Ordinal).Select(l => "- " + l);
+        var added = after.Except(before, StringComparer.Ordinal).Select(l => "+ " + l);
+        var lines = removed.Concat(added).ToList();
+        var head = fresh
+            ? $"dnsmasq with {after.Length} records ({(upstreams == 0 ? "no reachable upstream: outside names REFUSED" : $"{upstreams} upstream servers")})"
+            : lines.Count == 0 ? "rewrite dnsmasq.conf (changed by hand, or its upstream servers changed)" : $"records: {lines.Count} changed";
+        const int max = 12;
+        var shown = lines.Take(max).Select(l => Environment.NewLine + "    " + l);
+        return head + string.Concat(shown) + (lines.Count > max ? $"{Environment.NewLine}    ... and {lines.Count - max} more" : "");
+    }
+
+    /// <summary>The cluster zone and the reverse zones of the pod and service ranges: answered here, never forwarded.</summary>
+    private IReadOnlyList<string> LocalDomains() =>
+        [plan.Lab.Network.ClusterDomain, ReverseZone(plan.Addresses.ServiceCidr), ReverseZone(plan.Addresses.PodCidr)];
+
+    /// <summary>The in-addr.arpa zone of a range, widened to whole octets (dnsmasq's <c>local=</c> takes zones).</summary>
+    private static string ReverseZone(IPNetwork2 network)
+    {
+        var octets = Math.Max(1, network.Cidr / 8);
+        return string.Join('.', network.Network.GetAddressBytes().Take(octets).Reverse()) + ".in-addr.arpa";
+    }
+
+    public int? RunningPid()
+    {
+        if (!File.Exists(layout.DnsPidPath) || !int.TryParse(File.ReadAllText(layout.DnsPidPath).Trim(), out var pid))
+            return null;
+        try
+        {
+            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
+            return cmdline.Contains("dnsmasq", StringComparison.Ordinal) && cmdline.Contains(layout.DnsConfigPath, StringComparison.Ordinal) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Stops dnsmasq and starts it again with the written configuration. dnsmasq checks its configuration and binds
+    /// port 53 before it detaches, so a bad option or a taken port fails here with dnsmasq's own message.
+    /// </summary>
+    private async Task RestartAsync(CancellationToken ct)
+    {
+        await StopAsync().ConfigureAwait(false);
+        await run.RunAsync("ip", ["netns", "exec", PodNamespace, "dnsmasq", $"--conf-file={layout.DnsConfigPath}"], cancellationToken: ct).ConfigureAwait(false);
+        var probe = new Verify.Probe(run);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!await probe.TcpConnectAsync(PodNamespace, IPAddress.Loopback, ClusterDns.Port, ct).ConfigureAwait(false))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"dnsmasq in {PodNamespace} does not accept connections on port {ClusterDns.Port}; see {layout.DnsLogPath}");
+            await Task.Delay(20, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        if (RunningPid() is not { } pid)
+            return;
+        var id = pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await run.TryRunAsync("kill", ["-TERM", id]).ConfigureAwait(false);
+        for (var i = 0; i < 100 && Pods.PodSupervisor.IsAlive(id); i++) // a zombie counts as gone: init may reap it late
+            await Task.Delay(10).ConfigureAwait(false);
+    }
+
+    public Task StopProcessesAsync(PlanStep step, CancellationToken ct) => StopAsync();
+
+    public async Task RemoveAsync(PlanStep step, CancellationToken ct)
+    {
+        await StopAsync().ConfigureAwait(false);
+        foreach (var path in new[] { layout.DnsConfigPath, layout.DnsRecordsPath, layout.DnsPidPath })
+            File.Delete(path);
+    }
+
+    private static async Task WriteAsync(string path, string text, CancellationToken ct)
+    {
+        await File.WriteAllTextAsync(path + ".tmp", text, ct).ConfigureAwait(false);
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+}
