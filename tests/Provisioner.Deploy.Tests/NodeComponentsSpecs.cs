@@ -121,7 +121,7 @@ public sealed class NodeComponentsSpecs
         Assert.Equal("worker2", document.Node.NodeName);
         Assert.Empty(document.Node.NodeIPs);
         Assert.Equal("10.244.0.0/16", document.Node.ClusterCidr);
-        Assert.Equal(["default/api", "default/web", "default/web-local"], document.Table.Services.Select(s => s.Key).Order());
+        Assert.Equal(["default/api", "default/web", "default/web-lb", "default/web-local"], document.Table.Services.Select(s => s.Key).Order());
         Assert.All(document.Table.Services, s => Assert.Empty(s.Endpoints));
         Assert.Equal(json, document.Serialize());
 

@@ -91,7 +91,7 @@ public sealed class WorkloadManifestSpecs
         Assert.Equal(planned.Ports[0].NodePort, lb.Ports[0].NodePort);
         Assert.InRange(lb.Ports[0].NodePort!.Value, 30000, 32767);
         Assert.Equal("Local", lb.ExternalTrafficPolicy);
-        Assert.Equal("192.168.64.200", lb.LoadBalancerIP);
+        Assert.Equal("192.168.64.242", lb.LoadBalancerIP);
         Assert.Equal(["192.168.64.201"], lb.ExternalIPs);
 
         Assert.Equal("None", services["echo-headless"].Spec.ClusterIP);

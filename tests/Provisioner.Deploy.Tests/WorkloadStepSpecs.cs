@@ -25,7 +25,7 @@ public sealed class WorkloadStepSpecs
         Assert.Equal("pod web-2 on worker2 (dev-worker2): agnhost netexec :8080, labels app=web", triggers["pod.web-2"]);
         var api = Labs.Multipass().Plan.Addresses.Services.Single(s => s.Spec.Name == "api").ClusterIP;
         Assert.Equal($"service default/api NodePort {api} 8080->8080/TCP:30080 selector app=api affinity=ClientIP(10800s)", triggers["service.default/api"]);
-        Assert.Equal(6 + 3, triggers.Keys.Count(k => k.StartsWith("pod.", StringComparison.Ordinal) || k.StartsWith("service.", StringComparison.Ordinal)));
+        Assert.Equal(6 + 4, triggers.Keys.Count(k => k.StartsWith("pod.", StringComparison.Ordinal) || k.StartsWith("service.", StringComparison.Ordinal)));
         Assert.Equal(WorkloadManifest.AgnhostImage, triggers["image"]);
     }
 
