@@ -35,6 +35,7 @@ public sealed class VmCliSpecs : IDisposable
         {
             _nodePorts.Answer(_lab.NodeAddress(node.Name), 30080, node.Name == "worker1" ? "api-1" : "api-2");
             _nodePorts.Answer(_lab.NodeAddress(node.Name), _lab.NodePort("web-local"), _lab.Plan.Lab.Pods.First(p => p.Node == node.Name && p.Labels["app"] == "web").Name);
+            _nodePorts.Answer(_lab.NodeAddress(node.Name), _lab.NodePort("web-lb"), "web-2");
         }
     }
 

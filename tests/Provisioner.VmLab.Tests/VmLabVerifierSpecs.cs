@@ -30,8 +30,8 @@ public sealed class VmLabVerifierSpecs : IDisposable
         Assert.Equal(6, checks.Count(c => c.Layer == Layer.PodNetwork));
         Assert.Equal(3, checks.Count(c => c.Layer == Layer.NodeBridge));
         Assert.Equal(6, checks.Count(c => c.Layer == Layer.Fabric));
-        Assert.Equal(3, checks.Count(c => c.Layer == Layer.ServiceRules));
-        Assert.Equal(6, checks.Count(c => c.Layer == Layer.NodePort));
+        Assert.Equal(4, checks.Count(c => c.Layer == Layer.ServiceRules));
+        Assert.Equal(9, checks.Count(c => c.Layer == Layer.NodePort));
         Assert.Contains(checks, c => c.Name == "pod web-1 -> service api 10.96.85.8:8080" && c.Detail == "answered by api-1");
         Assert.Contains(checks, c => c.Name == "pod web-1: kubernetes.default -> 10.96.0.1 (cluster DNS 10.96.0.10)" && c.Passed);
         Assert.DoesNotContain(_lab.Tools.Calls, c => c.Contains("no recorded reply", StringComparison.Ordinal));

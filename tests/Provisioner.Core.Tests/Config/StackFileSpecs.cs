@@ -35,8 +35,8 @@ public class StackFileSpecs
         Assert.Equal("web", lab.Pods[1].Labels["app"]);
         Assert.All(lab.Pods, p => Assert.Equal(8080, p.Port));
 
-        Assert.Equal(["web", "api", "web-local"], lab.Services.Select(s => s.Name));
-        Assert.Equal([ServiceType.ClusterIP, ServiceType.NodePort, ServiceType.NodePort], lab.Services.Select(s => s.Type));
+        Assert.Equal(["web", "api", "web-local", "web-lb"], lab.Services.Select(s => s.Name));
+        Assert.Equal([ServiceType.ClusterIP, ServiceType.NodePort, ServiceType.NodePort, ServiceType.LoadBalancer], lab.Services.Select(s => s.Type));
         var api = lab.Services[1];
         Assert.Equal(SessionAffinity.ClientIP, api.SessionAffinity);
         Assert.Equal(("http", 8080, 8080, 30080, TransportProtocol.TCP),

@@ -13,7 +13,7 @@ using Provisioner.VmLab.Verify;
 namespace Provisioner.VmLab.Tests.Support;
 
 /// <summary>
-/// The example stack's VM lab (Pulumi.dev.yaml: cp1, worker1, worker2 at 192.168.64.5-7; six pods; three services)
+/// The example stack's VM lab (Pulumi.dev.yaml: cp1, worker1, worker2 at 192.168.64.5-7; six pods; four services)
 /// as recorded answers of a healthy lab: every ping answered, every pod answering <c>/hostname</c> with its name,
 /// CoreDNS resolving. Tests break one answer and look at what verify says.
 /// </summary>
@@ -93,10 +93,12 @@ public sealed class RecordedLab : IDisposable
         PodHttp("web-1", ClusterIp("web"), 80, "web-2");
         PodHttp("web-1", ClusterIp("api"), 8080, "api-1");
         PodHttp("web-1", ClusterIp("web-local"), 80, "web-3");
+        PodHttp("web-1", ClusterIp("web-lb"), 80, "web-1");
         foreach (var node in Target.Nodes)
         {
             Host.Answer(NodeAddress(node.Name), 30080, node.Name == "worker1" ? "api-1" : "api-2");
             Host.Answer(NodeAddress(node.Name), NodePort("web-local"), Plan.Lab.Pods.First(p => p.Node == node.Name && p.Labels["app"] == "web").Name);
+            Host.Answer(NodeAddress(node.Name), NodePort("web-lb"), "web-2");
         }
         Tools.On("multipass", MultipassDriver.ExecArguments("dev-worker1", ["ip", "-4", "route", "show", "default"]), Fixtures.Read("ip-route-default.txt"));
         PodPing("web-1", IPAddress.Parse("192.168.64.1"), "ping-busybox-answered.txt");
