@@ -31,8 +31,8 @@ public class LabFixture : IDisposable
                 fabric: {{fabric}}
                 serviceRules: {{rules}}
               netlab:nodes:
-                - { name: cp1, role: control-plane }
-                - { name: w1 }
+                - { name: cp1, role: control-plane, podCidr: 10.244.0.0/24 }
+                - { name: w1, podCidr: 10.244.1.0/24 }
               netlab:pods:
                 - { name: web-1, node: w1, labels: { app: web } }
                 - { name: web-2, node: cp1, labels: { app: web } }

@@ -67,7 +67,7 @@ public sealed class TracePacketIptablesSpecs(LabFixture lab) : IClassFixture<Lab
 
             Assert.False(trace.Delivered, Traces.Describe(trace));
             var hop = Traces.Hop(trace, "node cp1 netfilter");
-            Assert.Contains("DROP", hop.What, StringComparison.Ordinal);
+            Assert.True(hop.What.Contains("DROP", StringComparison.Ordinal), Traces.Describe(trace));
             Assert.Contains("netlab test drop", hop.Lines[^1], StringComparison.Ordinal);
         }
         finally

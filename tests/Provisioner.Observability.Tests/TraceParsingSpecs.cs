@@ -40,8 +40,11 @@ public class TraceParsingSpecs
             "PACKET: 2 ff4e2e63 IN=netlab0 SRC=10.244.0.2 DST=10.96.248.27 SPORT=45123 DPORT=80 SYN",
             $" TRACE: 2 ff4e2e63 {Table}:prerouting:rule:0x3:CONTINUE  -4 -t {Table} -A prerouting -s 10.244.0.2/32 -j TRACE",
             " TRACE: 2 ff4e2e63 nat:NETLAB-SEP-4BF5YOXF4CNSHTIN:rule:0x14:ACCEPT  -4 -t nat -A NETLAB-SEP-4BF5YOXF4CNSHTIN -p tcp -j DNAT --to-destination 10.244.0.3:8080",
-            " TRACE: 2 ff4e2e63 filter:FORWARD:policy:ACCEPT ",
-            " TRACE: 2 6da5f5d3 filter:FORWARD:policy:ACCEPT ",
+            // The same packet after the route: the kernel may rehash the skb, so its trace id changes.
+            " TRACE: 2 1b2c3d4e filter:FORWARD:rule:0xa:DROP  -4 -t filter -A FORWARD -p tcp -m tcp --dport 8080 -j DROP",
+            // The SYN's retransmit: a new packet enters at PREROUTING (and, its connection new after the drop, meets NAT again).
+            " TRACE: 2 6da5f5d3 nat:PREROUTING:rule:0x25:JUMP:NETLAB-SERVICES  -4 -t nat -A PREROUTING -j NETLAB-SERVICES",
+            " TRACE: 2 6da5f5d3 filter:FORWARD:rule:0xa:DROP  -4 -t filter -A FORWARD -p tcp -m tcp --dport 8080 -j DROP",
         ];
 
         var rules = NetfilterTrace.FirstPacketIptables(lines, Table);
@@ -49,7 +52,7 @@ public class TraceParsingSpecs
         Assert.Equal(
         [
             "nat:NETLAB-SEP-4BF5YOXF4CNSHTIN:rule:0x14:ACCEPT  -4 -t nat -A NETLAB-SEP-4BF5YOXF4CNSHTIN -p tcp -j DNAT --to-destination 10.244.0.3:8080",
-            "filter:FORWARD:policy:ACCEPT",
+            "filter:FORWARD:rule:0xa:DROP  -4 -t filter -A FORWARD -p tcp -m tcp --dport 8080 -j DROP",
         ], rules);
     }
 

@@ -81,15 +81,26 @@ public sealed partial class NetfilterTrace : IAsyncDisposable
         ];
     }
 
+    /// <summary>
+    /// The first packet's events. iptables-nft's trace id is not kept across the DNAT and the route (the kernel derives
+    /// it from the skb, which routing can rehash), so a change of id alone does not start another packet; a change of id
+    /// at a PREROUTING or OUTPUT hook does (a retransmit: after a drop its connection is new, so it meets the NAT rules
+    /// again and may get another endpoint).
+    /// </summary>
     internal static IReadOnlyList<string> FirstPacketIptables(IReadOnlyList<string> lines, string table)
     {
-        var traces = lines.Select(l => XtLine().Match(l)).Where(m => m.Success && !m.Groups["where"].Value.StartsWith(table + ":", StringComparison.Ordinal)).ToList();
-        var id = traces.FirstOrDefault()?.Groups["id"].Value;
-        return id is null ? [] :
-        [
-            .. traces.Where(m => m.Groups["id"].Value == id).Select(m => m.Groups["rule"].Value.Trim() is { Length: > 0 } rule
-                ? $"{m.Groups["where"].Value}  {rule}" : m.Groups["where"].Value),
-        ];
+        var first = new List<string>();
+        string? id = null;
+        foreach (var m in lines.Select(l => XtLine().Match(l)).Where(m => m.Success && !m.Groups["where"].Value.StartsWith(table + ":", StringComparison.Ordinal)))
+        {
+            var where = m.Groups["where"].Value;
+            var entersAgain = where.Contains(":PREROUTING:", StringComparison.Ordinal) || where.Contains(":OUTPUT:", StringComparison.Ordinal);
+            if (id is not null && m.Groups["id"].Value != id && entersAgain)
+                break;
+            id = m.Groups["id"].Value;
+            first.Add(m.Groups["rule"].Value.Trim() is { Length: > 0 } rule ? $"{where}  {rule}" : where);
+        }
+        return first;
     }
 
     public async ValueTask DisposeAsync()
