@@ -63,6 +63,15 @@ public sealed class WatchSpecs : IAsyncLifetime
             Assert.Fail($"expected [{string.Join(", ", expected)}], got [{string.Join(", ", now)}]; the sources logged:\n{string.Join("\n", _log)}\nthe server saw:\n{string.Join("\n", _api.Requests)}");
     }
 
+    /// <summary>Until the sources' watches are open on the server: a drop before that would drop nothing (a race under load).</summary>
+    private async Task WatchesOpen()
+    {
+        for (var i = 0; i < 200 && !(Watching("/api/v1/services?") && Watching("/apis/discovery.k8s.io/v1/endpointslices?")); i++)
+            await Task.Delay(50);
+        await Task.Delay(100); // the server registers a stream just after it logs the request
+        bool Watching(string path) => _api.Requests.Any(r => r.Contains(path, StringComparison.Ordinal) && r.Contains("watch=true", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Events_after_the_list_arrive_through_the_watch_from_the_lists_resourceVersion()
     {
@@ -79,6 +88,7 @@ public sealed class WatchSpecs : IAsyncLifetime
     public async Task A_dropped_watch_resumes_from_the_last_version_seen_without_a_relist_and_misses_nothing()
     {
         await Eventually(["web=10.244.1.2"]);
+        await WatchesOpen();
         _api.Bookmark();
         await Task.Delay(200);
         _api.DropWatches();
@@ -95,6 +105,7 @@ public sealed class WatchSpecs : IAsyncLifetime
     public async Task An_expired_resourceVersion_gets_410_Gone_and_a_relist_that_sees_a_delete_made_meanwhile()
     {
         await Eventually(["web=10.244.1.2"]);
+        await WatchesOpen();
         _api.DropWatches();
         _api.Delete(Slice("web-1", "web", Http));
         _api.Upsert(Slice("web-2", "web", Http, Endpoint("10.244.1.7", "node-a")));
