@@ -154,6 +154,20 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Aborts every open watch and makes <paramref name="changes"/> before any watch can reopen: a watch request that
+    /// arrives meanwhile waits on the server's lock, so it sees the changes (and a compaction among them) whatever the
+    /// client's reconnect timing.
+    /// </summary>
+    public void DropWatchesWhile(Action changes)
+    {
+        lock (_lock)
+        {
+            DropWatches();
+            changes();
+        }
+    }
+
     /// <summary>Forgets the event history: a watch from any older version now gets 410 Gone, as after etcd compaction.</summary>
     public void Compact()
     {
