@@ -94,7 +94,10 @@ public sealed class OvsModeSpecs
     private static async Task<bool> TcpWorksAsync(CniLab lab, string client, string server, string serverAddress)
     {
         var listening = Task.Run(() => lab.Exec(server, "timeout", "15", "iperf3", "-s", "-1", "-p", "5299"));
-        await Task.Delay(500);
+        // Until the server listens (a fixed wait loses the race on a loaded machine), bounded by the server's own timeout.
+        for (var i = 0; i < 100 && !listening.IsCompleted
+             && !lab.Exec(server, "ss", "-Hltn", "sport = :5299").StandardOutput.Contains("5299", StringComparison.Ordinal); i++)
+            await Task.Delay(100);
         var sent = lab.Exec(client, "timeout", "10", "iperf3", "-c", serverAddress, "-p", "5299", "-t", "1");
         await listening;
         return sent.Succeeded && sent.StandardOutput.Contains("receiver", StringComparison.Ordinal);
