@@ -37,7 +37,7 @@ public class PodServerSpecs
             {
                 return await get();
             }
-            catch (HttpRequestException) when (i < 20)
+            catch (HttpRequestException) when (i < 200)
             {
                 await Task.Delay(50);
             }

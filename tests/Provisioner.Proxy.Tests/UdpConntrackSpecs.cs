@@ -49,7 +49,7 @@ public sealed class UdpConntrackSpecs(LabFixture fixture) : IClassFixture<LabFix
     private static async Task<string> QueryUntil(string netns, string expected)
     {
         var answer = "";
-        for (var i = 0; i < 10 && answer != expected; i++)
+        for (var i = 0; i < 50 && answer != expected; i++)
         {
             answer = Query(netns);
             if (answer != expected)
