@@ -81,7 +81,7 @@ public sealed class DriverSpecs : IDisposable
     public async Task A_VM_that_never_gets_an_address_fails_with_what_to_check()
     {
         var error = await Assert.ThrowsAsync<MultipassException>(
-            () => _fake.Driver().WaitForAddressAsync("dev-worker1", "192.168.64.0/24", TimeSpan.FromMilliseconds(200)));
+            () => _fake.Driver().WaitForAddressAsync("dev-worker1", "192.168.64.0/24", TimeSpan.FromSeconds(3))); // long enough for two asks on a loaded machine
 
         Assert.Contains("has no IPv4 address after", error.Message);
         Assert.Contains("state: Stopped", error.Message);
