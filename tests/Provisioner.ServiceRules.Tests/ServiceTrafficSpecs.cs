@@ -47,12 +47,15 @@ public sealed class ServiceTrafficSpecs
         await new ServiceRulesApplier(backend, lab.NodeB).ApplyAsync(table, ContextB);
     }
 
-    /// <summary>45 requests over 3 endpoints: each expects 15; 5..25 is beyond 3 standard deviations.</summary>
+    /// <summary>
+    /// 45 requests over 3 endpoints: each expects 15. 2..30 fails for an endpoint left out or one taking most of the
+    /// traffic, and a fair spread falls outside it once in ~10^5 runs (5..25 failed about 1 run in 100 over all asserts).
+    /// </summary>
     private static void AssertEvenShare(Dictionary<string, int> tally, params string[] pods)
     {
         Assert.Equal(pods.Order(), tally.Keys.Order());
         foreach (var pod in pods)
-            Assert.InRange(tally[pod], 5, 25);
+            Assert.InRange(tally[pod], 2, 30);
     }
 
     [PrivilegedTheory]
