@@ -44,10 +44,10 @@ public sealed class MetricsPrometheusSpecs(LabFixture lab) : IClassFixture<LabFi
 
             var after = await prometheus.WaitForAsync(connections, v => v >= before.Connections + Requests, TimeSpan.FromSeconds(20));
             Assert.True(after >= before.Connections + Requests, $"new connections to default/web went from {before.Connections} to {after}, expected +{Requests}");
-            Assert.True(await prometheus.WaitForAsync(hits, v => v >= before.Hits + Requests, TimeSpan.FromSeconds(5)) >= before.Hits + Requests);
+            Assert.True(await prometheus.WaitForAsync(hits, v => v >= before.Hits + Requests, TimeSpan.FromSeconds(20)) >= before.Hits + Requests);
             var byPod = await prometheus.QueryAsync("sum by (pod) (netlab_endpoint_hits_total{service=\"default/web\"})");
             Assert.Equal(["web-1", "web-2"], byPod.Select(r => r.Labels["pod"]).Order(StringComparer.Ordinal));
-            Assert.True(await prometheus.WaitForAsync(clientBytes, v => v > before.Bytes, TimeSpan.FromSeconds(5)) > before.Bytes, "the client pod's eth0 sent no bytes");
+            Assert.True(await prometheus.WaitForAsync(clientBytes, v => v > before.Bytes, TimeSpan.FromSeconds(20)) > before.Bytes, "the client pod's eth0 sent no bytes");
             Assert.True(await prometheus.ValueAsync("netlab_conntrack_entries{role=\"node\",owner=\"cp1\"}") > 0, "no conntrack entries on cp1 after the traffic");
             Assert.Equal(0, await prometheus.ValueAsync("max(netlab_collect_problems)"));
         }
