@@ -21,7 +21,7 @@ trap 'rm -f "$log"' EXIT
 status=0
 dotnet build "$solution" -c Release --nologo -v quiet
 # One test assembly at a time (-m:1): privileged tests of different assemblies must not share the kernel at once.
-dotnet test "$solution" -c Release --no-build -m:1 --nologo -v quiet "$@" 2>&1 | tee "$log" || status=$?
+dotnet test "$solution" -c Release --no-build -m:1 --nologo -v quiet --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$log" || status=$?
 
 # One plain closing line over every test assembly.
 awk '/(Passed|Failed)! +- +Failed:/ {
