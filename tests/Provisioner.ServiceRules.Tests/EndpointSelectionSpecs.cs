@@ -1,3 +1,4 @@
+using Provisioner.ServiceRules.Applying;
 using Provisioner.ServiceRules.Model;
 
 namespace Provisioner.ServiceRules.Tests;
@@ -34,5 +35,24 @@ public sealed class EndpointSelectionSpecs
 
         port = Resolve(TrafficPolicy.Local, Terminating("10.244.1.3", "node-a"), new Endpoint("10.244.1.2", "node-a"));
         Assert.Equal(["10.244.1.2"], port.LocalEndpoints.Select(e => e.Address));
+    }
+
+    [Theory]
+    [InlineData(RuleBackend.Iptables)]
+    [InlineData(RuleBackend.Nftables)]
+    public void Both_backends_compile_a_local_terminating_endpoint_the_cluster_wide_choice_leaves_out(RuleBackend backend)
+    {
+        var table = new ServiceTable([new Service
+        {
+            Namespace = "lab", Name = "web", ClusterIP = "10.96.0.10", Ports = [new ServicePort("http", 80, 8080)],
+            InternalTrafficPolicy = TrafficPolicy.Local, Endpoints = [Terminating("10.244.1.3", "node-a"), new Endpoint("10.244.2.2", "node-b")],
+        }]);
+
+        var rules = DesiredRules.Of(backend, table, NodeA); // the iptables chain graph is checked here: every jump declared
+
+        var text = backend == RuleBackend.Iptables
+            ? string.Join("\n", rules.Iptables!.Chains.SelectMany(c => c.Rules).Select(r => r.ToString()))
+            : string.Join("\n", rules.Nft!.Chains.Concat(rules.Nft.Sets.SelectMany(x => x.Elements).Select(e => e.Text)));
+        Assert.Contains("10.244.1.3:8080", text, StringComparison.Ordinal);
     }
 }
