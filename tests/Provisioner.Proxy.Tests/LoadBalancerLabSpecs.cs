@@ -22,14 +22,19 @@ public sealed class LoadBalancerLabSpecs(LabFixture fixture) : IClassFixture<Lab
     private static string StatusPatches(LoadBalancerLab lab, string service) =>
         string.Join("\n", lab.Api.Requests.Where(r => r.StartsWith($"PATCH /api/v1/namespaces/{Namespace}/services/{service}/status", StringComparison.Ordinal)));
 
+    /// <summary>A LoadBalancer Service with an EndpointSlice of <paramref name="pods"/>; returns the EXTERNAL-IP written for it.</summary>
+    private static async Task<IPAddress> LoadBalancerAsync(LoadBalancerLab lab, string name, string clusterIp, int nodePort, string policy, params string[] pods)
+    {
+        lab.Api.Upsert(Service(name, clusterIp, Port("http", 80, ServerPort, nodePort: nodePort)).LoadBalancer(policy));
+        lab.Api.Upsert(Slice($"{name}-1", name, Http, [.. pods.Select(Pod)]));
+        return await lab.IngressAsync(name);
+    }
+
     [PrivilegedFact]
     public async Task The_outside_client_reaches_a_LoadBalancer_at_the_address_the_allocator_wrote_once_and_one_node_announces()
     {
         await using var lab = await LoadBalancerLab.StartAsync(fixture.Lab);
-        lab.Api.Upsert(Service("web", "10.96.0.30", Port("http", 80, ServerPort, nodePort: 30081)).LoadBalancer());
-        lab.Api.Upsert(Slice("web-1", "web", Http, Pod("a1"), Pod("b1")));
-
-        var ip = await lab.IngressAsync("web");
+        var ip = await LoadBalancerAsync(lab, "web", "10.96.0.30", 30081, "Cluster", "a1", "b1");
         var announcer = await lab.AnnouncerAsync(ip);
         var answer = await lab.ReachedAsync(ip, "a1", "b1");
 
@@ -45,9 +50,7 @@ public sealed class LoadBalancerLabSpecs(LabFixture fixture) : IClassFixture<Lab
     public async Task With_Local_policy_the_node_of_the_endpoint_announces_and_the_client_address_is_kept()
     {
         await using var lab = await LoadBalancerLab.StartAsync(fixture.Lab);
-        lab.Api.Upsert(Service("api", "10.96.0.31", Port("http", 80, ServerPort, nodePort: 30082)).LoadBalancer("Local"));
-        lab.Api.Upsert(Slice("api-1", "api", Http, Pod("b1")));
-        var ip = await lab.IngressAsync("api");
+        var ip = await LoadBalancerAsync(lab, "api", "10.96.0.31", 30082, "Local", "b1");
 
         await lab.AnnouncedByAsync(ip, "node-b");
         var answer = await lab.ReachedAsync(ip, "b1");
@@ -63,9 +66,7 @@ public sealed class LoadBalancerLabSpecs(LabFixture fixture) : IClassFixture<Lab
     public async Task When_the_announcing_node_goes_NotReady_or_away_the_other_announces_and_the_client_reaches_it_again()
     {
         await using var lab = await LoadBalancerLab.StartAsync(fixture.Lab);
-        lab.Api.Upsert(Service("web", "10.96.0.32", Port("http", 80, ServerPort, nodePort: 30083)).LoadBalancer());
-        lab.Api.Upsert(Slice("web-1", "web", Http, Pod("a1"), Pod("b1")));
-        var ip = await lab.IngressAsync("web");
+        var ip = await LoadBalancerAsync(lab, "web", "10.96.0.32", 30083, "Cluster", "a1", "b1");
         var first = await lab.AnnouncerAsync(ip);
         var other = first == "node-a" ? "node-b" : "node-a";
         var otherPod = other == "node-a" ? "a1" : "b1";
