@@ -1,11 +1,13 @@
 using k8s;
 using Provisioner.Proxy.Config;
 using Provisioner.Proxy.Health;
+using Provisioner.Proxy.LoadBalancing;
 using Provisioner.Proxy.Rules;
 using Provisioner.Proxy.Sources;
 using Provisioner.Proxy.Sync;
 using Provisioner.Proxy.Tracking;
 using Provisioner.ServiceRules.Applying;
+using Provisioner.Host.Processes;
 
 namespace Provisioner.Proxy;
 
@@ -36,6 +38,11 @@ public sealed class NetlabProxy(ProxyOptions options, TextWriter logWriter)
         var syncer = new ProxySyncer(tracker, sink, new ConntrackCleaner(options.Netns), metrics, health, Log);
         using var runner = new BoundedFrequencyRunner(syncer.SyncAsync, options.Config.MinSyncPeriod, options.Config.SyncPeriod,
             e => Log($"sync failed (retrying after {Durations.Format(options.Config.MinSyncPeriod)}): {e.Message}"));
+        var balancer = new LoadBalancerController(options.HostnameOverride, options.Config, tracker,
+            (ns, name, patch, c) => client.CoreV1.PatchNamespacedServiceStatusAsync(new k8s.Models.V1Patch(patch, k8s.Models.V1Patch.PatchType.MergePatch), name, ns, cancellationToken: c),
+            ProcessRunner.Default, options.Netns, m => Log("load balancers: " + m));
+        using var balancing = new BoundedFrequencyRunner((_, c) => balancer.SyncAsync(c), options.Config.MinSyncPeriod, options.Config.SyncPeriod,
+            e => Log($"load balancer sync failed (retrying after {Durations.Format(options.Config.MinSyncPeriod)}): {e.Message}"));
         using var healthz = new HttpEndpoints(options.HealthzBindAddress, new Dictionary<string, Func<System.Net.HttpListenerResponse, Task>>
         {
             ["/healthz"] = health.WriteAsync, ["/livez"] = health.WriteAsync,
@@ -59,7 +66,8 @@ public sealed class NetlabProxy(ProxyOptions options, TextWriter logWriter)
             Log($"listed services, endpointslices and nodes; syncing rules (minSyncPeriod {Durations.Format(options.Config.MinSyncPeriod)}, " +
                 $"syncPeriod {Durations.Format(options.Config.SyncPeriod)})");
             tracker.Changed += runner.Request;
-            await runner.RunAsync(ct).ConfigureAwait(false);
+            tracker.AnyChanged += balancing.Request;
+            await Task.WhenAll(runner.RunAsync(ct), balancing.RunAsync(ct)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -68,6 +76,7 @@ public sealed class NetlabProxy(ProxyOptions options, TextWriter logWriter)
         finally
         {
             tracker.Changed -= runner.Request;
+            tracker.AnyChanged -= balancing.Request;
             await watching.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             client.Dispose();
         }

@@ -71,14 +71,43 @@ public sealed class ProxyStepSpecs
     }
 
     [Fact]
-    public void The_RBAC_allows_exactly_list_and_watch_of_services_endpointslices_and_nodes()
+    public void The_RBAC_allows_exactly_list_and_watch_of_services_endpointslices_and_nodes_and_patching_service_status()
     {
         var rbac = _deployment.Step(ProxySteps.AccessId).LocalFiles.Single(f => f.Path.EndsWith("proxy-rbac.yaml", StringComparison.Ordinal)).Content;
-        var verbs = rbac.Split('\n').Where(l => l.Contains("verbs:", StringComparison.Ordinal)).Select(l => l.Trim()).Distinct();
+        var rules = rbac.Split('\n').Where(l => l.Contains("resources:", StringComparison.Ordinal) || l.Contains("verbs:", StringComparison.Ordinal))
+            .Select(l => l.Trim().TrimStart('-').Trim());
 
-        Assert.Equal(["verbs: [\"list\", \"watch\"]"], verbs);
-        Assert.Contains("resources: [\"services\", \"nodes\"]", rbac, StringComparison.Ordinal);
-        Assert.Contains("resources: [\"endpointslices\"]", rbac, StringComparison.Ordinal);
+        Assert.Equal(["resources: [\"services\", \"nodes\"]", "verbs: [\"list\", \"watch\"]",
+            "resources: [\"services/status\"]", "verbs: [\"patch\"]",
+            "resources: [\"endpointslices\"]", "verbs: [\"list\", \"watch\"]"], rules);
         Assert.Contains("kubernetes.io/service-account.name: netlab-proxy", rbac, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_node_gets_the_load_balancer_pool_and_only_the_control_plane_allocates()
+    {
+        var pool = _deployment.Plan.Addresses.LoadBalancerPool!.ToString();
+        foreach (var node in new[] { "cp1", "worker1", "worker2" })
+        {
+            var config = ProxyConfigFile.Parse(ProxySteps.Render(_deployment.Plan, node).Config);
+            Assert.Equal((pool, node == "cp1"), (config.LoadBalancerCidr, config.LoadBalancerAllocator));
+            var triggers = _deployment.Step(LabPlan.ServiceRulesId(node)).TriggerVariables;
+            Assert.Equal(pool, triggers["NETLAB_TRIGGER_PROXY_LOADBALANCERCIDR"]);
+            Assert.Equal(node == "cp1", triggers.ContainsKey("NETLAB_TRIGGER_PROXY_LOADBALANCERALLOCATOR"));
+        }
+    }
+
+    [Fact]
+    public void A_preview_shows_the_load_balancer_pool_line_changing_on_every_node()
+    {
+        var lab = Labs.Example with { Network = Labs.Example.Network with { LoadBalancerCidr = "192.168.64.224/28" } };
+        var after = Labs.Multipass(lab: lab);
+        foreach (var node in new[] { "cp1", "worker1" })
+        {
+            var before = _deployment.Step(LabPlan.ServiceRulesId(node)).TriggerVariables;
+            var now = after.Step(LabPlan.ServiceRulesId(node)).TriggerVariables;
+            var changed = before.Where(t => now[t.Key] != t.Value).Select(t => $"{t.Key}: {t.Value} -> {now[t.Key]}");
+            Assert.Equal([$"NETLAB_TRIGGER_PROXY_LOADBALANCERCIDR: {_deployment.Plan.Addresses.LoadBalancerPool} -> 192.168.64.224/28"], changed);
+        }
     }
 }

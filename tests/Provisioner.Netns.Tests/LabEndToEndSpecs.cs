@@ -109,6 +109,9 @@ public sealed class LabEndToEndSpecs : IDisposable
         checks = await VerifyAsync(lab, plan);
         Assert.True(checks.All(c => c.Passed), string.Join("\n", checks.Where(c => !c.Passed).Select(c => $"{c.Layer} {c.Name}: {c.Detail}")));
 
+        if (fabric != "ovs-vxlan") // its ovs-vswitchd lives in the node namespace: deleting the name would not end it
+            await ALoadBalancerFailsOverWhenItsNodeIsGoneAsync(lab, plan);
+
         await lab.DownAsync();
         await lab.DownAsync(); // twice is safe
         Assert.Equal(hostBefore, HostSnapshot.Take(_stateRoot, lab.Plan.Lab.Name + "-"));
@@ -183,12 +186,46 @@ public sealed class LabEndToEndSpecs : IDisposable
         Assert.Equal("nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n", resolv);
     }
 
+    private static List<string> Holders(NetnsLab lab, LabPlan plan, string address) =>
+        [.. plan.Lab.Nodes.Where(n => Netns.Namespaces.Exists(lab.Layout.NodeNamespace(n.Name))
+                && ProcessRunner.Default.Run("ip", "-n", lab.Layout.NodeNamespace(n.Name), "addr", "show", "dev", "lo").Contains($" {address}/32 ", StringComparison.Ordinal))
+            .Select(n => n.Name)];
+
     private static void OnlyANodeWithAnEndpointAnnouncesALocalLoadBalancer(NetnsLab lab, LabPlan plan)
     {
         var address = plan.Addresses.Services.Single(s => s.Spec.Name == "api-lb").LoadBalancerIP!.ToString();
-        var holders = plan.Lab.Nodes.Where(n => ProcessRunner.Default.Run("ip", "-n", lab.Layout.NodeNamespace(n.Name), "addr", "show", "dev", "lo")
-            .Contains($" {address}/32 ", StringComparison.Ordinal)).Select(n => n.Name).ToList();
-        Assert.Equal(["w1"], holders); // api-1, its only endpoint, is on w1
+        Assert.Equal(["w1"], Holders(lab, plan, address)); // api-1, its only endpoint, is on w1
+    }
+
+    /// <summary>
+    /// The node announcing web-lb goes away (its namespace deleted, as a crashed VM): applying the load-balancers step
+    /// gives the address to a live node, whose gratuitous ARP moves the outside client's cache, and the client is
+    /// answered again (by an endpoint on a live node: requests sent to one on the lost node fail meanwhile, so it retries).
+    /// </summary>
+    private static async Task ALoadBalancerFailsOverWhenItsNodeIsGoneAsync(NetnsLab lab, LabPlan plan)
+    {
+        var address = plan.Addresses.Services.Single(s => s.Spec.Name == "web-lb").LoadBalancerIP!;
+        var gone = Assert.Single(Holders(lab, plan, address.ToString()));
+        ProcessRunner.Default.Run("ip", "netns", "del", lab.Layout.NodeNamespace(gone));
+
+        var changes = await lab.ApplyStepAsync(plan.Step(LabPlan.LoadBalancerId));
+
+        var now = Assert.Single(Holders(lab, plan, address.ToString()));
+        Assert.NotEqual(gone, now);
+        Assert.Contains(changes, c => c.Description.StartsWith($"{now} answers ARP for {address} (service default/web-lb", StringComparison.Ordinal));
+        var live = plan.Lab.Pods.Where(p => p.Node != gone && p.Labels.GetValueOrDefault("app") == "web").Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var probe = new Probe(ProcessRunner.Default);
+        var seen = new List<string>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var (body, error) = await probe.HttpGetAsync(lab.Layout.OutsideNamespace, address, 80, CancellationToken.None);
+            if (body?.Split(' ')[0] is { } pod && live.Contains(pod))
+                return;
+            seen.Add(body ?? error ?? "(nothing)");
+            await Task.Delay(200);
+        }
+        Assert.Fail($"after {gone} went away, {now} announces {address} but the outside client got no answer from {string.Join(",", live)}; saw: {string.Join(" | ", seen.TakeLast(5))}");
     }
 
     private static void DeleteDnsServiceRule(NetnsLab lab, string rules)

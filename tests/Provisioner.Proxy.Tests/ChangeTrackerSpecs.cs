@@ -49,18 +49,45 @@ public sealed class ChangeTrackerSpecs
         Assert.Empty(snapshot.SkipReasons);
     }
 
+    private static IEnumerable<string> Serving(ChangeTracker tracker, bool local = false)
+    {
+        var snapshot = tracker.Snapshot();
+        var port = ServiceResolver.Resolve(snapshot.Table, snapshot.Node).Ports.Single();
+        return (local ? port.LocalEndpoints : port.AllEndpoints).Select(e => e.Address);
+    }
+
     [Fact]
     public void Terminating_endpoints_serve_only_when_no_ready_one_is_left()
     {
         var tracker = Tracker();
         tracker.ReplaceServices([Versioned(Service("web", "10.96.0.10", Port("http", 80, 8080)))]);
         tracker.OnSlice(WatchEventType.Added, Versioned(Slice("web-1", "web", Http,
-            Endpoint("10.244.1.2", "node-a"), Endpoint("10.244.1.3", "node-a", ready: false, terminating: true))));
-        Assert.Equal(["10.244.1.2"], tracker.Snapshot().Table.Services[0].Endpoints.Select(e => e.Address));
+            Endpoint("10.244.1.2", "node-a"), Endpoint("10.244.1.3", "node-a", ready: false, terminating: true),
+            Endpoint("10.244.1.4", "node-a", ready: false))));
+        Assert.Equal(["10.244.1.2"], Serving(tracker));
 
         tracker.OnSlice(WatchEventType.Modified, Versioned(Slice("web-1", "web", Http,
             Endpoint("10.244.1.2", "node-a", ready: false), Endpoint("10.244.1.3", "node-a", ready: false, terminating: true))));
-        Assert.Equal(["10.244.1.3"], tracker.Snapshot().Table.Services[0].Endpoints.Select(e => e.Address));
+        Assert.Equal(["10.244.1.3"], Serving(tracker));
+    }
+
+    [Fact]
+    public void With_a_Local_policy_a_node_without_a_ready_endpoint_of_its_own_uses_its_terminating_one_while_other_nodes_have_ready_ones()
+    {
+        var tracker = Tracker(); // node-a's tracker
+        var service = Service("web", "10.96.0.10", Port("http", 80, 8080));
+        service.Spec.InternalTrafficPolicy = "Local";
+        tracker.ReplaceServices([Versioned(service)]);
+        tracker.OnSlice(WatchEventType.Added, Versioned(Slice("web-1", "web", Http,
+            Endpoint("10.244.1.3", "node-a", ready: false, terminating: true), Endpoint("10.244.2.2", "node-b"))));
+
+        Assert.Equal(["10.244.1.3"], Serving(tracker, local: true)); // per node, as kube-proxy's CategorizeEndpoints
+        tracker.MarkAllChanged();
+        Assert.Equal(["10.244.2.2"], Serving(tracker)); // cluster-wide a ready one is left: the terminating one is not used
+
+        tracker.OnSlice(WatchEventType.Modified, Versioned(Slice("web-1", "web", Http,
+            Endpoint("10.244.1.3", "node-a", ready: false, terminating: true), Endpoint("10.244.1.2", "node-a"), Endpoint("10.244.2.2", "node-b"))));
+        Assert.Equal(["10.244.1.2"], Serving(tracker, local: true)); // a ready local one is back: it alone serves
     }
 
     [Fact]

@@ -67,6 +67,22 @@ public sealed class ProxyLabSpecs(LabFixture fixture) : IClassFixture<LabFixture
         api.Upsert(Slice("web-1", "web", Http, Pod("a1")));
         await proxy.ConvergedAsync(other, ProxyLab.Expected("web", "10.96.0.10", WebPort, "a1"));
 
+        // internalTrafficPolicy Local: node-a's only endpoint terminates while node-b's is ready; node-a still uses its
+        // own (kube-proxy decides the fallback per node), where a cluster-wide choice would leave it none.
+        var local = Service("local", "10.96.0.21", Port("http", 80, ServerPort));
+        local.Spec.InternalTrafficPolicy = "Local";
+        api.Upsert(local);
+        api.Upsert(Slice("local-1", "local", Http, Pod("a2", ready: false, terminating: true), Pod("b1")));
+        await proxy.ConvergedAsync(other, ProxyLab.Expected("web", "10.96.0.10", WebPort, "a1"),
+            ProxyLab.Expected("local", "10.96.0.21", WebPort, "b1") with
+            {
+                InternalTrafficPolicy = TrafficPolicy.Local, Endpoints = [EndpointOf("a2") with { Ready = false, Terminating = true }, EndpointOf("b1")],
+            });
+        Assert.Equal(["a2"], lab.Tally(lab.Pod("ac"), "10.96.0.21", 80, 4).Keys);
+        api.Delete(local);
+        api.Delete(Slice("local-1", "local", Http));
+        await proxy.ConvergedAsync(other, ProxyLab.Expected("web", "10.96.0.10", WebPort, "a1"));
+
         api.Upsert(Slice("web-1", "web", Http, Pod("a1"), Pod("a2"), Pod("b1"))); // scale up
         await proxy.ConvergedAsync(other, ProxyLab.Expected("web", "10.96.0.10", WebPort, "a1", "a2", "b1"));
 

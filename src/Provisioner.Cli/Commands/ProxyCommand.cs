@@ -51,6 +51,8 @@ public static class ProxyCommand
                 {
                     using var engine = new ServiceRulesEngine(options.ProxyMode, options.Netns);
                     var removed = await new EngineRuleSink(engine).RemoveAsync(ct);
+                    await new Provisioner.Host.Announcing.L2Announcer(Provisioner.Host.Processes.ProcessRunner.Default, options.Netns,
+                        Provisioner.Proxy.LoadBalancing.LoadBalancerController.Label).RemoveAsync(ct);
                     output.Line(removed.Summary);
                     return ExitCodes.Ok;
                 }

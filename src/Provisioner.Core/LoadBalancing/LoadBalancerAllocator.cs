@@ -38,23 +38,42 @@ public static class LoadBalancerAllocator
     {
         if (pool is null)
             return services;
+        var claims = services.Where(s => NeedsAddress(s.Spec))
+            .Select(s => new AddressClaim($"{s.Spec.Namespace}/{s.Spec.Name}", s.Spec.LoadBalancerIP, null)).ToList();
+        var addresses = Allocate(claims, pool);
+        return [.. services.Select(s => NeedsAddress(s.Spec) && addresses.TryGetValue($"{s.Spec.Namespace}/{s.Spec.Name}", out var ip)
+            ? s with { LoadBalancerIP = ip } : s)];
+    }
+
+    /// <summary>
+    /// The address of each claim (by its key; a claim left out found the pool full). First the requested addresses in
+    /// the pool (<c>loadBalancerIP</c>), then the ones held now (an EXTERNAL-IP already in the status stays, as
+    /// MetalLB keeps it), then, in the claims' order, hash of the key and the next free address.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IPAddress> Allocate(IReadOnlyList<AddressClaim> claims, IPNetwork2 pool)
+    {
         var size = Cidr.Size(pool);
         var (first, end) = size <= 2 ? (0L, size) : (1L, size - 1);
         var used = new HashSet<long>();
-        foreach (var s in services.Where(s => NeedsAddress(s.Spec)))
+        var result = new Dictionary<string, IPAddress>(StringComparer.Ordinal);
+        void Take(string key, string? text, bool anyOffset)
         {
-            if (s.Spec.LoadBalancerIP is { } ip && Cidr.TryParseAddress(ip, out var a) && pool.Contains(a))
-                used.Add(Cidr.OffsetOf(pool, a));
+            if (result.ContainsKey(key) || text is null || !Cidr.TryParseAddress(text, out var a) || !pool.Contains(a))
+                return;
+            var offset = Cidr.OffsetOf(pool, a);
+            if ((anyOffset || (offset >= first && offset < end)) && used.Add(offset))
+                result[key] = a;
         }
-        return [.. services.Select(s =>
+        foreach (var claim in claims)
+            Take(claim.Key, claim.Requested, anyOffset: true);
+        foreach (var claim in claims.Where(c => c.Requested is null))
+            Take(claim.Key, claim.Current, anyOffset: false);
+        foreach (var claim in claims.Where(c => !result.ContainsKey(c.Key) && c.Requested is null))
         {
-            if (!NeedsAddress(s.Spec))
-                return s;
-            if (s.Spec.LoadBalancerIP is { } explicitIp && Cidr.TryParseAddress(explicitIp, out var a) && pool.Contains(a))
-                return s with { LoadBalancerIP = a };
-            var offset = Probe(Hash($"{s.Spec.Namespace}/{s.Spec.Name}"), first, end, used);
-            return offset is null ? s : s with { LoadBalancerIP = Cidr.Nth(pool, offset.Value) };
-        })];
+            if (Probe(Hash(claim.Key), first, end, used) is { } offset)
+                result[claim.Key] = Cidr.Nth(pool, offset);
+        }
+        return result;
     }
 
     private static long? Probe(ulong hash, long min, long max, HashSet<long> used)
@@ -71,3 +90,6 @@ public static class LoadBalancerAllocator
 
     private static ulong Hash(string text) => BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
+
+/// <summary>One service asking for an address: its namespace/name, its <c>loadBalancerIP</c>, and the address it holds now.</summary>
+public sealed record AddressClaim(string Key, string? Requested, string? Current);

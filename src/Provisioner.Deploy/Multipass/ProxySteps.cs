@@ -37,7 +37,7 @@ public static class ProxySteps
         return new CommandStep
         {
             Id = AccessId, PlanStepId = LabPlan.ControlPlaneId, Kind = StepKind.ControlPlane, Node = cp,
-            Summary = $"netlab-proxy's ServiceAccount and RBAC (list/watch services, endpointslices, nodes) on {vm}",
+            Summary = $"netlab-proxy's ServiceAccount and RBAC (list/watch services, endpointslices, nodes; patch services/status) on {vm}",
             Create = Shell.AllOf(
                 MultipassCommands.Install(vm, [new NodeTransfer(rbac.Path, RbacPath, "0644"), new NodeTransfer(script.Path, PrintKubeconfigPath, "0755")]),
                 MultipassCommands.Exec(vm, "sudo", "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", "apply", "-f", RbacPath)),
@@ -98,6 +98,9 @@ public static class ProxySteps
         {
             context.ClusterCidr, context.ServiceCidr, context.NodePortMin, context.NodePortMax,
             MasqueradeAll = context.MasqueradeAll ? "true" : "false", SyncPeriod = "30s", MinSyncPeriod = "1s",
+            LoadBalancerCidr = plan.Addresses.LoadBalancerPool?.ToString(),
+            // One writer of status.loadBalancer.ingress: the control plane's proxy, beside the apiserver it writes to.
+            LoadBalancerAllocator = plan.Addresses.LoadBalancerPool is not null && node == plan.Lab.ControlPlane.Name,
         });
         var unit = TemplateRenderer.Embedded.Render("proxy/netlab-proxy.service.sbn", new
         {

@@ -27,7 +27,7 @@ public static class RuleCounterMatcher
         foreach (var port in node.Ports)
         {
             dispatch[port.ServiceChain] = dispatch[port.LocalServiceChain] = dispatch[port.ExternalChain] = port;
-            foreach (var endpoint in port.AllEndpoints)
+            foreach (var endpoint in port.ReachableEndpoints)
                 endpoints[endpoint.Chain] = (port, endpoint);
         }
         var services = new List<ServiceCounter>();

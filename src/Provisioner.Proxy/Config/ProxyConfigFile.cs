@@ -24,6 +24,18 @@ public sealed record ProxyConfigFile
     /// <summary>The node's addresses when given; otherwise the Node object's InternalIPs.</summary>
     public IReadOnlyList<string> NodeIPs { get; init; } = [];
 
+    /// <summary>
+    /// The LoadBalancer pool (netlab's <c>network.loadBalancerCidr</c>): the EXTERNAL-IPs this node may announce, and
+    /// the range the allocator gives out. Null: netlab-proxy neither allocates nor announces LoadBalancer addresses.
+    /// </summary>
+    public string? LoadBalancerCidr { get; init; }
+
+    /// <summary>
+    /// This proxy allocates LoadBalancer addresses and writes <c>status.loadBalancer.ingress</c>: true on exactly one
+    /// node (the control plane's), so there is one writer; every node announces.
+    /// </summary>
+    public bool LoadBalancerAllocator { get; init; }
+
     /// <summary>Periodic full resync (kube-proxy's syncPeriod).</summary>
     public TimeSpan SyncPeriod { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -41,6 +53,8 @@ public sealed record ProxyConfigFile
         $"nodePortRange: {NodePortMin}-{NodePortMax}",
         $"masqueradeAll: {(MasqueradeAll ? "true" : "false")}",
         .. NodeIPs.Count == 0 ? Array.Empty<string>() : [$"nodeIPs: [{string.Join(", ", NodeIPs)}]"],
+        .. LoadBalancerCidr is null ? Array.Empty<string>() : [$"loadBalancerCIDR: {LoadBalancerCidr}"],
+        .. LoadBalancerAllocator ? ["loadBalancerAllocator: true"] : Array.Empty<string>(),
         $"syncPeriod: {Durations.Format(SyncPeriod)}",
         $"minSyncPeriod: {Durations.Format(MinSyncPeriod)}",
     ]) + "\n";
@@ -63,7 +77,7 @@ public sealed record ProxyConfigFile
         catch (YamlException e)
         {
             throw new InvalidDataException($"{source}: line {e.Start.Line}: {e.InnerException?.Message ?? e.Message} " +
-                "(known fields: clusterCIDR, serviceCIDR, nodePortRange, masqueradeAll, nodeIPs, syncPeriod, minSyncPeriod)", e);
+                "(known fields: clusterCIDR, serviceCIDR, nodePortRange, masqueradeAll, nodeIPs, loadBalancerCIDR, loadBalancerAllocator, syncPeriod, minSyncPeriod)", e);
         }
         var problems = new List<string>();
         var cluster = Cidr(raw.clusterCIDR, "clusterCIDR", "10.244.0.0/16", problems);
@@ -74,6 +88,9 @@ public sealed record ProxyConfigFile
             if (!IPAddress.TryParse(ip, out var a) || a.AddressFamily != AddressFamily.InterNetwork)
                 problems.Add($"nodeIPs: '{ip}' is not an IPv4 address");
         }
+        var pool = raw.loadBalancerCIDR is null ? null : Cidr(raw.loadBalancerCIDR, "loadBalancerCIDR", "192.168.64.240/28", problems);
+        if (raw.loadBalancerAllocator && raw.loadBalancerCIDR is null)
+            problems.Add("loadBalancerAllocator: true needs a pool to allocate from; write e.g. loadBalancerCIDR: 192.168.64.240/28");
         var sync = Duration(raw.syncPeriod ?? "30s", "syncPeriod", problems);
         var minSync = Duration(raw.minSyncPeriod ?? "1s", "minSyncPeriod", problems);
         if (problems.Count > 0)
@@ -82,6 +99,7 @@ public sealed record ProxyConfigFile
         {
             ClusterCidr = cluster, ServiceCidr = service, NodePortMin = min, NodePortMax = max, MasqueradeAll = raw.masqueradeAll,
             NodeIPs = raw.nodeIPs ?? [], SyncPeriod = sync, MinSyncPeriod = minSync,
+            LoadBalancerCidr = pool, LoadBalancerAllocator = raw.loadBalancerAllocator,
         };
     }
 
@@ -119,6 +137,8 @@ public sealed record ProxyConfigFile
         public string? nodePortRange { get; set; }
         public bool masqueradeAll { get; set; }
         public List<string>? nodeIPs { get; set; }
+        public string? loadBalancerCIDR { get; set; }
+        public bool loadBalancerAllocator { get; set; }
         public string? syncPeriod { get; set; }
         public string? minSyncPeriod { get; set; }
     }

@@ -50,12 +50,13 @@ internal static class ApiConversion
     }
 
     /// <summary>
-    /// The endpoints of every IPv4 slice, once per address. As kube-proxy, ready endpoints serve; only when none is
-    /// ready anywhere do the serving-but-terminating ones take over, so connections drain instead of being refused.
+    /// The endpoints of every IPv4 slice, once per address: the ready ones, and the serving-but-terminating ones marked
+    /// <see cref="Endpoint.Terminating"/> (the rules use those only where no ready endpoint is left, cluster-wide or,
+    /// for a Local policy, on the node: <see cref="EndpointSelection"/>). Endpoints neither ready nor serving are left out.
     /// </summary>
     internal static IReadOnlyList<Endpoint> Endpoints(Service service, IEnumerable<V1EndpointSlice> slices)
     {
-        var candidates = new List<(Endpoint Endpoint, bool Ready, bool ServingTerminating)>();
+        var candidates = new List<Endpoint>();
         foreach (var slice in slices.Where(s => s.AddressType == "IPv4").OrderBy(s => s.Metadata.Name, StringComparer.Ordinal))
         {
             var ports = SlicePorts(service, slice);
@@ -67,11 +68,11 @@ internal static class ApiConversion
                 var ready = endpoint.Conditions?.Ready ?? true;
                 var serving = endpoint.Conditions?.Serving ?? ready;
                 var terminating = endpoint.Conditions?.Terminating ?? false;
-                candidates.Add((new Endpoint(address, endpoint.NodeName, Ready: true, ports), ready, serving && terminating));
+                if (ready || (serving && terminating))
+                    candidates.Add(new Endpoint(address, endpoint.NodeName, Ready: ready, ports, Terminating: !ready));
             }
         }
-        var chosen = candidates.Any(c => c.Ready) ? candidates.Where(c => c.Ready) : candidates.Where(c => c.ServingTerminating);
-        return [.. chosen.Select(c => c.Endpoint).DistinctBy(e => e.Address)];
+        return [.. candidates.OrderByDescending(e => e.Ready).DistinctBy(e => e.Address)];
     }
 
     /// <summary>The port each service port name maps to in this slice (EndpointSlice ports carry the resolved targetPort).</summary>

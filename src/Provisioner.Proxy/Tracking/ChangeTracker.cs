@@ -20,6 +20,7 @@ public sealed class ChangeTracker(string nodeName, Config.ProxyConfigFile config
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ObjectStore<V1Service> _services = new();
     private readonly ObjectStore<V1EndpointSlice> _slices = new();
+    private readonly ObjectStore<V1Node> _nodes = new();
     private readonly Dictionary<string, HashSet<string>> _slicesByService = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Service> _converted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _skipped = new(StringComparer.Ordinal); // key -> reason
@@ -30,6 +31,10 @@ public sealed class ChangeTracker(string nodeName, Config.ProxyConfigFile config
 
     /// <summary>Raised (outside the lock) after every change that needs a sync.</summary>
     public event Action? Changed;
+
+    /// <summary>Raised (outside the lock) after every change of any object, even one the rules ignore (another node's
+    /// conditions): the LoadBalancer controller's trigger.</summary>
+    public event Action? AnyChanged;
 
     /// <summary>When the oldest change not yet taken by a snapshot arrived; null when none is waiting (for /healthz).</summary>
     public DateTimeOffset? OldestPending { get { lock (_lock) return _oldestPending; } }
@@ -57,10 +62,16 @@ public sealed class ChangeTracker(string nodeName, Config.ProxyConfigFile config
             Reindex(item, present: type != WatchEventType.Deleted);
     });
 
-    public void ReplaceNodes(IEnumerable<V1Node> items) => Mutate(() => SetNode(items.FirstOrDefault(n => n.Metadata.Name == nodeName)));
+    public void ReplaceNodes(IEnumerable<V1Node> items) => Mutate(() =>
+    {
+        var list = items.ToList();
+        _nodes.Replace(list);
+        SetNode(list.FirstOrDefault(n => n.Metadata.Name == nodeName));
+    });
 
     public void OnNode(WatchEventType type, V1Node item) => Mutate(() =>
     {
+        _nodes.Apply(type, item);
         if (item.Metadata.Name == nodeName)
             SetNode(type == WatchEventType.Deleted ? null : item);
     });
@@ -90,6 +101,34 @@ public sealed class ChangeTracker(string nodeName, Config.ProxyConfigFile config
             _allDirty = false;
             _oldestPending = null;
             return new TrackerSnapshot(table, node, changed, full, reasons, _slices.Count);
+        }
+    }
+
+    /// <summary>
+    /// What the LoadBalancer controller decides from, taken now: every Node, this node's addresses, and each service
+    /// that has a LoadBalancer type or externalIPs, converted afresh (a service the rules skip is left out).
+    /// </summary>
+    public LoadBalancingView LoadBalancing()
+    {
+        lock (_lock)
+        {
+            var services = new List<BalancedService>();
+            foreach (var (key, api) in _services.Objects)
+            {
+                if (api.Spec is not { } spec || (spec.Type != "LoadBalancer" && spec.ExternalIPs is not { Count: > 0 }
+                    && api.Status?.LoadBalancer?.Ingress is not { Count: > 0 }))
+                    continue;
+                var slices = _slicesByService.TryGetValue(key, out var names) ? names.Select(n => _slices.Objects[n]) : [];
+                try
+                {
+                    services.Add(new BalancedService(key, api, ApiConversion.ToService(api, slices)));
+                }
+                catch (SkippedObjectException)
+                {
+                    // skipped by the rules too (and logged there): nothing to announce
+                }
+            }
+            return new LoadBalancingView(services, [.. _nodes.Objects.Values], config.NodeFor(nodeName, _nodeIPs).NodeIPs);
         }
     }
 
@@ -205,6 +244,7 @@ public sealed class ChangeTracker(string nodeName, Config.ProxyConfigFile config
         }
         if (pending)
             Changed?.Invoke();
+        AnyChanged?.Invoke();
     }
 }
 
@@ -214,3 +254,9 @@ public sealed record TrackerSnapshot(
 {
     public int EndpointCount => Table.Services.Sum(s => s.Endpoints.Count);
 }
+
+/// <summary>A service with something to announce or allocate: its key, the API object, and its rules-model form.</summary>
+public sealed record BalancedService(string Key, V1Service Api, Service Service);
+
+/// <summary>The LoadBalancer controller's input: those services, every Node, and this node's own addresses.</summary>
+public sealed record LoadBalancingView(IReadOnlyList<BalancedService> Services, IReadOnlyList<V1Node> Nodes, IReadOnlyList<string> NodeIPs);

@@ -27,7 +27,7 @@ internal static class TableFingerprint
             foreach (var p in s.Ports)
                 Append(text, "port", p.Name, Number(p.Port), Number(p.TargetPort), p.Protocol.ToString(), p.NodePort is { } np ? Number(np) : "-");
             foreach (var e in s.Endpoints)
-                Append(text, "endpoint", e.Address, e.NodeName ?? "-", e.Ready.ToString(),
+                Append(text, "endpoint", e.Address, e.NodeName ?? "-", e.Ready.ToString(), e.Terminating.ToString(),
                     e.Ports is null ? "-" : string.Join(",", e.Ports.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={Number(kv.Value)}")));
         }
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..32];

@@ -66,7 +66,7 @@ internal static class IptablesExplainer
     }
 
     private static string Describe(string chain, ResolvedServicePort port) =>
-        port.AllEndpoints.FirstOrDefault(e => e.Chain == chain) is { } endpoint ? $"  (endpoint {endpoint.HostPort} on {endpoint.NodeName ?? "?"})"
+        port.ReachableEndpoints.FirstOrDefault(e => e.Chain == chain) is { } endpoint ? $"  (endpoint {endpoint.HostPort} on {endpoint.NodeName ?? "?"})"
         : chain.StartsWith("NETLAB-SVL-", StringComparison.Ordinal) ? "  (local endpoints only)"
         : chain.StartsWith("NETLAB-EXT-", StringComparison.Ordinal) ? "  (external traffic)"
         : "";

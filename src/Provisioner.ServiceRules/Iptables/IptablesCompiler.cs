@@ -86,7 +86,7 @@ public static class IptablesCompiler
             var needsLocal = (sp.InternalLocal || (sp.ExternalLocal && sp.HasExternal)) && sp.LocalEndpoints.Count > 0;
             if (needsLocal)
                 PerServiceChains.Add(new("nat", sp.LocalServiceChain, DispatchRules(sp, sp.LocalServiceChain, sp.LocalEndpoints, masqueradeClusterIp: sp.InternalLocal)));
-            foreach (var endpoint in sp.AllEndpoints)
+            foreach (var endpoint in sp.ReachableEndpoints)
                 PerServiceChains.Add(new("nat", endpoint.Chain, EndpointRules(sp, endpoint)));
 
             if (sp.InternalEndpoints.Count > 0)

@@ -35,6 +35,10 @@ public sealed record ResolvedServicePort(
     /// <summary>Endpoints a packet to a node port, external or load-balancer IP may reach (externalTrafficPolicy).</summary>
     public IReadOnlyList<EndpointTarget> ExternalEndpoints => ExternalLocal ? LocalEndpoints : AllEndpoints;
 
+    /// <summary>Every endpoint some path may reach: the cluster-wide ones and this node's (a Local policy's terminating
+    /// fallback may be one of this node's that the cluster-wide choice leaves out).</summary>
+    public IReadOnlyList<EndpointTarget> ReachableEndpoints => [.. AllEndpoints.Union(LocalEndpoints)];
+
     public IReadOnlyList<string> ExternalAddresses => [.. Service.ExternalIPs, .. Service.LoadBalancerIPs];
 
     public bool HasExternal => Port.NodePort is not null || ExternalAddresses.Count > 0;
@@ -60,14 +64,13 @@ public static class ServiceResolver
             {
                 var portName = service.Key + (port.Name.Length == 0 ? "" : ":" + port.Name);
                 var protocol = port.Protocol.ToString().ToLowerInvariant();
-                var endpoints = service.Endpoints
-                    .Where(e => e.Ready)
+                List<EndpointTarget> Targets(IEnumerable<Endpoint> chosen) => [.. chosen
                     .Select(e => new EndpointTarget(e.Address, e.PortFor(port), e.NodeName,
                         ChainNames.EndpointChain(portName, protocol, $"{e.Address}:{e.PortFor(port)}")))
                     .DistinctBy(e => e.HostPort)
-                    .OrderBy(e => e.HostPort, StringComparer.Ordinal)
-                    .ToList();
-                var local = endpoints.Where(e => e.NodeName == node.NodeName).ToList();
+                    .OrderBy(e => e.HostPort, StringComparer.Ordinal)];
+                var endpoints = Targets(EndpointSelection.Cluster(service.Endpoints));
+                var local = Targets(EndpointSelection.Local(service.Endpoints, node.NodeName));
                 ports.Add(new ResolvedServicePort(service, port, portName, protocol, endpoints, local));
             }
         }

@@ -14,8 +14,10 @@ public sealed record ServicePort(string Name, int Port, int TargetPort, ServiceP
 /// <summary>
 /// One backend of a service. <see cref="Ports"/> maps a service port name to the port this endpoint listens on
 /// (the EndpointSlice shape); a port name missing from it uses the service port's <see cref="ServicePort.TargetPort"/>.
+/// <see cref="Terminating"/>: not ready, but serving while it terminates; used only where no ready endpoint is left
+/// (see <see cref="EndpointSelection"/>).
 /// </summary>
-public sealed record Endpoint(string Address, string? NodeName = null, bool Ready = true, IReadOnlyDictionary<string, int>? Ports = null)
+public sealed record Endpoint(string Address, string? NodeName = null, bool Ready = true, IReadOnlyDictionary<string, int>? Ports = null, bool Terminating = false)
 {
     public int PortFor(ServicePort port) =>
         Ports is not null && Ports.TryGetValue(port.Name, out var p) ? p : port.TargetPort;

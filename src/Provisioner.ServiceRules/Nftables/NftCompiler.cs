@@ -83,7 +83,7 @@ public static class NftCompiler
     /// <summary>Pick chains exist for 1..N endpoints, N rounded up to a multiple of 8 so the skeleton rarely changes.</summary>
     private static int PickChainCount(IReadOnlyList<ResolvedServicePort> ports)
     {
-        var max = ports.Count == 0 ? 1 : ports.Max(p => p.AllEndpoints.Count);
+        var max = ports.Count == 0 ? 1 : ports.Max(p => p.ReachableEndpoints.Count);
         return Math.Max(8, (max + 7) / 8 * 8);
     }
 

@@ -35,7 +35,7 @@ internal sealed class NftElements(NodeContext node)
                 NoEndpointNodePorts.Add(new(nodePort, null, $"{name} has no endpoints"));
             return;
         }
-        foreach (var endpoint in sp.AllEndpoints.Where(e => _hairpins.Add(e.Address)))
+        foreach (var endpoint in sp.ReachableEndpoints.Where(e => _hairpins.Add(e.Address)))
             Hairpin.Add(new($"{endpoint.Address} . {endpoint.Address}"));
 
         AddFrontend(sp, Frontend(sp.ClusterIP), $"{name} cluster IP", sp.InternalEndpoints, NoLocalEndpoints);

@@ -45,4 +45,26 @@ public class LoadBalancerAllocatorSpecs
     [Fact]
     public void Other_service_types_get_no_external_address() =>
         Assert.All(AddressPlan.For(Labs.Valid()).Services, s => Assert.Null(s.LoadBalancerIP));
+
+    [Fact]
+    public void An_address_held_now_is_kept_a_requested_one_wins_over_it_and_an_unmeetable_request_stays_pending()
+    {
+        var pool = IPNetwork2.Parse("192.168.64.240/28");
+        var addresses = LoadBalancerAllocator.Allocate(
+        [
+            new AddressClaim("lab/held", null, "192.168.64.245"),
+            new AddressClaim("lab/wants-it", "192.168.64.245", null),
+            new AddressClaim("lab/moved", null, "192.168.64.245"), // held by the one above now: gets another
+            new AddressClaim("lab/outside", "10.0.0.1", null),
+        ], pool);
+
+        Assert.Equal("192.168.64.245", addresses["lab/wants-it"].ToString());
+        Assert.NotEqual("192.168.64.245", addresses["lab/held"].ToString());
+        Assert.True(pool.Contains(addresses["lab/moved"]));
+        Assert.False(addresses.ContainsKey("lab/outside"));
+        Assert.Equal(3, addresses.Values.Distinct().Count());
+
+        var kept = LoadBalancerAllocator.Allocate([new AddressClaim("lab/a", null, "192.168.64.247"), new AddressClaim("lab/b", null, null)], pool);
+        Assert.Equal("192.168.64.247", kept["lab/a"].ToString()); // a restart of the allocator moves nothing
+    }
 }

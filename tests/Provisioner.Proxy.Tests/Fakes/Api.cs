@@ -47,4 +47,33 @@ public static class Api
         Metadata = new V1ObjectMeta { Name = name },
         Status = new V1NodeStatus { Addresses = [new V1NodeAddress { Type = "InternalIP", Address = internalIp }, new V1NodeAddress { Type = "Hostname", Address = name }] },
     };
+
+    /// <summary>Type LoadBalancer (keeping its ports' nodePorts), with <paramref name="policy"/> as externalTrafficPolicy.</summary>
+    public static V1Service LoadBalancer(this V1Service service, string policy = "Cluster", string? loadBalancerIP = null)
+    {
+        service.Spec.Type = "LoadBalancer";
+        service.Spec.ExternalTrafficPolicy = policy;
+        service.Spec.LoadBalancerIP = loadBalancerIP;
+        return service;
+    }
+
+    public static V1Service WithExternalIPs(this V1Service service, params string[] ips)
+    {
+        service.Spec.ExternalIPs = ips;
+        return service;
+    }
+
+    /// <summary>The service's status as an allocator wrote it.</summary>
+    public static V1Service WithIngress(this V1Service service, params string[] ips)
+    {
+        service.Status = new V1ServiceStatus { LoadBalancer = new V1LoadBalancerStatus { Ingress = [.. ips.Select(ip => new V1LoadBalancerIngress { Ip = ip })] } };
+        return service;
+    }
+
+    /// <summary>The node with its Ready condition as the node controller sets it (True, False, or Unknown when it lost contact).</summary>
+    public static V1Node Ready(this V1Node node, string status)
+    {
+        node.Status.Conditions = [new V1NodeCondition { Type = "Ready", Status = status, Reason = status == "True" ? "KubeletReady" : "NodeStatusUnknown" }];
+        return node;
+    }
 }

@@ -5,6 +5,7 @@ using k8s;
 using k8s.Models;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 
 namespace Provisioner.Proxy.Tests.Fakes;
 
@@ -12,7 +13,8 @@ namespace Provisioner.Proxy.Tests.Fakes;
 /// A Kubernetes API server for Services, EndpointSlices and Nodes that speaks the real wire format, built on
 /// KubernetesClient's own models serialized with <see cref="KubernetesJson"/>: lists carrying metadata.resourceVersion,
 /// chunked watch streams of {"type":...,"object":...} lines from a resourceVersion, BOOKMARK events, a 410 Gone
-/// Status for a compacted version, bearer-token auth, and connections it can drop on demand. HttpListener on
+/// Status for a compacted version, bearer-token auth, connections it can drop on demand, and PATCH of a Service's
+/// status subresource (JSON merge patch, or strategic merge patch, which for the status' fields merges the same way). HttpListener on
 /// 127.0.0.1 (not Kestrel: ASP.NET Core's shared framework would shadow the netlab binary's own copies of its
 /// dependencies in this test folder, and the privileged tests run that binary from here).
 /// </summary>
@@ -130,6 +132,15 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     public void Delete(V1EndpointSlice slice) => Remove("/apis/discovery.k8s.io/v1/endpointslices", slice);
 
+    public void Delete(V1Node node) => Remove("/api/v1/nodes", node);
+
+    /// <summary>A stored Service as the API holds it now (its status included), or null.</summary>
+    public V1Service? GetService(string @namespace, string name)
+    {
+        lock (_lock)
+            return _kinds["/api/v1/services"].Objects.TryGetValue($"{@namespace}/{name}", out var json) ? KubernetesJson.Deserialize<V1Service>(json) : null;
+    }
+
     /// <summary>Sends a BOOKMARK with the current resourceVersion on every open watch.</summary>
     public void Bookmark()
     {
@@ -220,8 +231,13 @@ public sealed class FakeApiServer : IAsyncDisposable
         var request = context.Request;
         var path = request.Url!.AbsolutePath;
         lock (_lock)
-            _requests.Add($"GET {request.Url.PathAndQuery}");
+            _requests.Add($"{request.HttpMethod} {request.Url.PathAndQuery}");
         var response = context.Response;
+        if (request.HttpMethod == "PATCH")
+        {
+            await PatchStatusAsync(request, response);
+            return;
+        }
         if (!_kinds.TryGetValue(path, out var kind))
         {
             await WriteAsync(response, 404, Status(404, "NotFound", $"the server could not find the requested resource ({path})"));
@@ -236,6 +252,72 @@ public sealed class FakeApiServer : IAsyncDisposable
             await WatchAsync(kind, request.QueryString["resourceVersion"] ?? "", response);
         else
             await WriteAsync(response, 200, List(kind));
+    }
+
+    /// <summary>PATCH /api/v1/namespaces/NS/services/NAME/status: the patch's status merged in (anything else in it is
+    /// ignored, as the apiserver's status strategy does), a new resourceVersion, a MODIFIED event, the object back.</summary>
+    private async Task PatchStatusAsync(HttpListenerRequest request, HttpListenerResponse response)
+    {
+        var parts = request.Url!.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts is not ["api", "v1", "namespaces", var ns, "services", var name, "status"])
+        {
+            await WriteAsync(response, 405, Status(405, "MethodNotAllowed", $"PATCH is not served for {request.Url.AbsolutePath}"));
+            return;
+        }
+        if (request.Headers["Authorization"] != $"Bearer {Token}")
+        {
+            await WriteAsync(response, 401, Status(401, "Unauthorized", "Unauthorized"));
+            return;
+        }
+        var type = request.ContentType?.Split(';')[0].Trim();
+        if (type is not ("application/merge-patch+json" or "application/strategic-merge-patch+json"))
+        {
+            await WriteAsync(response, 415, Status(415, "UnsupportedMediaType", $"the body of the request was in an unknown format: {type}"));
+            return;
+        }
+        using var reader = new StreamReader(request.InputStream, Encoding.UTF8);
+        var patch = JsonNode.Parse(await reader.ReadToEndAsync())?["status"];
+        string json;
+        lock (_lock)
+        {
+            var kind = _kinds["/api/v1/services"];
+            if (!kind.Objects.TryGetValue($"{ns}/{name}", out var stored))
+            {
+                json = "";
+            }
+            else
+            {
+                var service = JsonNode.Parse(stored)!.AsObject();
+                var status = Merge(service["status"]?.DeepClone(), patch);
+                service.Remove("status");
+                if (status is not null)
+                    service["status"] = status;
+                service["metadata"]!["resourceVersion"] = (++_version).ToString(CultureInfo.InvariantCulture);
+                json = service.ToJsonString();
+                kind.Objects[$"{ns}/{name}"] = json;
+                kind.Publish(_version, $"{{\"type\":\"MODIFIED\",\"object\":{json}}}");
+            }
+        }
+        if (json.Length == 0)
+            await WriteAsync(response, 404, Status(404, "NotFound", $"services \"{name}\" not found"));
+        else
+            await WriteAsync(response, 200, json);
+    }
+
+    /// <summary>RFC 7386: objects merge key by key, null deletes, anything else replaces (lists too).</summary>
+    private static JsonNode? Merge(JsonNode? target, JsonNode? patch)
+    {
+        if (patch is not JsonObject patchObject)
+            return patch?.DeepClone();
+        var result = target as JsonObject ?? new JsonObject();
+        foreach (var (key, value) in patchObject)
+        {
+            var merged = value is null ? null : Merge(result[key]?.DeepClone(), value);
+            result.Remove(key);
+            if (merged is not null)
+                result[key] = merged;
+        }
+        return result;
     }
 
     private static async Task WriteAsync(HttpListenerResponse response, int status, string body)
