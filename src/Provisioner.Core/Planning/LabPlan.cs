@@ -32,6 +32,7 @@ public sealed record LabPlan(LabConfig Lab, AddressPlan Addresses, ImmutableArra
     public static string JoinId(string node) => $"join-{node}";
     public static string ServiceRulesId(string node) => $"service-rules-{node}";
     public static string PodId(string pod) => $"pod-{pod}";
+    public static string NetworkPolicyId(string node) => $"network-policy-{node}";
     public const string UnderlayId = "underlay";
     public const string ControlPlaneId = "control-plane";
     public const string KubeconfigId = "kubeconfig";
@@ -116,7 +117,18 @@ public sealed record LabPlan(LabConfig Lab, AddressPlan Addresses, ImmutableArra
             DependsOn = [.. addresses.Nodes.Select(n => ServiceRulesId(n.Node.Name))],
             Triggers = Triggers(("pool", addresses.LoadBalancerPool?.ToString() ?? "")),
         };
+        foreach (var n in addresses.Nodes)
+            yield return NetworkPolicyStep(lab, n);
     }
+
+    private static PlanStep NetworkPolicyStep(LabConfig lab, NodeAddresses n) => new()
+    {
+        Id = NetworkPolicyId(n.Node.Name), Kind = StepKind.NetworkPolicy, Node = n.Node.Name,
+        Summary = $"{EnumNames.Of(lab.Network.ServiceRules)} NetworkPolicy rules on {n.Node.Name} ({lab.NetworkPolicies.Length} policies)",
+        DependsOn = [ServiceRulesId(n.Node.Name), .. lab.Pods.Select(p => PodId(p.Name))],
+        Triggers = Triggers(("backend", EnumNames.Of(lab.Network.ServiceRules)),
+            ("policies", string.Join(",", lab.NetworkPolicies.Select(p => $"{p.Namespace}/{p.Name}")))),
+    };
 
     private static PlanStep MachineStep(LabConfig lab, NodeAddresses n) => new()
     {
