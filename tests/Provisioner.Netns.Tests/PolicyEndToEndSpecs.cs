@@ -148,22 +148,22 @@ public sealed class PolicyEndToEndSpecs : IDisposable
         AsThePoliciesSay(block, "ipBlock with except");
         Cells(block, "x-b x-a:80 +", "y-b x-a:80 -", "y-a x-a:80 -", "x-a x-c:82 +");
 
-        lab = await UpAsync("""
-            - {name: from-b, namespace: x, podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]}
-            - {name: from-y, namespace: x, podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{namespaceSelector: {matchLabels: {ns: y}}}]}]}
-            """);
+        lab = await UpAsync("[{name: from-b, namespace: x, podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]}, "
+            + "{name: from-y, namespace: x, podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{namespaceSelector: {matchLabels: {ns: y}}}]}]}]");
         var union = await MatrixAsync(lab);
         AsThePoliciesSay(union, "union of two policies");
         Cells(union, "x-b x-a:80 +", "y-a x-a:80 +", "x-c x-a:80 -", "y-a svc/web:8080 +", "x-c svc/web:8080 -");
 
-        // Drift: the allowing rules of x-a's ingress chain flushed by hand: the matrix, plan and up all see it.
-        var node = lab.Layout.NodeNamespace("cp1"); // y-a's node, where its connection to x-a is checked
+        // Drift: x-a's ingress chain flushed by hand on cp1 lets x-c (on cp1) in: the matrix, plan and up all see it.
+        var node = lab.Layout.NodeNamespace("cp1"); // x-c's node, where its connection to x-a is checked
         if (rules == "nftables")
             ProcessRunner.Default.Run("ip", "netns", "exec", node, "nft", "flush", "chain", "ip", "netlab-policy", "ingress-x-x-a");
         else
             ProcessRunner.Default.Run("ip", "netns", "exec", node, "iptables-nft", "-F", ServiceRules.Policy.PolicyChainNames.Iptables("x/x-a", ingress: true));
         var broken = await MatrixAsync(lab);
-        Assert.Contains(broken.Mismatches, c => c.From == "y-a" && c.To.Label == "x-a:80" && c.Expected!.Ingress.Policy == "x/from-y");
+        var leak = Assert.Single(broken.Mismatches, c => c.From == "x-c" && c.To.Label == "x-a:80");
+        Assert.Equal(["x/from-b", "x/from-y"], leak.Expected!.Ingress.IsolatedBy.ToArray());
+        Assert.Contains("isolated for ingress by x/from-b, x/from-y", ReachabilityMatrix.Describe(leak.Expected), StringComparison.Ordinal);
         var drift = await lab.PlanAsync();
         Assert.Contains(drift, c => c.Step == "network-policy-cp1");
         Assert.DoesNotContain(drift, c => c.Step != "network-policy-cp1");
