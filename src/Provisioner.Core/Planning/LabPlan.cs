@@ -127,8 +127,20 @@ public sealed record LabPlan(LabConfig Lab, AddressPlan Addresses, ImmutableArra
         Summary = $"{EnumNames.Of(lab.Network.ServiceRules)} NetworkPolicy rules on {n.Node.Name} ({lab.NetworkPolicies.Length} policies)",
         DependsOn = [ServiceRulesId(n.Node.Name), .. lab.Pods.Select(p => PodId(p.Name))],
         Triggers = Triggers(("backend", EnumNames.Of(lab.Network.ServiceRules)),
-            ("policies", string.Join(",", lab.NetworkPolicies.Select(p => $"{p.Namespace}/{p.Name}")))),
+            ("policies", string.Join(",", lab.NetworkPolicies.Select(p => $"{p.Namespace}/{p.Name}"))), ("digest", PolicyDigest(lab))),
     };
+
+    /// <summary>What the policy rules depend on besides pod addresses: the policies, namespace labels and pod labels and ports.</summary>
+    private static string PolicyDigest(LabConfig lab)
+    {
+        static string Rules(IEnumerable<PolicyRuleSpec> rules) => string.Join(";", rules.Select(r =>
+            string.Join("|", r.Peers.Select(p => p.ToString())) + " on " + string.Join("|", r.Ports.Select(p => p.ToString()))));
+        var json = string.Join("\n", [
+            .. lab.NetworkPolicies.Select(p => $"{p.Id} {p.PodSelector} {string.Join(",", p.EffectiveTypes)} in {Rules(p.Ingress)} out {Rules(p.Egress)}"),
+            .. lab.Namespaces.Select(n => $"ns {n.Name} {string.Join(",", n.Labels.Select(l => $"{l.Key}={l.Value}"))}"),
+            .. lab.Pods.Select(p => $"pod {p.Namespace}/{p.Name} {p.Node} {p.Port} {p.PortName} {string.Join(",", p.Labels.Select(l => $"{l.Key}={l.Value}"))}")]);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
+    }
 
     private static PlanStep MachineStep(LabConfig lab, NodeAddresses n) => new()
     {
