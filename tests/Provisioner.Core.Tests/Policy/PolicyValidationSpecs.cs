@@ -20,6 +20,10 @@ public class PolicyValidationSpecs
 
     private static ConfigProblem Only(IReadOnlyList<ConfigProblem> problems) => Assert.Single(problems);
 
+    private static void Has(IReadOnlyList<ConfigProblem> problems, string key, string message) =>
+        Assert.True(problems.Any(p => p.Key == key && p.Message.Contains(message, StringComparison.Ordinal)),
+            $"no problem at {key} saying '{message}'; got:\n{string.Join("\n", problems)}");
+
     [Fact]
     public void A_policy_in_v1s_shape_reads_every_field()
     {
@@ -67,15 +71,15 @@ public class PolicyValidationSpecs
     public void An_except_outside_its_cidr_and_a_cidr_with_host_bits_are_named()
     {
         var problems = ProblemsOf("[{name: p, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/16]}}, {ipBlock: {cidr: 10.0.0.1/8}}]}]}]");
-        Assert.Contains(problems, p => p.Key == "networkPolicies[0].ingress[0].from[0].ipBlock.except[0]" && p.Message.Contains("inside the block's cidr 10.0.0.0/8", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Key == "networkPolicies[0].ingress[0].from[1].ipBlock.cidr" && p.Message.Contains("host bits", StringComparison.Ordinal));
+        Has(problems, "networkPolicies[0].ingress[0].from[0].ipBlock.except[0]", "inside the block's cidr 10.0.0.0/8");
+        Has(problems, "networkPolicies[0].ingress[0].from[1].ipBlock.cidr", "host bits");
     }
 
     [Fact]
     public void An_end_port_needs_a_numeric_port_below_it()
     {
         var problems = ProblemsOf("[{name: p, ingress: [{ports: [{port: http, endPort: 90}, {port: 9000, endPort: 80}]}]}]");
-        Assert.Contains(problems, p => p.Key == "networkPolicies[0].ingress[0].ports[0].endPort" && p.Message.Contains("numeric port", StringComparison.Ordinal));
+        Has(problems, "networkPolicies[0].ingress[0].ports[0].endPort", "numeric port");
         Assert.Contains(problems, p => p.Key == "networkPolicies[0].ingress[0].ports[1].endPort" && p.Value == "80");
     }
 
@@ -92,9 +96,9 @@ public class PolicyValidationSpecs
     public void Selector_operators_and_their_values_must_agree()
     {
         var problems = ProblemsOf("[{name: p, podSelector: {matchExpressions: [{key: app, operator: In}, {key: app, operator: Exists, values: [x]}, {key: app, operator: Like}]}}]");
-        Assert.Contains(problems, p => p.Key == "networkPolicies[0].podSelector.matchExpressions[0].values" && p.Message.Contains("at least one value", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Key == "networkPolicies[0].podSelector.matchExpressions[1].values" && p.Message.Contains("must be empty", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Key == "networkPolicies[0].podSelector.matchExpressions[2].operator" && p.Message.Contains("In, NotIn, Exists, DoesNotExist", StringComparison.Ordinal));
+        Has(problems, "networkPolicies[0].podSelector.matchExpressions[0].values", "at least one value");
+        Has(problems, "networkPolicies[0].podSelector.matchExpressions[1].values", "must be empty");
+        Has(problems, "networkPolicies[0].podSelector.matchExpressions[2].operator", "In, NotIn, Exists, DoesNotExist");
     }
 
     [Fact]
@@ -102,7 +106,7 @@ public class PolicyValidationSpecs
     {
         var problems = ProblemsOf("[{name: p, policyTypes: [ingress]}, {name: q, policyTypes: [Ingress], egress: [{}]}, {name: r, policyTypes: []}]");
         Assert.Contains(problems, p => p.Key == "networkPolicies[0].policyTypes[0]" && p.Value == "ingress");
-        Assert.Contains(problems, p => p.Key == "networkPolicies[1].policyTypes" && p.Message.Contains("egress rules would be ignored", StringComparison.Ordinal));
+        Has(problems, "networkPolicies[1].policyTypes", "egress rules would be ignored");
         Assert.Contains(problems, p => p.Key == "networkPolicies[2].policyTypes" && p.Fix.Contains("pulumi config rm", StringComparison.Ordinal));
     }
 
@@ -110,9 +114,9 @@ public class PolicyValidationSpecs
     public void A_peer_with_nothing_in_it_a_duplicate_name_and_an_unknown_key_are_each_named()
     {
         var problems = ProblemsOf("[{name: p, ingress: [{from: [{}]}]}, {name: p, ingres: []}]");
-        Assert.Contains(problems, p => p.Key == "networkPolicies[0].ingress[0].from[0]" && p.Message.Contains("names no peer", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Key == "networkPolicies[1].name" && p.Message.Contains("another policy in namespace default", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Key == "networkPolicies[1].ingres" && p.Message.Contains("not a known key", StringComparison.Ordinal));
+        Has(problems, "networkPolicies[0].ingress[0].from[0]", "names no peer");
+        Has(problems, "networkPolicies[1].name", "another policy in namespace default");
+        Has(problems, "networkPolicies[1].ingres", "not a known key");
     }
 
     [Fact]
