@@ -75,7 +75,8 @@ public sealed class NetworkPolicyLayer(LabPlan plan, LabLayout layout, ProcessRu
         new(layout.NodeNamespace(node), layout.OvsDirectory(node), plan.Addresses.Node(node).PodSubnet.ToString(), run);
 
     private PolicyRulesApplier ApplierFor(string node) =>
-        _appliers.GetOrAdd(node, n => new PolicyRulesApplier(StackServiceTable.Backend(plan.Lab.Network.ServiceRules), layout.NodeNamespace(n), run));
+        _appliers.GetOrAdd(node, n => new PolicyRulesApplier(StackServiceTable.Backend(plan.Lab.Network.ServiceRules), layout.NodeNamespace(n), run,
+            cacheDirectory: Path.Combine(layout.NodeDirectory(n), "policy")));
 
     private async Task<string> SysctlAsync(string netns, string key, CancellationToken ct) =>
         (await run.TryRunAsync("ip", ["netns", "exec", netns, "sysctl", "-n", key], cancellationToken: ct).ConfigureAwait(false)).StandardOutput.Trim();

@@ -11,7 +11,9 @@ namespace Provisioner.ServiceRules.Policy;
 /// kernel and tool print them; the node's own listing must equal that, line for line, or the plan lists the
 /// difference and the apply rewrites the whole policy ruleset (small: one chain per isolated pod).
 /// </summary>
-public sealed class PolicyRulesApplier(RuleBackend backend, string? netns, ProcessRunner? runner = null, TimeSpan? timeout = null)
+/// <param name="cacheDirectory">Where the canonical listing of the last desired rules is kept between processes (a lab
+/// node's state directory), so a later <c>netlab plan</c> does not load 100k rules into a scratch namespace again.</param>
+public sealed class PolicyRulesApplier(RuleBackend backend, string? netns, ProcessRunner? runner = null, TimeSpan? timeout = null, string? cacheDirectory = null)
 {
     private readonly ProcessRunner _run = (runner ?? ProcessRunner.Default).WithTimeout(timeout ?? TimeSpan.FromSeconds(60),
         "whether another iptables/nft process holds the lock or is hung (ps -ef | grep -E 'iptables|nft')");
@@ -80,11 +82,22 @@ public sealed class PolicyRulesApplier(RuleBackend backend, string? netns, Proce
         var key = script + "\n" + payload;
         if (Canonical.TryGetValue(key, out var known))
             return known;
+        var file = cacheDirectory is null ? null
+            : Path.Combine(cacheDirectory, $"canonical-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..16]}.txt");
+        if (file is not null && File.Exists(file))
+            return Canonical[key] = await File.ReadAllLinesAsync(file, ct).ConfigureAwait(false);
         var listing = await _run.RunAsync("unshare", ["--net", "--", "sh", "-c", script], payload,
             hint: "unshare (util-linux), nft and iptables must be installed", cancellationToken: ct).ConfigureAwait(false);
         var lines = backend == RuleBackend.Nftables ? Lines(listing.StandardOutput) : ReadIptables(listing.StandardOutput) is var (_, jumps, rules)
             ? [.. rules, .. Enumerable.Repeat(PolicyIptablesRules.Jump, jumps)] : [];
         Canonical[key] = lines;
+        if (file is not null)
+        {
+            Directory.CreateDirectory(cacheDirectory!);
+            foreach (var old in Directory.GetFiles(cacheDirectory!, "canonical-*.txt"))
+                File.Delete(old); // only the latest desired rules are worth keeping
+            await File.WriteAllLinesAsync(file, lines, ct).ConfigureAwait(false);
+        }
         return lines;
     }
 
