@@ -19,7 +19,7 @@ public static class VerifyCommand
     {
         var stack = StackOptions.Stack();
         var backend = VmLabSession.Backend();
-        var command = new Command("verify", "Check every layer: underlay, pod network, node bridge, fabric, ClusterIP, NodePort, egress, DNS") { stack, backend };
+        var command = new Command("verify", "Check every layer: underlay, pod network, node bridge, fabric, ClusterIP, NodePort, egress, DNS, NetworkPolicy") { stack, backend };
         command.SetAction(async (parseResult, ct) =>
         {
             var output = CliOutput.For(parseResult);

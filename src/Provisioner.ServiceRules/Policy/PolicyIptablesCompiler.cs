@@ -76,7 +76,7 @@ public static class PolicyIptablesCompiler
                     rules.Add(Rule(chain, $"{peer}{port}{Comment(allow.Rule)} -j RETURN"));
             }
         }
-        rules.Add(Rule(chain, $"{Comment("isolated by " + string.Join(", ", direction.IsolatedBy))} {Reject}"));
+        rules.Add(Rule(chain, $"{Comment(PolicyComments.IsolatedBy(direction.IsolatedBy))} {Reject}"));
         return [.. rules];
     }
 
@@ -88,5 +88,5 @@ public static class PolicyIptablesCompiler
 
     private static string Host(string address) => address + "/32";
 
-    private static string Comment(string text) => $"-m comment --comment \"{text}\"";
+    private static string Comment(string text) => $"-m comment --comment \"{PolicyComments.Bounded(text)}\"";
 }

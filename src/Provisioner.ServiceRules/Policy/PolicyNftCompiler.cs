@@ -62,9 +62,9 @@ public static class PolicyNftCompiler
                 ? $"meta l4proto {g.Key} "
                 : $"meta l4proto {g.Key} th dport {Set([.. g.Select(p => p.To is { } to && to != p.From ? $"{p.From}-{to}" : $"{p.From}")])} ");
             foreach (var port in ports)
-                text.Append("\t\t").Append(peers).Append(port).Append("return comment \"").Append(allow.Rule).Append("\"\n");
+                text.Append("\t\t").Append(peers).Append(port).Append("return comment \"").Append(PolicyComments.Bounded(allow.Rule)).Append("\"\n");
         }
-        text.Append("\t\treject with icmp type admin-prohibited comment \"isolated by ").Append(string.Join(", ", direction.IsolatedBy)).Append("\"\n\t}\n");
+        text.Append("\t\treject with icmp type admin-prohibited comment \"").Append(PolicyComments.IsolatedBy(direction.IsolatedBy)).Append("\"\n\t}\n");
     }
 
     private static string Set(IReadOnlyList<string> items) => items.Count == 1 ? items[0] : "{ " + string.Join(", ", items) + " }";

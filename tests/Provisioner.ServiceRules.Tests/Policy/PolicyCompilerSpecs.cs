@@ -124,3 +124,17 @@ public class PolicyCompilerSpecs
         Assert.Empty(state.Jumps);
     }
 }
+
+public class PolicyCommentSpecs
+{
+    [Fact]
+    public void A_long_list_of_isolating_policies_is_cut_to_what_nft_accepts_and_says_how_many_are_left_out()
+    {
+        var policies = Enumerable.Range(1, 50).Select(i => $"default/pol-{i}").ToList();
+        var comment = PolicyComments.IsolatedBy(policies);
+        Assert.True(comment.Length <= 128, comment);
+        Assert.StartsWith("isolated by default/pol-1, default/pol-2", comment, StringComparison.Ordinal);
+        Assert.Matches(@"and \d+ more$", comment);
+        Assert.Equal("isolated by x/a, x/b", PolicyComments.IsolatedBy(["x/a", "x/b"]));
+    }
+}
