@@ -13,7 +13,7 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
 
     /// <summary>The kinds in the order they are built; steps of one kind are independent of each other.</summary>
     private static readonly StepKind[] Order =
-        [StepKind.Underlay, StepKind.Machine, StepKind.Cni, StepKind.Fabric, StepKind.Pod, StepKind.ServiceRules, StepKind.ClusterDns, StepKind.LoadBalancer];
+        [StepKind.Underlay, StepKind.Machine, StepKind.Cni, StepKind.Fabric, StepKind.Pod, StepKind.ServiceRules, StepKind.ClusterDns, StepKind.LoadBalancer, StepKind.NetworkPolicy];
 
     /// <summary>Every namespace this plan creates.</summary>
     public IEnumerable<string> NamespaceNames =>

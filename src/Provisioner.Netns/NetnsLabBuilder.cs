@@ -28,6 +28,7 @@ public static class NetnsLabBuilder
             [StepKind.ServiceRules] = new ServiceRulesLayer(plan, layout, pod => Parse(pods.AddressOf(pod))),
             [StepKind.ClusterDns] = new Dns.ClusterDnsLayer(plan, layout, run, pod => Parse(pods.AddressOf(pod))),
             [StepKind.LoadBalancer] = new LoadBalancers.LoadBalancerLayer(plan, layout, run, pod => Parse(pods.AddressOf(pod))),
+            [StepKind.NetworkPolicy] = new Policy.NetworkPolicyLayer(plan, layout, run, pod => Parse(pods.AddressOf(pod))),
         };
         return new NetnsLab(plan, layout, layers, new Namespaces(run));
     }

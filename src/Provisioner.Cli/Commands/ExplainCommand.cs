@@ -19,6 +19,7 @@ public static class ExplainCommand
         var node = new Option<string?>("--node") { Description = "Explain the rules of this node (default: the first)", HelpName = "NODE" };
         var backend = VmLabSession.Backend();
         var command = new Command("explain", "Show the rule path of a service as iptables-save / nft list ruleset print it") { stack, service, port, node, backend };
+        command.Subcommands.Add(ExplainPolicyCommand.Create());
         command.SetAction(async (parseResult, ct) =>
         {
             var output = CliOutput.For(parseResult);

@@ -19,7 +19,7 @@ public static class VerifyCommand
     {
         var stack = StackOptions.Stack();
         var backend = VmLabSession.Backend();
-        var command = new Command("verify", "Check every layer: underlay, pod network, node bridge, fabric, ClusterIP, NodePort, egress, DNS") { stack, backend };
+        var command = new Command("verify", "Check every layer: underlay, pod network, node bridge, fabric, ClusterIP, NodePort, egress, DNS, NetworkPolicy") { stack, backend };
         command.SetAction(async (parseResult, ct) =>
         {
             var output = CliOutput.For(parseResult);
@@ -27,6 +27,7 @@ public static class VerifyCommand
             {
                 var stackFile = parseResult.GetRequiredValue(stack);
                 IReadOnlyList<VerifyCheck> checks;
+                Core.Policy.ReachabilityMatrix? matrix = null;
                 if (VmLabSession.Choose(stackFile, parseResult.GetValue(backend)) is { } vmLab)
                 {
                     output.Line($"VM lab {vmLab.Lab.Name} (kubeconfig {vmLab.KubeconfigForDisplay})");
@@ -35,9 +36,13 @@ public static class VerifyCommand
                 else
                 {
                     var session = LabSession.Open(stackFile);
-                    checks = await new LabVerifier(session.Plan, session.Lab.Layout, new Probe(ProcessRunner.Default),
-                        pod => session.PodAddress(pod) is { } a ? IPAddress.Parse(a) : null).RunAsync(ct);
+                    var verifier = new LabVerifier(session.Plan, session.Lab.Layout, new Probe(ProcessRunner.Default),
+                        pod => session.PodAddress(pod) is { } a ? IPAddress.Parse(a) : null);
+                    checks = await verifier.RunAsync(ct);
+                    matrix = verifier.Matrix;
                 }
+                if (matrix is not null)
+                    output.Line("NetworkPolicy reachability (rows: from; columns: to)" + Environment.NewLine + matrix.Render());
                 return Report(output, checks);
             }
             catch (Exception e)

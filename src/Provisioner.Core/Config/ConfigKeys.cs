@@ -13,8 +13,10 @@ public static class ConfigKeys
     public const string Nodes = "nodes";
     public const string Pods = "pods";
     public const string Services = "services";
+    public const string Namespaces = "namespaces";
+    public const string NetworkPolicies = "networkPolicies";
 
-    public static readonly IReadOnlyList<string> All = [Name, Backend, Image, Kubernetes, Network, Nodes, Pods, Services];
+    public static readonly IReadOnlyList<string> All = [Name, Backend, Image, Kubernetes, Network, Nodes, Pods, Services, Namespaces, NetworkPolicies];
 
     /// <summary>
     /// A problem for each configured key of netlab's namespace that netlab does not know: a misspelling must not be

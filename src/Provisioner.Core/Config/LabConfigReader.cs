@@ -59,6 +59,8 @@ public static class LabConfigReader
             Nodes = [.. reader.Sequence(ConfigKeys.Nodes).Select(ReadNode)],
             Pods = [.. reader.Sequence(ConfigKeys.Pods).Select(ReadPod)],
             Services = [.. reader.Sequence(ConfigKeys.Services).Select(ReadService)],
+            Namespaces = [.. reader.Sequence(ConfigKeys.Namespaces).Select(NetworkPolicyReader.ReadNamespace)],
+            NetworkPolicies = [.. reader.Sequence(ConfigKeys.NetworkPolicies).Select(NetworkPolicyReader.ReadPolicy)],
         };
         reader.RejectUnknownKeys();
         return (config, problems); // with fallbacks in place of bad values, so validation can report the rest too
@@ -162,7 +164,7 @@ public static class LabConfigReader
             Subdomain = r.String("subdomain"),
             Labels = r.StringMap("labels").ToImmutableSortedDictionary(StringComparer.Ordinal),
         };
-        pod = pod with { Port = r.Int("port", pod.Port, "8080") };
+        pod = pod with { Port = r.Int("port", pod.Port, "8080"), PortName = r.String("portName") };
         r.RejectUnknownKeys();
         return pod;
     }

@@ -155,7 +155,8 @@ internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigP
     /// <summary>Kubernetes API values keep the API's spelling (<c>ClusterIP</c>, <c>TCP</c>); netlab's own are kebab-case.</summary>
     private static string Spelling<T>(string name) where T : struct, System.Enum =>
         typeof(T) == typeof(Model.ServiceType) || typeof(T) == typeof(Model.TransportProtocol)
-        || typeof(T) == typeof(Model.SessionAffinity) || typeof(T) == typeof(Model.TrafficPolicy) ? name : Kebab(name);
+        || typeof(T) == typeof(Model.SessionAffinity) || typeof(T) == typeof(Model.TrafficPolicy)
+        || typeof(T) == typeof(Model.PolicyType) || typeof(T) == typeof(Model.SelectorOperator) ? name : Kebab(name);
 
     internal static string Kebab(string pascal) =>
         string.Concat(pascal.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(pascal[i - 1]) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));

@@ -18,6 +18,8 @@ public sealed record LabConfig
     public ImmutableArray<NodeSpec> Nodes { get; init; } = [];
     public ImmutableArray<PodSpec> Pods { get; init; } = [];
     public ImmutableArray<ServiceSpec> Services { get; init; } = [];
+    public ImmutableArray<NamespaceSpec> Namespaces { get; init; } = [];
+    public ImmutableArray<NetworkPolicySpec> NetworkPolicies { get; init; } = [];
 
     public NodeSpec ControlPlane => Nodes.First(n => n.IsControlPlane);
     public IEnumerable<NodeSpec> Workers => Nodes.Where(n => !n.IsControlPlane);

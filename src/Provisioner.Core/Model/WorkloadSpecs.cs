@@ -23,6 +23,9 @@ public sealed record PodSpec
 
     /// <summary>The port its HTTP server listens on.</summary>
     public int Port { get; init; } = 8080;
+
+    /// <summary>The name of that container port (a NetworkPolicy's named port resolves to it, per pod).</summary>
+    public string? PortName { get; init; }
 }
 
 /// <summary>A declared lab Service; endpoints are the pods its selector matches.</summary>

@@ -32,6 +32,7 @@ public sealed record LabPlan(LabConfig Lab, AddressPlan Addresses, ImmutableArra
     public static string JoinId(string node) => $"join-{node}";
     public static string ServiceRulesId(string node) => $"service-rules-{node}";
     public static string PodId(string pod) => $"pod-{pod}";
+    public static string NetworkPolicyId(string node) => $"network-policy-{node}";
     public const string UnderlayId = "underlay";
     public const string ControlPlaneId = "control-plane";
     public const string KubeconfigId = "kubeconfig";
@@ -116,6 +117,29 @@ public sealed record LabPlan(LabConfig Lab, AddressPlan Addresses, ImmutableArra
             DependsOn = [.. addresses.Nodes.Select(n => ServiceRulesId(n.Node.Name))],
             Triggers = Triggers(("pool", addresses.LoadBalancerPool?.ToString() ?? "")),
         };
+        foreach (var n in addresses.Nodes)
+            yield return NetworkPolicyStep(lab, n);
+    }
+
+    private static PlanStep NetworkPolicyStep(LabConfig lab, NodeAddresses n) => new()
+    {
+        Id = NetworkPolicyId(n.Node.Name), Kind = StepKind.NetworkPolicy, Node = n.Node.Name,
+        Summary = $"{EnumNames.Of(lab.Network.ServiceRules)} NetworkPolicy rules on {n.Node.Name} ({lab.NetworkPolicies.Length} policies)",
+        DependsOn = [ServiceRulesId(n.Node.Name), .. lab.Pods.Select(p => PodId(p.Name))],
+        Triggers = Triggers(("backend", EnumNames.Of(lab.Network.ServiceRules)),
+            ("policies", string.Join(",", lab.NetworkPolicies.Select(p => $"{p.Namespace}/{p.Name}"))), ("digest", PolicyDigest(lab))),
+    };
+
+    /// <summary>What the policy rules depend on besides pod addresses: the policies, namespace labels and pod labels and ports.</summary>
+    private static string PolicyDigest(LabConfig lab)
+    {
+        static string Rules(IEnumerable<PolicyRuleSpec> rules) => string.Join(";", rules.Select(r =>
+            string.Join("|", r.Peers.Select(p => p.ToString())) + " on " + string.Join("|", r.Ports.Select(p => p.ToString()))));
+        var json = string.Join("\n", [
+            .. lab.NetworkPolicies.Select(p => $"{p.Id} {p.PodSelector} {string.Join(",", p.EffectiveTypes)} in {Rules(p.Ingress)} out {Rules(p.Egress)}"),
+            .. lab.Namespaces.Select(n => $"ns {n.Name} {string.Join(",", n.Labels.Select(l => $"{l.Key}={l.Value}"))}"),
+            .. lab.Pods.Select(p => $"pod {p.Namespace}/{p.Name} {p.Node} {p.Port} {p.PortName} {string.Join(",", p.Labels.Select(l => $"{l.Key}={l.Value}"))}")]);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
     }
 
     private static PlanStep MachineStep(LabConfig lab, NodeAddresses n) => new()

@@ -37,6 +37,9 @@ public enum StepKind
 
     /// <summary>netns only: which node answers ARP for each LoadBalancer and external IP (MetalLB's L2 mode).</summary>
     LoadBalancer,
+
+    /// <summary>netns only: the node's NetworkPolicy rules (and, on OVS, the flows that route its pods' traffic through them).</summary>
+    NetworkPolicy,
 }
 
 /// <summary>

@@ -36,6 +36,7 @@ public static partial class LabValidator
         CheckServices(problems, lab);
         CheckDns(problems, lab);
         CheckLoadBalancers(problems, lab);
+        CheckPolicies(problems, lab);
         return problems;
     }
 

@@ -15,7 +15,7 @@ public sealed class NetnsStepMapper(DeploymentPlanner.Inputs inputs)
     private readonly DeployOptions _options = inputs.Options;
 
     /// <summary>Kinds a re-apply converges in place; the others are replaced (removed, then applied again).</summary>
-    private static readonly StepKind[] InPlaceKinds = [StepKind.Cni, StepKind.Fabric, StepKind.ServiceRules];
+    private static readonly StepKind[] InPlaceKinds = [StepKind.Cni, StepKind.Fabric, StepKind.ServiceRules, StepKind.NetworkPolicy];
 
     public IEnumerable<CommandStep> Map()
     {

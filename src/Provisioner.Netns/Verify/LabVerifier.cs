@@ -18,9 +18,11 @@ public sealed partial class LabVerifier(LabPlan plan, LabLayout layout, Probe pr
     private ProcessRunner Run => runner ?? ProcessRunner.Default;
 
     /// <summary>The stack's own pods: the DNS pod answers DNS, not the HTTP the other checks send.</summary>
-    private IEnumerable<PodSpec> UserPods => Lab.Pods.Where(p => !ClusterDns.IsDnsPod(p));
+    /// <summary>Pods a NetworkPolicy selects are left to the policy layer, which knows what they may reach.</summary>
+    private IEnumerable<PodSpec> UserPods => Lab.Pods.Where(p => !ClusterDns.IsDnsPod(p) && Unisolated(p));
 
-    private IEnumerable<PlannedService> UserServices => plan.Addresses.Services.Where(s => !ClusterDns.IsDnsService(s.Spec));
+    private IEnumerable<PlannedService> UserServices => plan.Addresses.Services.Where(s => !ClusterDns.IsDnsService(s.Spec)
+        && Lab.Pods.Where(p => LabValidator.Selects(s.Spec, p)).All(Unisolated));
 
     public async Task<IReadOnlyList<VerifyCheck>> RunAsync(CancellationToken ct = default)
     {
@@ -32,6 +34,7 @@ public sealed partial class LabVerifier(LabPlan plan, LabLayout layout, Probe pr
         checks.AddRange(await NodePortsAsync(ct).ConfigureAwait(false));
         checks.AddRange(await LoadBalancersAsync(ct).ConfigureAwait(false));
         checks.AddRange(await DnsAsync(ct).ConfigureAwait(false));
+        checks.AddRange(await PolicyAsync(ct).ConfigureAwait(false));
         return checks;
     }
 

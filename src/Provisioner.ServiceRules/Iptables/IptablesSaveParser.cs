@@ -20,8 +20,8 @@ public static class IptablesSaveParser
             var line = raw.TrimEnd('\r');
             if (line.StartsWith('*'))
                 table = line[1..];
-            else if (!IptablesRuleset.Tables.Contains(table))
-                continue;
+            else if (!IptablesRuleset.Tables.Contains(table) || line.Contains(Naming.ChainNames.PolicyPrefix, StringComparison.Ordinal))
+                continue; // the NetworkPolicy rules (Policy/) are kept by their own applier
             else if (line.StartsWith(':' + Naming.ChainNames.Prefix, StringComparison.Ordinal))
                 chains[$"{table}/{line[1..line.IndexOf(' ', StringComparison.Ordinal)]}"] = [];
             else if (line.StartsWith("-A ", StringComparison.Ordinal))

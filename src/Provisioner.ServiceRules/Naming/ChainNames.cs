@@ -18,6 +18,9 @@ public static class ChainNames
     public const string Postrouting = "NETLAB-POSTROUTING";
     public const string MarkMasq = "NETLAB-MARK-MASQ";
 
+    /// <summary>NetworkPolicy chains (Policy/): netlab's, but not the service rules' to read, diff or delete.</summary>
+    public const string PolicyPrefix = "NETLAB-POL-";
+
     public static string ServiceChain(string servicePortName, string protocol) => "NETLAB-SVC-" + PortProtoHash(servicePortName, protocol);
 
     public static string LocalServiceChain(string servicePortName, string protocol) => "NETLAB-SVL-" + PortProtoHash(servicePortName, protocol);

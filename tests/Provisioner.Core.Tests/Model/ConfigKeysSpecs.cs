@@ -20,6 +20,6 @@ public class ConfigKeysSpecs
     public void It_lists_every_top_level_key_once()
     {
         Assert.Equal(ConfigKeys.All.Count, ConfigKeys.All.Distinct().Count());
-        Assert.Equal(["name", "backend", "image", "kubernetes", "network", "nodes", "pods", "services"], ConfigKeys.All);
+        Assert.Equal(["name", "backend", "image", "kubernetes", "network", "nodes", "pods", "services", "namespaces", "networkPolicies"], ConfigKeys.All);
     }
 }

@@ -77,7 +77,7 @@ public class LabPlanSpecs
     {
         var plan = LabPlan.For(Labs.ValidNetns());
 
-        Assert.Equal([StepKind.Underlay, StepKind.Machine, StepKind.Cni, StepKind.Fabric, StepKind.Pod, StepKind.ServiceRules, StepKind.ClusterDns, StepKind.LoadBalancer],
+        Assert.Equal([StepKind.Underlay, StepKind.Machine, StepKind.Cni, StepKind.Fabric, StepKind.Pod, StepKind.ServiceRules, StepKind.ClusterDns, StepKind.LoadBalancer, StepKind.NetworkPolicy],
             plan.Steps.Select(s => s.Kind).Distinct());
         Assert.Equal(Nodes.Select(n => $"machine-{n}"), Ids(plan, StepKind.Machine));
         Assert.All(plan.OfKind(StepKind.Machine), m => Assert.Equal([LabPlan.UnderlayId], m.DependsOn.AsEnumerable()));
@@ -88,6 +88,20 @@ public class LabPlanSpecs
         Assert.Equal(["cni-worker2", "fabric-worker2"], web2.DependsOn.AsEnumerable());
         Assert.Equal(Nodes.Select(n => $"service-rules-{n}"), Ids(plan, StepKind.ServiceRules));
         Assert.All(plan.OfKind(StepKind.ServiceRules), r => Assert.Contains("pod-api-1", r.DependsOn));
+        Assert.Equal(Nodes.Select(n => $"network-policy-{n}"), Ids(plan, StepKind.NetworkPolicy));
+    }
+
+    [Fact]
+    public void A_policy_step_is_triggered_again_by_any_change_of_policies_namespaces_or_pod_labels()
+    {
+        var lab = Labs.ValidNetns();
+        var digest = (LabConfig l) => LabPlan.For(l).Step("network-policy-cp1").Triggers["digest"];
+        var policy = new NetworkPolicySpec { Name = "deny" };
+        Assert.NotEqual(digest(lab), digest(lab with { NetworkPolicies = [policy] }));
+        Assert.NotEqual(digest(lab with { NetworkPolicies = [policy] }), digest(lab with { NetworkPolicies = [policy with { PolicyTypes = [PolicyType.Egress] }] }));
+        Assert.NotEqual(digest(lab), digest(lab.WithPod(0, p => p with { Labels = Labs.Labels(("app", "other")) })));
+        Assert.NotEqual(digest(lab), digest(lab with { Namespaces = [new NamespaceSpec { Name = "x" }] }));
+        Assert.Equal(digest(lab), digest(Labs.ValidNetns()));
     }
 
     [Theory]

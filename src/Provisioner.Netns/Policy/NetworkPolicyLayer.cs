@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Provisioner.Core.Model;
+using Provisioner.Core.Planning;
+using Provisioner.Host.Processes;
+using Provisioner.ServiceRules.Policy;
+using Provisioner.ServiceRules.Sources;
+
+namespace Provisioner.Netns.Policy;
+
+/// <summary>
+/// A node's NetworkPolicy rules (<see cref="StepKind.NetworkPolicy"/>): the stack's policies resolved against the
+/// pods' addresses (<see cref="StackPolicyTable"/>), kept by a <see cref="PolicyRulesApplier"/> in the node's
+/// namespace with the stack's rule backend. Pod traffic must reach the node's forward hook: on the Linux-bridge
+/// fabrics br_netfilter's <c>bridge-nf-call-iptables</c> (per namespace) sends bridged frames there; on OVS
+/// <see cref="OvsPolicyPath"/> routes same-node pod traffic through the node. Runs after the pods (it needs their addresses).
+/// </summary>
+public sealed class NetworkPolicyLayer(LabPlan plan, LabLayout layout, ProcessRunner run, Func<string, IPAddress?> podAddress) : IStepLayer
+{
+    public const string BridgeNfCall = "net.bridge.bridge-nf-call-iptables";
+
+    private readonly ConcurrentDictionary<string, PolicyRulesApplier> _appliers = new(StringComparer.Ordinal);
+
+    private bool Ovs => plan.Lab.Network.Fabric == FabricKind.OvsVxlan;
+
+    public PolicyTable Table() => StackPolicyTable.Build(plan.Lab, podAddress);
+
+    public async Task<IReadOnlyList<Change>> PlanAsync(PlanStep step, CancellationToken ct)
+    {
+        var node = step.Node!;
+        var netns = layout.NodeNamespace(node);
+        var table = Table();
+        var wanted = !table.Pods.IsEmpty;
+        var policyNode = StackPolicyTable.Node(plan, node);
+        var applier = ApplierFor(node);
+        if (!Namespaces.Exists(netns))
+            return wanted ? [new Change(step.Id, $"NetworkPolicy rules for {table.Pods.Length} isolated pods in {netns}", c => ApplyAllAsync(node, table, c))] : [];
+        var changes = new List<Change>();
+        if (wanted && !Ovs && await SysctlAsync(netns, BridgeNfCall, ct).ConfigureAwait(false) != "1")
+            changes.Add(new Change(step.Id, $"sysctl {BridgeNfCall}=1 (bridged pod traffic meets the policy rules)",
+                c => run.RunAsync("ip", ["netns", "exec", netns, "sysctl", "-qw", BridgeNfCall + "=1"], cancellationToken: c)));
+        if (Ovs)
+        {
+            var path = OvsPath(node);
+            var drift = await path.DriftAsync(wanted, ct).ConfigureAwait(false);
+            if (drift.Count > 0)
+                changes.Add(new Change(step.Id, "same-node pod traffic through the node: " + string.Join("; ", drift), c => path.ApplyAsync(wanted, c)));
+        }
+        var rules = await applier.PlanAsync(table, policyNode, ct).ConfigureAwait(false);
+        if (rules.HasChanges)
+            changes.Add(new Change(step.Id, Indent(rules.Describe(maxLines: 8)).TrimStart(), c => applier.ApplyAsync(rules, c)));
+        return changes;
+    }
+
+    public async Task RemoveAsync(PlanStep step, CancellationToken ct)
+    {
+        var node = step.Node!;
+        if (!Namespaces.Exists(layout.NodeNamespace(node)))
+            return;
+        await ApplierFor(node).RemoveAsync(StackPolicyTable.Node(plan, node), ct).ConfigureAwait(false);
+        if (Ovs)
+            await OvsPath(node).ApplyAsync(wanted: false, ct).ConfigureAwait(false);
+    }
+
+    private async Task ApplyAllAsync(string node, PolicyTable table, CancellationToken ct)
+    {
+        if (Ovs)
+            await OvsPath(node).ApplyAsync(wanted: true, ct).ConfigureAwait(false);
+        else
+            await run.RunAsync("ip", ["netns", "exec", layout.NodeNamespace(node), "sysctl", "-qw", BridgeNfCall + "=1"], cancellationToken: ct).ConfigureAwait(false);
+        await ApplierFor(node).SyncAsync(table, StackPolicyTable.Node(plan, node), ct).ConfigureAwait(false);
+    }
+
+    private OvsPolicyPath OvsPath(string node) =>
+        new(layout.NodeNamespace(node), layout.OvsDirectory(node), plan.Addresses.Node(node).PodSubnet.ToString(), run);
+
+    private PolicyRulesApplier ApplierFor(string node) =>
+        _appliers.GetOrAdd(node, n => new PolicyRulesApplier(StackServiceTable.Backend(plan.Lab.Network.ServiceRules), layout.NodeNamespace(n), run,
+            cacheDirectory: Path.Combine(layout.NodeDirectory(n), "policy")));
+
+    private async Task<string> SysctlAsync(string netns, string key, CancellationToken ct) =>
+        (await run.TryRunAsync("ip", ["netns", "exec", netns, "sysctl", "-n", key], cancellationToken: ct).ConfigureAwait(false)).StandardOutput.Trim();
+
+    private static string Indent(string text) =>
+        string.Join(Environment.NewLine, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "    " + l.TrimEnd()));
+}
