@@ -31,6 +31,7 @@ public sealed class DrillSpecs(LabFixture lab) : IClassFixture<LabFixture>
     [PrivilegedTheory]
     [InlineData("lost-route", Layer.Fabric)]
     [InlineData("tunnel-mtu", Layer.Underlay)]
+    [InlineData("rp-filter", Layer.Fabric)]
     [InlineData("bridge-netfilter", Layer.NodeBridge)]
     [InlineData("conntrack-full", Layer.Conntrack)]
     [InlineData("service-blackhole", Layer.ServiceRules)]
@@ -74,6 +75,7 @@ public sealed class DrillSpecs(LabFixture lab) : IClassFixture<LabFixture>
         "bridge-netfilter" => Traces.RunAsync(lab, "client", $"{ClusterDnsAddress}:53", ProbeProtocol.Udp),
         "stale-udp" => Traces.RunAsync(lab, "web-2", $"{ClusterDnsAddress}:53", ProbeProtocol.Udp, sourcePort: LabVerifier.StableUdpPort),
         "resolv-conf" => Traces.RunAsync(lab, "web-1", "web.default.svc.cluster.local"),
+        "rp-filter" => Traces.RunAsync(lab, "outside", "web-1"),
         _ => Traces.RunAsync(lab, "client", "web"),
     };
 
@@ -110,6 +112,10 @@ public sealed class DrillSpecs(LabFixture lab) : IClassFixture<LabFixture>
                 var stale = lab.Lab!.Plan.Addresses.Node("cp1").RangeEnd;
                 Assert.StartsWith($"DNAT chose {stale}:53", Traces.Hop(trace, "node cp1 conntrack").What, StringComparison.Ordinal);
                 Assert.Equal("node cp1 kernel drop", drop.Where);
+                break;
+            case "rp-filter": // FROM=outside: in through cp1 and the tunnel, dropped at w1 by the reverse-path check
+                Assert.Equal("node w1 kernel drop", drop.Where);
+                Assert.Contains("IP_RPFILTER", drop.What, StringComparison.Ordinal);
                 break;
             case "resolv-conf":
                 Assert.Contains("does not resolve", Traces.Hop(trace, "web-1 DNS lookup").What, StringComparison.Ordinal);

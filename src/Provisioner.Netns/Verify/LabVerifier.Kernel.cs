@@ -67,6 +67,30 @@ public sealed partial class LabVerifier
     }
 
     /// <summary>
+    /// Pods from outside, when the outside client has a route to the pod network (through a node, as a router with a
+    /// static route would): the answers of pods on other nodes come back another way, so reverse-path filtering shows here.
+    /// </summary>
+    private async Task<IEnumerable<VerifyCheck>> OutsideToPodsAsync(CancellationToken ct)
+    {
+        var checks = new List<VerifyCheck>();
+        foreach (var pod in UserPods)
+        {
+            if (podAddress(pod.Name) is not { } target)
+                continue;
+            var route = await Run.TryRunAsync("ip", ["-n", layout.OutsideNamespace, "route", "get", target.ToString()], cancellationToken: ct).ConfigureAwait(false);
+            if (!route.Succeeded || !route.StandardOutput.Contains(" via ", StringComparison.Ordinal))
+                continue; // the outside client does not route the pod network (the lab's default): nothing to check
+            var (body, error) = await probe.HttpGetAsync(layout.OutsideNamespace, target, pod.Port, ct).ConfigureAwait(false);
+            var ok = body?.Split(' ')[0] == pod.Name;
+            var via = route.StandardOutput.Split(' ').SkipWhile(w => w != "via").Skip(1).FirstOrDefault();
+            checks.Add(new VerifyCheck(Layer.Fabric, $"outside -> pod {pod.Name} {target}:{pod.Port} (routed via {via})", ok,
+                ok ? "answered" : $"{error ?? $"unexpected answer '{body}'"}: the request goes in through {via}, the answer comes back its own way",
+                $"ip netns exec {layout.NodeNamespace(pod.Node)} sysctl -a | grep '\\.rp_filter'; ip -n {layout.NodeNamespace(pod.Node)} route get {plan.Addresses.OutsideAddress}"));
+        }
+        return checks;
+    }
+
+    /// <summary>
     /// A pod calling a service until an endpoint on its own node answers: that reply crosses only the node bridge, and
     /// reaches the client as the service only if bridged packets go through netfilter (br_netfilter), which undoes the DNAT.
     /// </summary>

@@ -30,6 +30,7 @@ public sealed partial class LabVerifier(LabPlan plan, LabLayout layout, Probe pr
         checks.AddRange(await GatewaysAsync(ct).ConfigureAwait(false));
         checks.AddRange(await PodToPodAsync(ct).ConfigureAwait(false));
         checks.AddRange(await FullSizePacketsAsync(ct).ConfigureAwait(false));
+        checks.AddRange(await OutsideToPodsAsync(ct).ConfigureAwait(false));
         checks.AddRange(await SameNodeServicesAsync(ct).ConfigureAwait(false));
         checks.AddRange(await ClusterIpsAsync(ct).ConfigureAwait(false));
         checks.AddRange(await StableUdpFlowsAsync(ct).ConfigureAwait(false));

@@ -25,6 +25,36 @@ internal static class FabricDrills
         }
         if (lab.IsTunnel)
             yield return TunnelMtu(lab, from, to);
+        if (lab.Plan.Lab.Network.Fabric == FabricKind.LinuxVxlan)
+            yield return StrictRpFilter(lab, from, to);
+    }
+
+    /// <summary>
+    /// Strict reverse-path filtering on a path that is asymmetric. The lab has none of its own (pod to pod, NodePorts
+    /// with their SNAT and LoadBalancers all return the way they came, so strict rp_filter alone breaks nothing), so the
+    /// drill makes the common one: the outside client's router sends the whole pod network to one node, which tunnels it
+    /// on, and the other node's pods answer straight back over the underlay. Strict mode on that node's tunnel device
+    /// drops the requests: their source is reached through eth0, not through the tunnel they came in by.
+    /// </summary>
+    private static Drill StrictRpFilter(DrillLab lab, Core.Planning.NodeAddresses gateway, Core.Planning.NodeAddresses other)
+    {
+        var outside = lab.Layout.OutsideNamespace;
+        var podCidr = lab.Plan.Addresses.PodCidr.ToString();
+        var key = $"net.ipv4.conf.{Fabric.Model.FabricNames.VxlanDevice}.rp_filter";
+        var pod = lab.UserPods.First(p => p.Node == other.Node.Name).Name;
+        return new Drill("rp-filter",
+            $"The outside client, whose router sends the pod network {podCidr} to {gateway.Node.Name}, reaches pods on {gateway.Node.Name} but gets " +
+            $"no answer from pods on {other.Node.Name} (try `sudo netlab trace packet outside {pod}`); pods still reach each other across nodes.",
+            nameof(Layer.Fabric),
+            [new(["ip", "-n", outside, "route", "replace", podCidr, "via", gateway.UnderlayAddress.ToString()]),
+             lab.InNode(other.Node.Name, "sysctl", "-q", "-w", $"{key}=1")],
+            [lab.InNode(other.Node.Name, "sysctl", "-q", "-w", $"{key}=0"),
+             new(["ip", "-n", outside, "route", "del", podCidr, "via", gateway.UnderlayAddress.ToString()])],
+            UpRepairs: false,
+            $"{key} was set to 1 (strict) on {other.Node.Name}. Requests from outside arrive there through the tunnel from {gateway.Node.Name}, but the " +
+            $"route back to their source is {LabLayout.NodeInterface} (the underlay, where the pods' answers go, asymmetrically): strict mode drops " +
+            "a packet whose source is not routed out of the interface it came in by (drop reason IP_RPFILTER). Loose mode (2) or 0 lets it through; " +
+            $"`ip netns exec {lab.NodeNs(other.Node.Name)} sysctl -a | grep rp_filter` shows it. The outside route was the drill's too.");
     }
 
     /// <summary>
