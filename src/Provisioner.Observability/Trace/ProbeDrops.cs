@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Provisioner.Host.Processes;
 
@@ -68,13 +67,7 @@ public sealed partial class ProbeDrops : IAsyncDisposable
         return (null, why);
     }
 
-    public static string ScriptText()
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("bpftrace/probe-drops.bt")
-            ?? throw new InvalidOperationException("embedded script bpftrace/probe-drops.bt is missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    public static string ScriptText() => Bpftrace.Script("probe-drops.bt");
 
     /// <summary>Waits for the first drop (or until <paramref name="timeout"/>), then a moment for any that follow it.</summary>
     public async Task<IReadOnlyList<string>> WaitAsync(TimeSpan timeout, CancellationToken ct)
@@ -113,23 +106,7 @@ public sealed partial class ProbeDrops : IAsyncDisposable
             m.Groups["src"].Value, m.Groups["dst"].Value, Int("sport"), Int("dport"), Int("len"));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_bpftrace is not null)
-        {
-            try
-            {
-                await _bpftrace.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or TimeoutException or CommandFailedException)
-            {
-            }
-        }
-        if (_script is not null && File.Exists(_script))
-            File.Delete(_script);
-        _stop.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await Bpftrace.StopAsync(_stop, _bpftrace, _script).ConfigureAwait(false);
 
     [GeneratedRegex(@"^drop reason=(?<reason>\d+) ns=(?<ns>\d+) at=(?<at>\S+) src=(?<src>\S+) dst=(?<dst>\S+) sport=(?<sport>\d+) dport=(?<dport>\d+) len=(?<len>\d+)")]
     private static partial Regex DropLine();
