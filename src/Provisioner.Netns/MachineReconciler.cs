@@ -44,7 +44,8 @@ public sealed class MachineReconciler(ProcessRunner run, LabLayout layout, LabPl
         var links = await LinkState.ReadAsync(run, layout.UnderlayNamespace, ct).ConfigureAwait(false);
         var changes = (await PortAsync(step, layout.NodeNamespace(node.Node.Name), node.Node.Name, $"{node.UnderlayAddress}/{Prefix}", links, ct).ConfigureAwait(false)).ToList();
         var nodeNs = layout.NodeNamespace(node.Node.Name);
-        if (!Namespaces.Exists(nodeNs) || await ReadSysctl(nodeNs, "net/ipv4/ip_forward").ConfigureAwait(false) != "1")
+        if (!Namespaces.Exists(nodeNs) || await ReadSysctl(nodeNs, "net/ipv4/ip_forward").ConfigureAwait(false) != "1"
+            || await ReadSysctl(nodeNs, "net/bridge/bridge-nf-call-iptables").ConfigureAwait(false) is "0")
             changes.Add(new Change(step, $"forwarding and bridge netfilter on in {nodeNs}", c => EnableForwardingAsync(nodeNs, c)));
         return changes;
     }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Provisioner.Host.Processes;
 
@@ -13,14 +12,7 @@ public enum TraceScript { Drops, Retransmits }
 /// </summary>
 public sealed partial class Tracer(ProcessRunner run)
 {
-    public static string ScriptText(TraceScript script)
-    {
-        var name = script == TraceScript.Drops ? "bpftrace/drops.bt" : "bpftrace/tcp-retransmits.bt";
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"embedded script {name} is missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    public static string ScriptText(TraceScript script) => Bpftrace.Script(script == TraceScript.Drops ? "drops.bt" : "tcp-retransmits.bt");
 
     public async Task<int> RunAsync(TraceScript script, Action<string> output, CancellationToken ct)
     {

@@ -8,11 +8,13 @@ namespace Provisioner.Observability.Tests;
 /// <summary>Shared by the trace specs of each rule backend: trace, then check that no trace table was left behind.</summary>
 internal static class Traces
 {
-    public static async Task<PacketTrace> RunAsync(LabFixture lab, string from, string to, ProbeProtocol protocol = ProbeProtocol.Tcp)
+    public static async Task<PacketTrace> RunAsync(LabFixture lab, string from, string to, ProbeProtocol protocol = ProbeProtocol.Tcp,
+        int? sourcePort = null, int? size = null)
     {
         var layout = lab.Lab!.Layout;
         var pods = Netns.NetnsLabBuilder.PodReconciler(lab.Lab.Plan, new Netns.NetnsOptions { CniPluginDirectory = AppContext.BaseDirectory }, ProcessRunner.Default, layout);
-        var probe = ProbeSpec.Resolve(lab.Lab.Plan, layout, pods.AddressOf, from, to, protocol);
+        var probe = ProbeSpec.Resolve(lab.Lab.Plan, layout, pods.AddressOf, from, to, protocol, sourcePort,
+            (netns, name) => ProbeSpec.Dig(ProcessRunner.Default, netns, name)) with { Size = size };
         var trace = await new PacketTracer(lab.Lab.Plan, layout, ProcessRunner.Default).TraceAsync(probe);
         foreach (var node in lab.Lab.Plan.Lab.Nodes)
             Assert.DoesNotContain("netlab-trace", ProcessRunner.Default.Run("ip", "netns", "exec", layout.NodeNamespace(node.Name), "nft", "list", "tables"), StringComparison.Ordinal);

@@ -81,7 +81,7 @@ public class TraceParsingSpecs
 
     [Theory]
     [InlineData("nobody", "web", "FROM 'nobody' is neither a pod (web-1, client, kube-dns) nor 'outside'")]
-    [InlineData("client", "nothing", "TO 'nothing' is not a pod (web-1, client, kube-dns), a service (web, kube-dns), a node or an IP address")]
+    [InlineData("client", "nothing", "TO 'nothing' is not a pod (web-1, client, kube-dns), a service (web, kube-dns), a node, an IP address or a DNS name with a dot (from a pod)")]
     [InlineData("client", "web:99999", "'99999' in 'web:99999' is not a port (1-65535)")]
     public void Bad_ends_are_refused_naming_what_exists(string from, string to, string message)
     {

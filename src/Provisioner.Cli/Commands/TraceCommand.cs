@@ -51,9 +51,11 @@ public static class TraceCommand
         var from = new Argument<string>("from") { Description = "A pod, or 'outside' (the client on the underlay)", HelpName = "FROM" };
         var to = new Argument<string>("to") { Description = "A pod, service, node or IP address, optionally :PORT", HelpName = "TO[:PORT]" };
         var protocol = new Option<ProbeProtocol>("--protocol") { Description = "tcp (default), udp or icmp", DefaultValueFactory = _ => ProbeProtocol.Tcp, HelpName = "tcp|udp|icmp" };
-        var command = new Command("packet", "Send one real probe and show the hops it took: routes, netfilter rules with verdicts, DNAT, tunnel, delivery")
+        var sourcePort = new Option<int?>("--source-port") { Description = "Send from this source port (default: a random one), to follow an existing flow", HelpName = "PORT" };
+        var size = new Option<int?>("--size") { Description = "With --protocol icmp: a packet of this many bytes (IP header included), don't fragment", HelpName = "BYTES" };
+        var command = new Command("packet", "Send one real probe and show the hops it took: routes, netfilter rules with verdicts, DNAT, tunnel, delivery or the kernel's drop reason")
         {
-            stack, from, to, protocol,
+            stack, from, to, protocol, sourcePort, size,
         };
         command.SetAction(async (parseResult, ct) =>
         {
@@ -62,7 +64,12 @@ public static class TraceCommand
             {
                 var session = LabSession.Open(parseResult.GetRequiredValue(stack));
                 var probe = ProbeSpec.Resolve(session.Plan, session.Lab.Layout, session.PodAddress,
-                    parseResult.GetRequiredValue(from), parseResult.GetRequiredValue(to), parseResult.GetValue(protocol));
+                    parseResult.GetRequiredValue(from), parseResult.GetRequiredValue(to), parseResult.GetValue(protocol),
+                    parseResult.GetValue(sourcePort) is { } port and (< 1 or > 65535) ? throw new LabInputException($"--source-port {port}: a port is 1-65535") : parseResult.GetValue(sourcePort),
+                    (netns, name) => ProbeSpec.Dig(ProcessRunner.Default, netns, name));
+                if (parseResult.GetValue(size) is { } bytes)
+                    probe = probe.Protocol == ProbeProtocol.Icmp && bytes is >= 28 and <= 65535 ? probe with { Size = bytes }
+                        : throw new LabInputException($"--size {bytes}: needs --protocol icmp and 28 to 65535 bytes");
                 var trace = await new PacketTracer(session.Plan, session.Lab.Layout, ProcessRunner.Default).TraceAsync(probe, ct);
                 output.Line($"probe: {probe.Describe}");
                 var number = 0;

@@ -27,10 +27,15 @@ public sealed partial class LabVerifier(LabPlan plan, LabLayout layout, Probe pr
     public async Task<IReadOnlyList<VerifyCheck>> RunAsync(CancellationToken ct = default)
     {
         var checks = new List<VerifyCheck>();
+        checks.AddRange(await ConntrackTablesAsync(ct).ConfigureAwait(false));
         checks.AddRange(await UnderlayAsync(ct).ConfigureAwait(false));
         checks.AddRange(await GatewaysAsync(ct).ConfigureAwait(false));
         checks.AddRange(await PodToPodAsync(ct).ConfigureAwait(false));
+        checks.AddRange(await FullSizePacketsAsync(ct).ConfigureAwait(false));
+        checks.AddRange(await OutsideToPodsAsync(ct).ConfigureAwait(false));
+        checks.AddRange(await SameNodeServicesAsync(ct).ConfigureAwait(false));
         checks.AddRange(await ClusterIpsAsync(ct).ConfigureAwait(false));
+        checks.AddRange(await StableUdpFlowsAsync(ct).ConfigureAwait(false));
         checks.AddRange(await NodePortsAsync(ct).ConfigureAwait(false));
         checks.AddRange(await LoadBalancersAsync(ct).ConfigureAwait(false));
         checks.AddRange(await DnsAsync(ct).ConfigureAwait(false));

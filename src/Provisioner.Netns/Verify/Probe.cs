@@ -20,6 +20,18 @@ public sealed class Probe(ProcessRunner run)
         return result.Succeeded;
     }
 
+    /// <summary>
+    /// A ping of exactly <paramref name="packetSize"/> bytes (IP header included) that may not be fragmented: what a
+    /// full-size packet meets on the way. Two tries, so one lost echo under load is not a failure.
+    /// </summary>
+    public async Task<bool> PingDontFragmentAsync(string netns, IPAddress target, int packetSize, CancellationToken ct = default)
+    {
+        var payload = (packetSize - 28).ToString(System.Globalization.CultureInfo.InvariantCulture); // 20 bytes of IP, 8 of ICMP
+        var result = await run.TryRunAsync("ip", ["netns", "exec", netns, "ping", "-n", "-q", "-M", "do", "-s", payload, "-c", "2", "-i", "0.2", "-W", "2", target.ToString()],
+            cancellationToken: ct).ConfigureAwait(false);
+        return result.Succeeded;
+    }
+
     /// <summary>True when a TCP connection to target:port from inside <paramref name="netns"/> is accepted.</summary>
     public async Task<bool> TcpConnectAsync(string netns, IPAddress target, int port, CancellationToken ct = default)
     {

@@ -6,7 +6,16 @@ using Provisioner.Netns;
 namespace Provisioner.Observability.Drills;
 
 /// <summary>A command run to break or to restore the lab (arguments, never a shell string).</summary>
-public sealed record DrillCommand(IReadOnlyList<string> Arguments);
+public sealed record DrillCommand(IReadOnlyList<string> Arguments)
+{
+    /// <summary>What to feed the command's standard input, computed when it runs (not kept in the drill's state file).</summary>
+    [JsonIgnore]
+    public Func<Host.Processes.ProcessRunner, CancellationToken, Task<string>>? Stdin { get; init; }
+
+    /// <summary>A clean-up before the break (deleting what may not be there): its failure is not the drill's.</summary>
+    [JsonIgnore]
+    public bool MayFail { get; init; }
+}
 
 /// <summary>
 /// A failure applied to a running lab. <see cref="Symptom"/> is what the learner will observe, never what broke;
@@ -36,44 +45,3 @@ public sealed record ActiveDrill(Drill Drill, DateTimeOffset Started)
 [JsonSerializable(typeof(ActiveDrill))]
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 internal sealed partial class DrillJson : JsonSerializerContext;
-
-/// <summary>The catalogue: each drill computed for a lab (its node names, subnets and services).</summary>
-public static class DrillCatalog
-{
-    public static IReadOnlyList<Drill> For(LabPlan plan, LabLayout layout)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(layout);
-        var drills = new List<Drill>();
-        var nodes = plan.Addresses.Nodes;
-        var byNode = plan.Lab.Pods.GroupBy(p => p.Node).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
-        var pair = nodes.Where(n => byNode.Contains(n.Node.Name)).Take(2).ToList();
-        if (pair.Count == 2 && plan.Lab.Network.Fabric != Core.Model.FabricKind.OvsVxlan)
-        {
-            var (from, to) = (pair[0], pair[1]);
-            var ns = layout.NodeNamespace(from.Node.Name);
-            drills.Add(new Drill("lost-route",
-                $"Pods on {from.Node.Name} get no answer from pods on {to.Node.Name}; pods on the same node, and pods on {to.Node.Name} calling each other, are fine.",
-                "Fabric",
-                [new(["ip", "-n", ns, "route", "del", to.PodSubnet.ToString()])],
-                [],
-                UpRepairs: true,
-                $"{from.Node.Name}'s route to {to.Node.Name}'s pod subnet {to.PodSubnet} was deleted (ip -n {ns} route)."));
-        }
-        if (plan.Addresses.Services.FirstOrDefault(s => s.ClusterIP is not null && s.Ports.Length > 0) is { } service)
-        {
-            var port = service.Ports[0];
-            string[] rule = ["-d", $"{service.ClusterIP}/32", "-p", port.Protocol.ToString().ToLowerInvariant(), "--dport", port.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "-m", "comment", "--comment", "netlab drill", "-j", "DROP"];
-            drills.Add(new Drill("service-blackhole",
-                $"Connections to service {service.Spec.Name} ({service.ClusterIP}:{port.Port}) hang and time out, from every pod; its pods answer when called directly.",
-                "ServiceRules",
-                [.. nodes.Select(n => new DrillCommand(["ip", "netns", "exec", layout.NodeNamespace(n.Node.Name), "iptables-nft", "-t", "mangle", "-I", "PREROUTING", "1", .. rule]))],
-                [.. nodes.Select(n => new DrillCommand(["ip", "netns", "exec", layout.NodeNamespace(n.Node.Name), "iptables-nft", "-t", "mangle", "-D", "PREROUTING", .. rule]))],
-                UpRepairs: false,
-                $"A DROP rule for {service.ClusterIP}:{port.Port} in the mangle table's PREROUTING chain of every node, before the service rules' DNAT " +
-                "(iptables-save -t mangle). It is not netlab's rule, so `netlab up` leaves it; `netlab drill stop` removes it."));
-        }
-        return drills;
-    }
-}

@@ -6,7 +6,11 @@ namespace Provisioner.Observability.Drills;
 /// <summary>Starts and stops drills on a running lab: one drill at a time, recorded before it is applied.</summary>
 public sealed class DrillRunner(NetnsLab lab, ProcessRunner run)
 {
-    public IReadOnlyList<Drill> Catalog => DrillCatalog.For(lab.Plan, lab.Layout);
+    public IReadOnlyList<Drill> Catalog => DrillCatalog.For(lab.Plan, lab.Layout, PodAddress);
+
+    /// <summary>A pod's address from its cached CNI result (what <c>netlab status</c> shows).</summary>
+    private string? PodAddress(string pod) =>
+        File.Exists(lab.Layout.PodResultPath(pod)) ? Netns.Cni.CniRuntime.Parse(File.ReadAllText(lab.Layout.PodResultPath(pod))).Address.Split('/')[0] : null;
 
     public ActiveDrill? Active => ActiveDrill.Load(lab.Layout);
 
@@ -18,7 +22,13 @@ public sealed class DrillRunner(NetnsLab lab, ProcessRunner run)
             ?? throw new LabInputException($"no drill '{name}' for this lab (drills: {string.Join(", ", Catalog.Select(d => d.Name))})");
         new ActiveDrill(drill, DateTimeOffset.UtcNow).Save(lab.Layout);
         foreach (var command in drill.Break)
-            await run.RunAsync(command.Arguments[0], command.Arguments.Skip(1), cancellationToken: ct).ConfigureAwait(false);
+        {
+            var stdin = command.Stdin is null ? null : await command.Stdin(run, ct).ConfigureAwait(false);
+            if (command.MayFail)
+                await run.TryRunAsync(command.Arguments[0], command.Arguments.Skip(1), stdin, cancellationToken: ct).ConfigureAwait(false);
+            else
+                await run.RunAsync(command.Arguments[0], command.Arguments.Skip(1), stdin, cancellationToken: ct).ConfigureAwait(false);
+        }
         return drill;
     }
 

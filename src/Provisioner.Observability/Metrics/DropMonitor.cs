@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Provisioner.Host.Processes;
 
@@ -45,13 +44,7 @@ public sealed partial class DropMonitor(ProcessRunner run) : IAsyncDisposable
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    public static string ScriptText()
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("bpftrace/lab-metrics.bt")
-            ?? throw new InvalidOperationException("embedded script bpftrace/lab-metrics.bt is missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    public static string ScriptText() => Bpftrace.Script("lab-metrics.bt");
 
     internal void OnLine(string line)
     {
@@ -79,23 +72,7 @@ public sealed partial class DropMonitor(ProcessRunner run) : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_bpftrace is not null)
-        {
-            try
-            {
-                await _bpftrace.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or TimeoutException or CommandFailedException)
-            {
-            }
-        }
-        if (_script is not null && File.Exists(_script))
-            File.Delete(_script);
-        _stop.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await Bpftrace.StopAsync(_stop, _bpftrace, _script).ConfigureAwait(false);
 
     [GeneratedRegex(@"^@drops\[(\d+), (\d+)\]: (\d+)")]
     private static partial Regex Entry();

@@ -28,10 +28,10 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
     {
         ArgumentNullException.ThrowIfNull(probe);
         var iptables = plan.Lab.Network.ServiceRules == Core.Model.RuleBackend.Iptables;
-        var hops = new List<TraceHop>
-        {
-            await RouteHopAsync(probe.FromNetns, probe.FromName, probe.ToAddress, ct).ConfigureAwait(false),
-        };
+        var hops = new List<TraceHop>();
+        if (probe.Lookup is { } lookup)
+            hops.Add(new TraceHop($"{probe.FromName} DNS lookup", lookup, [], $"sudo netlab exec {probe.FromName} -- cat /etc/resolv.conf"));
+        hops.Add(await RouteHopAsync(probe.FromNetns, probe.FromName, probe.ToAddress, ct).ConfigureAwait(false));
         var traces = new List<NetfilterTrace>();
         string outcome;
         bool delivered;
@@ -71,8 +71,10 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
             hops.Add(new TraceHop("netfilter", "not available: no node accepted a temporary nftables trace table (is nft installed, is nf_tables loaded?)", [], "nft list ruleset"));
         foreach (var node in plan.Lab.Nodes.Where(n => n.Name != firstNode))
             AddNetfilterHop(hops, traces, node.Name, iptables);
+        if (!delivered)
+            hops.Add(await DropHopAsync(probe, ct).ConfigureAwait(false));
         hops.Add(new TraceHop(probe.ToName, delivered ? "delivered" : "not delivered", [outcome],
-            delivered ? $"sudo netlab exec {probe.FromName} -- ..." : "sudo netlab trace drops   (the kernel's drop reason, while you send again)"));
+            delivered ? $"sudo netlab exec {probe.FromName} -- ..." : "sudo netlab trace drops   (every drop with its reason, while you send again)"));
         return new PacketTrace(probe, hops, delivered, outcome);
     }
 
@@ -107,7 +109,7 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
         var entries = await run.TryRunAsync("ip", ["netns", "exec", netns, "conntrack", "-L", .. filter], cancellationToken: ct).ConfigureAwait(false);
         var line = entries.StandardOutput.Split('\n').FirstOrDefault(l => l.Contains("dst=" + probe.ToAddress, StringComparison.Ordinal))?.Trim();
         if (line is null)
-            return (null, null);
+            return (await TableHopAsync(node, ct).ConfigureAwait(false), null);
         var replySource = ReplySource().Match(line);
         var endpoint = replySource.Success ? IPAddress.Parse(replySource.Groups[1].Value) : null;
         var what = endpoint is not null && !endpoint.Equals(probe.ToAddress)
@@ -162,12 +164,16 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
         return new TraceHop($"node {node} OVS", what, lines, look);
     }
 
-    /// <summary>Sends the probe from its namespace: a TCP connect plus an HTTP GET, a UDP datagram, or one ping.</summary>
+    /// <summary>
+    /// Sends the probe from its namespace: a TCP connect plus an HTTP GET, a UDP datagram (a DNS query to port 53), or
+    /// one ping (full-size with don't-fragment when the probe has a size).
+    /// </summary>
     private async Task<(bool Delivered, string Outcome)> SendAsync(ProbeSpec probe, CancellationToken ct)
     {
         if (probe.Protocol == ProbeProtocol.Icmp)
         {
-            var ping = await run.TryRunAsync("ip", ["netns", "exec", probe.FromNetns, "ping", "-n", "-c", "1", "-W", "2", probe.ToAddress.ToString()], cancellationToken: ct).ConfigureAwait(false);
+            string[] size = probe.Size is { } bytes ? ["-M", "do", "-s", (bytes - 28).ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
+            var ping = await run.TryRunAsync("ip", ["netns", "exec", probe.FromNetns, "ping", "-n", "-c", "1", "-W", "2", .. size, probe.ToAddress.ToString()], cancellationToken: ct).ConfigureAwait(false);
             return (ping.Succeeded, ping.StandardOutput.Split('\n').FirstOrDefault(l => l.Contains("bytes from", StringComparison.Ordinal))?.Trim()
                 ?? "no echo reply within 2 s");
         }
@@ -181,9 +187,11 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
         try
         {
             await socket.ConnectAsync(new IPEndPoint(probe.ToAddress, probe.Port), timeout.Token).ConfigureAwait(false);
-            await socket.SendAsync(Encoding.ASCII.GetBytes(probe.Protocol == ProbeProtocol.Tcp ? $"GET / HTTP/1.0\r\nHost: {probe.ToAddress}\r\n\r\n" : "netlab trace"), timeout.Token).ConfigureAwait(false);
+            var dns = probe.Protocol == ProbeProtocol.Udp && probe.Port == Core.Planning.ClusterDns.Port;
+            await socket.SendAsync(probe.Protocol == ProbeProtocol.Tcp ? Encoding.ASCII.GetBytes($"GET / HTTP/1.0\r\nHost: {probe.ToAddress}\r\n\r\n")
+                : dns ? DnsQuery.VersionQuery(plan.Lab.Network.ClusterDomain) : Encoding.ASCII.GetBytes("netlab trace"), timeout.Token).ConfigureAwait(false);
             var n = await socket.ReceiveAsync(buffer, timeout.Token).ConfigureAwait(false);
-            var answer = Encoding.UTF8.GetString(buffer, 0, n).Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "";
+            var answer = dns ? $"a DNS answer ({n} bytes)" : Encoding.UTF8.GetString(buffer, 0, n).Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "";
             return (true, $"answered: {answer}");
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
