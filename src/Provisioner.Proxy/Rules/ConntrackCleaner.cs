@@ -18,8 +18,13 @@ public sealed class ConntrackCleaner(string? netns, ProcessRunner? runner = null
     {
         if (before is null)
             return [];
-        var old = Udp(before, node);
-        var now = Udp(after, node);
+        // only a service whose object changed can leave stale entries: the tracker passes the same object for the rest
+        var previous = ByKey(before);
+        var current = ByKey(after);
+        var changed = previous.Keys.Union(current.Keys)
+            .Where(k => !(previous.TryGetValue(k, out var was) && current.TryGetValue(k, out var now) && ReferenceEquals(was, now))).ToList();
+        var old = Udp(new ServiceTable([.. changed.Where(previous.ContainsKey).Select(k => previous[k])]), node);
+        var now = Udp(new ServiceTable([.. changed.Where(current.ContainsKey).Select(k => current[k])]), node);
         var deletions = new List<IReadOnlyList<string>>();
         foreach (var (key, port) in old)
         {
@@ -61,6 +66,14 @@ public sealed class ConntrackCleaner(string? netns, ProcessRunner? runner = null
                     "install conntrack (apt-get install conntrack) and check the nf_conntrack module is loaded");
         }
         return deletions.Count;
+    }
+
+    private static Dictionary<string, Service> ByKey(ServiceTable table)
+    {
+        var services = new Dictionary<string, Service>(table.Services.Count, StringComparer.Ordinal);
+        foreach (var service in table.Services)
+            services.TryAdd(service.Key, service);
+        return services;
     }
 
     private static Dictionary<string, ResolvedServicePort> Udp(ServiceTable table, NodeContext node) =>
