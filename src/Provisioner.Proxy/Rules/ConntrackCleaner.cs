@@ -19,12 +19,12 @@ public sealed class ConntrackCleaner(string? netns, ProcessRunner? runner = null
         if (before is null)
             return [];
         // only a service whose object changed can leave stale entries: the tracker passes the same object for the rest
-        var previous = ByKey(before);
-        var current = ByKey(after);
-        var changed = previous.Keys.Union(current.Keys)
-            .Where(k => !(previous.TryGetValue(k, out var was) && current.TryGetValue(k, out var now) && ReferenceEquals(was, now))).ToList();
-        var old = Udp(new ServiceTable([.. changed.Where(previous.ContainsKey).Select(k => previous[k])]), node);
-        var now = Udp(new ServiceTable([.. changed.Where(current.ContainsKey).Select(k => current[k])]), node);
+        var beforeByKey = ByKey(before);
+        var afterByKey = ByKey(after);
+        var changed = beforeByKey.Keys.Union(afterByKey.Keys)
+            .Where(k => !(beforeByKey.TryGetValue(k, out var was) && afterByKey.TryGetValue(k, out var @is) && ReferenceEquals(was, @is))).ToList();
+        var old = Udp(new ServiceTable([.. changed.Where(beforeByKey.ContainsKey).Select(k => beforeByKey[k])]), node);
+        var now = Udp(new ServiceTable([.. changed.Where(afterByKey.ContainsKey).Select(k => afterByKey[k])]), node);
         var deletions = new List<IReadOnlyList<string>>();
         foreach (var (key, port) in old)
         {

@@ -209,6 +209,17 @@ public static partial class ServiceTableValidator
     internal static (IReadOnlyList<string> Frontends, IReadOnlyList<string> NodePorts) Claims(Service service)
     {
         ArgumentNullException.ThrowIfNull(service);
+        return ClaimsOf.GetValue(service, s => new ServiceClaims(ClaimsOfService(s))).Claims;
+    }
+
+    /// <summary>Claims by service object: a proxy's table keeps the object of every unchanged service, so each sync
+    /// works out the claims of the changed ones only.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Service, ServiceClaims> ClaimsOf = [];
+
+    private sealed record ServiceClaims((IReadOnlyList<string> Frontends, IReadOnlyList<string> NodePorts) Claims);
+
+    private static (IReadOnlyList<string> Frontends, IReadOnlyList<string> NodePorts) ClaimsOfService(Service service)
+    {
         if (service.Type == ServiceType.ExternalName)
             return ([], []);
         IReadOnlyList<string> nodePorts = service.HasNodePorts
