@@ -21,12 +21,12 @@ public sealed class ClusterDnsLayer(LabPlan plan, LabLayout layout, ProcessRunne
 
     public async Task<IReadOnlyList<Change>> PlanAsync(PlanStep step, CancellationToken ct)
     {
-        var records = Records();
+        var records = Core.Diagnostics.PhaseTimer.Time("cluster dns: records", Records);
         var upstreams = Namespaces.Exists(layout.NodeNamespace(step.Node!))
             ? await DnsUpstreams.ReachableAsync(run, layout.NodeNamespace(step.Node!), DnsUpstreams.Candidates(resolvConfPaths ?? DnsUpstreams.ResolvConfPaths), ct).ConfigureAwait(false)
             : [];
-        var config = DnsmasqConfig.Render(DnsmasqConfig.Model(plan.Lab.Network.ClusterDomain, records, LocalDomains(),
-            [.. upstreams.Select(u => u.ToString())], layout.DnsPidPath, layout.DnsLogPath));
+        var config = Core.Diagnostics.PhaseTimer.Time("cluster dns: render", () => DnsmasqConfig.Render(DnsmasqConfig.Model(plan.Lab.Network.ClusterDomain, records, LocalDomains(),
+            [.. upstreams.Select(u => u.ToString())], layout.DnsPidPath, layout.DnsLogPath)));
         var listing = string.Join('\n', records.Select(r => r.ToString())) + "\n";
         var changes = new List<Change>();
         var current = File.Exists(layout.DnsConfigPath) ? await File.ReadAllTextAsync(layout.DnsConfigPath, ct).ConfigureAwait(false) : null;

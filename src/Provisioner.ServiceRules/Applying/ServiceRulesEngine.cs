@@ -50,6 +50,7 @@ public sealed class ServiceRulesEngine : IDisposable
     private Known? _known;
     private bool _fullSyncRequested;
     private CompiledTable? _compiled;
+    private (ServiceTable Table, TableDelta Delta, int Version)? _lastDelta;
 
     public ServiceRulesEngine(RuleBackend backend, string? netns = null, ServiceRulesEngineOptions? options = null)
     {
@@ -199,7 +200,11 @@ public sealed class ServiceRulesEngine : IDisposable
         ArgumentNullException.ThrowIfNull(node);
         if (_compiled is null || _compiled.Node != node)
             _compiled = new CompiledTable(Backend, node);
-        var delta = _compiled.Diff(table);
+        // netlab up plans, then syncs the same table: the second call reuses the first one's delta and compiled rules
+        var delta = _lastDelta is { } last && ReferenceEquals(last.Table, table) && ReferenceEquals(last.Delta.Base, _compiled) && last.Version == _compiled.Version
+            ? last.Delta
+            : _compiled.Diff(table);
+        _lastDelta = (table, delta, _compiled.Version);
         return new Target(delta.Fingerprint, delta.DnsOnly, delta.Assemble, delta);
     }
 
