@@ -36,7 +36,7 @@ run() { # run LABEL GOAL
   NETLAB_PROFILE=1 /usr/bin/time -f "%e %U %S" -o "$work/time" "$netlab" up --stack "$work/stack.yaml" --cni-dir "$cni" \
     >"$work/out" 2>"$work/profile" || { tail -n 20 "$work/out" "$work/profile" >&2; exit 1; }
   read -r wall user sys <"$work/time"
-  printf '%-34s %8s s %8.2f s   %s\n' "$1" "$wall" "$(echo "$user + $sys" | bc)" "$2"
+  printf '%-34s %8s s %8s s   %s\n' "$1" "$wall" "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')" "$2"
   grep -E "netlab profile: (read and validate|plan the lab|step service-rules|step cluster-dns|step load-bal|print the status|service rules:)" "$work/profile" |
     sed 's/^netlab profile: /      /'
 }
