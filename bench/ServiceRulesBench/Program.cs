@@ -46,6 +46,15 @@ if (args is ["--profile", var profileCount])
         var nft2 = Provisioner.ServiceRules.Nftables.NftCompiler.Compile(c, Node()); Phase("nft compile (changed)");
         Provisioner.ServiceRules.Nftables.NftPlanner.Plan(nft2, nk); Phase("nft plan (one change)");
         _ = nft.ToScript(); Phase("nft full script");
+        foreach (var backend in (RuleBackend[])[RuleBackend.Iptables, RuleBackend.Nftables])
+        {
+            var compiled = new Provisioner.ServiceRules.Incremental.CompiledTable(backend, Node());
+            compiled.Diff(t).Commit(); Phase($"{backend} incremental: first commit");
+            var delta = compiled.Diff(c); Phase($"{backend} incremental: diff (one change)");
+            _ = delta.PlanPartial(null) ?? throw new InvalidOperationException("no partial plan"); Phase($"{backend} incremental: partial plan");
+            delta.Commit(); Phase($"{backend} incremental: commit");
+            _ = compiled.Diff(new ServiceTable([.. c.Services.Select(s => s with { })])); Phase($"{backend} incremental: diff (all new objects)");
+        }
     }
     return;
 }

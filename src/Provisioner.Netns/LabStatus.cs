@@ -24,6 +24,7 @@ public sealed record LabStatus(IReadOnlyList<NodeStatus> Nodes, IReadOnlyList<Po
 {
     public static LabStatus Read(LabPlan plan, LabLayout layout, Func<string, string?> podAddress, Func<string, int?> serverPid)
     {
+        podAddress = PodAddresses.OncePerPod(podAddress);
         var nodes = plan.Addresses.Nodes.Select(n => new NodeStatus(n.Node.Name, EnumNames.Of(n.Node.Role), layout.NodeNamespace(n.Node.Name),
             Namespaces.Exists(layout.NodeNamespace(n.Node.Name)), n.UnderlayAddress, n.PodSubnet.ToString())).ToList();
         var pods = plan.Lab.Pods.Select(p => new PodStatus(p.Name, p.Node, layout.PodNamespace(p.Name),

@@ -49,6 +49,7 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
 
     public async Task<IReadOnlyList<Change>> ApplyStepAsync(PlanStep step, CancellationToken ct = default)
     {
+        using var timed = Core.Diagnostics.PhaseTimer.Start($"step {step.Id} (plan and apply)");
         var changes = await layers[step.Kind].PlanAsync(step, ct).ConfigureAwait(false);
         foreach (var change in changes)
         {

@@ -19,7 +19,7 @@ internal sealed record LabSession(LabPlan Plan, NetnsOptions Options, NetnsLab L
     };
 
     public static LabSession Open(FileInfo stack, DirectoryInfo? cniDirectory = null) =>
-        From(StackFile.Load(stack.FullName), cniDirectory);
+        From(Core.Diagnostics.PhaseTimer.Time("read and validate the stack", () => StackFile.Load(stack.FullName)), cniDirectory);
 
     /// <summary>A session over a stack's text (e.g. the record of what a step was applied from).</summary>
     public static LabSession Parse(string stackText, string source, DirectoryInfo? cniDirectory = null) =>
@@ -28,7 +28,7 @@ internal sealed record LabSession(LabPlan Plan, NetnsOptions Options, NetnsLab L
     private static LabSession From(LabConfig config, DirectoryInfo? cniDirectory)
     {
         var lab = config with { Backend = Backend.Netns };
-        var plan = LabPlan.For(lab);
+        var plan = Core.Diagnostics.PhaseTimer.Time("plan the lab", () => LabPlan.For(lab));
         var options = new NetnsOptions { CniPluginDirectory = cniDirectory?.FullName ?? NetnsOptions.DefaultCniPluginDirectory() };
         return new LabSession(plan, options, NetnsLabBuilder.Create(plan, options));
     }

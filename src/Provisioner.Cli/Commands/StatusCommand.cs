@@ -34,7 +34,8 @@ public static class StatusCommand
         return command;
     }
 
-    internal static void Print(CliOutput output, LabSession session)
+    /// <param name="maxServices">Rows of the services table (<c>up</c> shows a few; <c>status</c> all).</param>
+    internal static void Print(CliOutput output, LabSession session, int maxServices = int.MaxValue)
     {
         var supervisor = new PodSupervisor(session.Lab.Layout, session.Options.NetlabCommand);
         var status = LabStatus.Read(session.Plan, session.Lab.Layout, session.PodAddress, supervisor.RunningPid);
@@ -50,7 +51,7 @@ public static class StatusCommand
         output.Out.Write(pods);
 
         var services = new Table().AddColumns("service", "type", "cluster IP", "external IP", "ports", "endpoints");
-        foreach (var s in status.Services)
+        foreach (var s in status.Services.Take(maxServices))
         {
             var endpoints = s.Note ?? (s.Endpoints.Count == 0 ? "none (connections are refused)"
                 : string.Join(", ", s.Endpoints.Select(e => $"{e.Pod} {e.Address ?? "?"}:{e.Port}").Distinct(StringComparer.Ordinal)));
@@ -58,6 +59,8 @@ public static class StatusCommand
             services.AddRow(Esc(name), s.Type.ToString(), s.ClusterIP ?? "-", Esc(s.ExternalIP ?? "-"), string.Join(" ", s.Ports), Esc(endpoints));
         }
         output.Out.Write(services);
+        if (status.Services.Count > maxServices)
+            output.Line($"... and {status.Services.Count - maxServices} more services (sudo netlab status lists them all)");
     }
 
     private static string Esc(string text) => Markup.Escape(text);

@@ -19,7 +19,8 @@ public static class UpCommand
             try
             {
                 var session = LabSession.Open(parseResult.GetRequiredValue(stack), parseResult.GetValue(cni));
-                Preflight.Check(session.Plan.Lab, session.Options);
+                using (Core.Diagnostics.PhaseTimer.Start("preflight"))
+                    Preflight.Check(session.Plan.Lab, session.Options);
                 output.Line($"netlab up: lab '{session.Plan.Lab.Name}' ({session.Plan.Lab.Nodes.Length} nodes, {session.Plan.Lab.Pods.Length} pods, " +
                             $"{session.Plan.Lab.Services.Length} services, {Core.Model.EnumNames.Of(session.Plan.Lab.Network.Fabric)} fabric)");
                 var clock = Stopwatch.StartNew();
@@ -34,7 +35,8 @@ public static class UpCommand
                     }
                 }, ct);
                 output.Success($"lab '{session.Plan.Lab.Name}' is up: {total} change(s) in {clock.Elapsed.TotalSeconds:0.00} s");
-                StatusCommand.Print(output, session);
+                using (Core.Diagnostics.PhaseTimer.Start("print the status"))
+                    StatusCommand.Print(output, session, maxServices: 20);
                 output.Line("Next: sudo netlab verify   (and sudo netlab plan to see drift, sudo netlab down to remove it all)");
                 return ExitCodes.Ok;
             }

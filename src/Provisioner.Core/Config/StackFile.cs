@@ -35,7 +35,7 @@ public static class StackFile
         YamlNode? root;
         try
         {
-            root = LabConfigReader.ParseDocument(yaml);
+            root = Diagnostics.PhaseTimer.Time("stack: parse the YAML", () => LabConfigReader.ParseDocument(yaml));
         }
         catch (YamlException e)
         {
@@ -58,8 +58,8 @@ public static class StackFile
                 values[bare] = value;
         }
         problems.AddRange(ConfigKeys.Unknown(config.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? "")));
-        var (lab, readProblems) = LabConfigReader.Read(values, StackName(source));
-        problems.AddRange(LabValidator.Validate(lab, readProblems));
+        var (lab, readProblems) = Diagnostics.PhaseTimer.Time("stack: read the config", () => LabConfigReader.Read(values, StackName(source)));
+        problems.AddRange(Diagnostics.PhaseTimer.Time("stack: validate", () => LabValidator.Validate(lab, readProblems)));
         if (problems.Count > 0)
             throw new LabConfigException(problems);
         return lab;

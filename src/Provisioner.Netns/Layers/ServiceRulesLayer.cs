@@ -23,11 +23,13 @@ public sealed class ServiceRulesLayer(LabPlan plan, LabLayout layout, Func<strin
         var node = plan.Addresses.Node(step.Node!);
         var netns = layout.NodeNamespace(node.Node.Name);
         var engine = EngineFor(node.Node.Name);
-        var table = StackServiceTable.Build(plan, podAddress);
+        var table = Core.Diagnostics.PhaseTimer.Time("service rules: the stack's service table", () => StackServiceTable.Build(plan, podAddress));
         var context = StackServiceTable.Node(plan, node.Node.Name, node.UnderlayAddress);
         if (!Namespaces.Exists(netns))
             return [new Change(step.Id, $"{plan.Lab.Services.Length} services as {Backend} rules in {netns}", c => engine.SyncAsync(table, context, c))];
-        var rules = (await engine.PlanAsync(table, context, ct).ConfigureAwait(false)).Plan;
+        RulePlan rules;
+        using (Core.Diagnostics.PhaseTimer.Start("service rules: engine plan"))
+            rules = (await engine.PlanAsync(table, context, ct).ConfigureAwait(false)).Plan;
         return rules.HasChanges
             ? [new Change(step.Id, Indent(rules.Describe(maxLines: 6)).TrimStart(), c => engine.SyncAsync(table, context, c))]
             : [];

@@ -24,9 +24,10 @@ public sealed class LoadBalancerLayer(LabPlan plan, LabLayout layout, ProcessRun
     public IReadOnlyList<AnnounceRequest> Requests()
     {
         var requests = new List<AnnounceRequest>();
+        var address = PodAddresses.OncePerPod(podAddress);
         foreach (var service in plan.Addresses.Services)
         {
-            var endpointNodes = plan.Lab.Pods.Where(p => LabValidator.Selects(service.Spec, p) && podAddress(p.Name) is not null)
+            var endpointNodes = plan.Lab.Pods.Where(p => LabValidator.Selects(service.Spec, p) && address(p.Name) is not null)
                 .Select(p => p.Node).ToHashSet(StringComparer.Ordinal);
             var local = service.Spec.ExternalTrafficPolicy == TrafficPolicy.Local;
             var addresses = service.Spec.ExternalIPs.Select(IPAddress.Parse).Where(plan.Addresses.NodeCidr.Contains)

@@ -18,8 +18,13 @@ public sealed class ConntrackCleaner(string? netns, ProcessRunner? runner = null
     {
         if (before is null)
             return [];
-        var old = Udp(before, node);
-        var now = Udp(after, node);
+        // only a service whose object changed can leave stale entries: the tracker passes the same object for the rest
+        var beforeByKey = ByKey(before);
+        var afterByKey = ByKey(after);
+        var changed = beforeByKey.Keys.Union(afterByKey.Keys)
+            .Where(k => !(beforeByKey.TryGetValue(k, out var was) && afterByKey.TryGetValue(k, out var @is) && ReferenceEquals(was, @is))).ToList();
+        var old = Udp(new ServiceTable([.. changed.Where(beforeByKey.ContainsKey).Select(k => beforeByKey[k])]), node);
+        var now = Udp(new ServiceTable([.. changed.Where(afterByKey.ContainsKey).Select(k => afterByKey[k])]), node);
         var deletions = new List<IReadOnlyList<string>>();
         foreach (var (key, port) in old)
         {
@@ -61,6 +66,14 @@ public sealed class ConntrackCleaner(string? netns, ProcessRunner? runner = null
                     "install conntrack (apt-get install conntrack) and check the nf_conntrack module is loaded");
         }
         return deletions.Count;
+    }
+
+    private static Dictionary<string, Service> ByKey(ServiceTable table)
+    {
+        var services = new Dictionary<string, Service>(table.Services.Count, StringComparer.Ordinal);
+        foreach (var service in table.Services)
+            services.TryAdd(service.Key, service);
+        return services;
     }
 
     private static Dictionary<string, ResolvedServicePort> Udp(ServiceTable table, NodeContext node) =>

@@ -23,7 +23,9 @@ public sealed class ProxySyncer(ChangeTracker tracker, IRuleSink sink, Conntrack
         if (full)
             tracker.MarkAllChanged();
         var queued = tracker.OldestPending;
+        var taken = Stopwatch.StartNew();
         var snapshot = tracker.Snapshot();
+        var snapshotTime = taken.Elapsed;
         foreach (var reason in snapshot.SkipReasons)
         {
             log(reason);
@@ -36,12 +38,14 @@ public sealed class ProxySyncer(ChangeTracker tracker, IRuleSink sink, Conntrack
         try
         {
             var result = await sink.SyncAsync(snapshot.Table, snapshot.Node, snapshot.Full, ct).ConfigureAwait(false);
+            var rulesTime = clock.Elapsed;
             var deleted = await conntrack.CleanAsync(_applied, snapshot.Table, snapshot.Node, ct).ConfigureAwait(false);
             _applied = snapshot.Table;
             Record(kind, clock.Elapsed, result, deleted, snapshot);
             if (result.Applied || deleted > 0)
                 log($"{kind} sync: {snapshot.ChangedServices.Count} service(s) changed, {result.Summary}" +
-                    $"{(deleted > 0 ? $", {deleted} conntrack deletion(s)" : "")} in {clock.Elapsed.TotalMilliseconds:0} ms");
+                    $"{(deleted > 0 ? $", {deleted} conntrack deletion(s)" : "")} in {clock.Elapsed.TotalMilliseconds:0} ms " +
+                    $"(snapshot {snapshotTime.TotalMilliseconds:0} ms before it, rules {rulesTime.TotalMilliseconds:0} ms)");
         }
         catch
         {

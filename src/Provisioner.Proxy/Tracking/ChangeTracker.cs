@@ -160,6 +160,8 @@ public sealed class ChangeTracker(string nodeName, Config.ProxyConfigFile config
     /// <summary>Two valid services may still claim one frontend or node port: the later claimant is skipped.</summary>
     private ServiceTable DropConflicts(ServiceTable table, NodeContext node, List<string> reasons)
     {
+        if (!ServiceTableValidator.HasClaimConflicts(table))
+            return table; // each converted service is valid alone: a shared claim is the only problem left to find
         for (var pass = 0; pass < 3; pass++)
         {
             var problems = ServiceTableValidator.Validate(table, node).Where(p => p.Service != "node").ToList();

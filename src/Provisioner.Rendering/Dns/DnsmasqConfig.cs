@@ -34,12 +34,13 @@ public static class DnsmasqConfig
     {
         var hostRecords = new List<HostRecordModel>();
         var given = new HashSet<(string, string)>();
+        var byAddress = records.Where(r => r.Type == DnsRecordType.A).ToLookup(r => r.Data, StringComparer.Ordinal); // in record order
         foreach (var ptr in records.Where(r => r.Type == DnsRecordType.PTR))
         {
             var address = AddressOf(ptr.Name);
             var names = new List<string> { ptr.Data };
             given.Add((ptr.Data, address));
-            foreach (var a in records.Where(r => r.Type == DnsRecordType.A && r.Data == address && r.Name != ptr.Data))
+            foreach (var a in byAddress[address].Where(r => r.Name != ptr.Data))
             {
                 if (given.Add((a.Name, address)))
                     names.Add(a.Name);

@@ -43,7 +43,7 @@ public sealed class TemplateRenderer
             EnableRelaxedMemberAccess = false,
             MemberRenamer = StandardMemberRenamer.Default,
             TemplateLoader = new SourceLoader(_source),
-            LoopLimit = 10_000,
+            LoopLimit = 1_000_000, // a guard against a runaway loop; a 10k-service lab's DNS records loop 10k times
         };
         context.PushGlobal(globals);
         try

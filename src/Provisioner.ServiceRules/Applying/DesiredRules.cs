@@ -18,11 +18,16 @@ internal sealed record DesiredRules(RuleBackend Backend, IptablesRuleset? Iptabl
         if (backend == RuleBackend.Nftables)
             return new(backend, null, NftCompiler.Compile(table, node), dnsOnly);
         var ruleset = IptablesCompiler.Compile(table, node);
-        var graph = ChainGraphValidator.Check(ruleset);
-        if (graph.Count > 0)
-            throw new InvalidOperationException("netlab compiled an inconsistent chain graph (a netlab bug); nothing was applied:"
-                + Environment.NewLine + string.Join(Environment.NewLine, graph));
+        ThrowIfInconsistent(ChainGraphValidator.Check(ruleset));
         return new(backend, ruleset, null, dnsOnly);
+    }
+
+    /// <summary>A chain graph problem is a netlab bug: said as one, and nothing is applied.</summary>
+    public static void ThrowIfInconsistent(IReadOnlyList<string> graphProblems)
+    {
+        if (graphProblems.Count > 0)
+            throw new InvalidOperationException("netlab compiled an inconsistent chain graph (a netlab bug); nothing was applied:"
+                + Environment.NewLine + string.Join(Environment.NewLine, graphProblems));
     }
 
     /// <summary>The plan that takes the kernel from <paramref name="known"/> to this state.</summary>

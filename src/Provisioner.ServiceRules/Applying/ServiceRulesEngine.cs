@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Provisioner.Host.Netlink;
 using Provisioner.Host.Processes;
+using Provisioner.ServiceRules.Incremental;
 using Provisioner.ServiceRules.Iptables;
 using Provisioner.ServiceRules.Model;
 
@@ -34,6 +35,12 @@ public sealed record ServiceRulesEngineOptions
 /// it. iptables-legacy has no such proof, so its state is trusted within this engine for
 /// <see cref="ServiceRulesEngineOptions.LegacyFullSyncPeriod"/>. <see cref="RequestFullSync"/> forces the next sync to read.
 /// With a state file the proof carries across processes. Syncs are serialized; one engine per node.
+/// <para>
+/// Compiles are incremental, as kube-proxy's: the engine keeps the last applied table compiled service by service
+/// (<see cref="CompiledTable"/>) and finds the services a new table changed (the same object, as netlab-proxy's tracker
+/// passes an unchanged service, is unchanged; another object is compared by hash). A partial sync validates, compiles and
+/// diffs only those services, and gives exactly the plan a diff of the two whole rulesets would.
+/// </para>
 /// </summary>
 public sealed class ServiceRulesEngine : IDisposable
 {
@@ -42,7 +49,8 @@ public sealed class ServiceRulesEngine : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Known? _known;
     private bool _fullSyncRequested;
-    private (ServiceTable Table, NodeContext Node, DesiredRules Desired)? _compiled;
+    private CompiledTable? _compiled;
+    private (ServiceTable Table, TableDelta Delta, int Version)? _lastDelta;
 
     public ServiceRulesEngine(RuleBackend backend, string? netns = null, ServiceRulesEngineOptions? options = null)
     {
@@ -62,47 +70,67 @@ public sealed class ServiceRulesEngine : IDisposable
     /// <summary>What <see cref="SyncAsync"/> would change now, without changing anything (a partial or full plan, as a
     /// sync would make it). Throws <see cref="Validation.InvalidServiceTableException"/> for a bad table.</summary>
     public Task<SyncResult> PlanAsync(ServiceTable table, NodeContext node, CancellationToken cancellationToken = default) =>
-        RunAsync(Target.Of(table, node, () => Compile(table, node)), apply: false, cancellationToken);
+        RunAsync(() => TargetFor(table, node), apply: false, cancellationToken);
 
     /// <summary>Converges the node to <paramref name="table"/>: plans (partial or full) and runs the plan if it has changes.</summary>
     public Task<SyncResult> SyncAsync(ServiceTable table, NodeContext node, CancellationToken cancellationToken = default) =>
-        RunAsync(Target.Of(table, node, () => Compile(table, node)), apply: true, cancellationToken);
+        RunAsync(() => TargetFor(table, node), apply: true, cancellationToken);
 
     /// <summary>Deletes every NETLAB chain, the jumps into them and the netlab table, and forgets the state.</summary>
     public async Task<SyncResult> RemoveAsync(CancellationToken cancellationToken = default)
     {
-        var result = await RunAsync(new Target(TableFingerprint.Nothing, [], () => DesiredRules.Nothing(Backend)), apply: true, cancellationToken).ConfigureAwait(false);
+        var result = await RunAsync(() => new Target(TableFingerprint.Nothing, [], () => DesiredRules.Nothing(Backend), null), apply: true, cancellationToken).ConfigureAwait(false);
         Forget();
+        _compiled = null;
         return result;
     }
 
-    private async Task<SyncResult> RunAsync(Target target, bool apply, CancellationToken ct)
+    private async Task<SyncResult> RunAsync(Func<Target> targetOf, bool apply, CancellationToken ct)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            var target = targetOf();
             var (known, kind, basis, read) = await PrepareAsync(target, ct).ConfigureAwait(false);
             if (kind == SyncKind.Partial && known.Fingerprint == target.Fingerprint)
                 return new SyncResult(new RulePlan(Backend, Netns, [], "", false), kind, basis + "; the table is the one last applied",
                     false, read, TimeSpan.Zero, target.DnsOnly, known.Generation);
-            var desired = target.Compile();
-            var plan = desired.PlanFrom(known.Rules.Value, Netns);
+            var plan = kind == SyncKind.Partial && target.Delta is { } delta && known.Matches(delta.Base) ? delta.PlanPartial(Netns) : null;
+            plan ??= target.Compile().PlanFrom(known.Rules.Value, Netns);
             if (!plan.HasChanges || !apply)
             {
                 if (!plan.HasChanges && apply)
-                    Remember(known with { Fingerprint = target.Fingerprint });
-                return new SyncResult(plan, kind, basis, false, read, TimeSpan.Zero, desired.DnsOnly, known.Generation);
+                    Converged(target, known.Generation, known.ReadAt);
+                return new SyncResult(plan, kind, basis, false, read, TimeSpan.Zero, target.DnsOnly, known.Generation);
             }
             var clock = Stopwatch.StartNew();
             var generation = await ApplyAsync(plan, known, ct).ConfigureAwait(false);
             var applied = clock.Elapsed;
-            Remember(new Known(new Lazy<KnownRules>(desired.AfterApply()), generation, known.ReadAt, target.Fingerprint));
-            return new SyncResult(plan, kind, basis, true, read, applied, desired.DnsOnly, generation);
+            Converged(target, generation, known.ReadAt);
+            return new SyncResult(plan, kind, basis, true, read, applied, target.DnsOnly, generation);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The kernel holds the target now: its delta becomes the compiled table, which is what the engine remembers.</summary>
+    private void Converged(Target target, NfTablesGeneration? generation, DateTime readAt)
+    {
+        if (target.Delta is not { } delta)
+        {
+            var desired = target.Compile();
+            Remember(new Known(new Lazy<KnownRules>(desired.AfterApply), generation, readAt, target.Fingerprint));
+            return;
+        }
+        delta.Commit();
+        var compiled = delta.Base;
+        var version = compiled.Version;
+        Remember(new Known(new Lazy<KnownRules>(() => compiled.Version == version
+                ? compiled.Assembled().AfterApply()
+                : throw new InvalidOperationException("the compiled table moved on since this state was remembered (a netlab bug)")),
+            generation, readAt, target.Fingerprint, compiled, version));
     }
 
     /// <summary>Runs the plan; returns the generation it leaves, if the kernel proves only this plan moved it.</summary>
@@ -164,14 +192,20 @@ public sealed class ServiceRulesEngine : IDisposable
                 : (false, $"nf_tables generation moved from {recorded.Id} to {now?.Id}: something else changed the rules");
     }
 
-    /// <summary>The desired rules of the last table compiled, reused when the caller passes the same table again.</summary>
-    private DesiredRules Compile(ServiceTable table, NodeContext node)
+    /// <summary>What a sync converges to: the services the table changes against the compiled table (a new compiled
+    /// table for another node).</summary>
+    private Target TargetFor(ServiceTable table, NodeContext node)
     {
-        if (_compiled is { } c && ReferenceEquals(c.Table, table) && c.Node == node)
-            return c.Desired;
-        var desired = DesiredRules.Of(Backend, table, node);
-        _compiled = (table, node, desired);
-        return desired;
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(node);
+        if (_compiled is null || _compiled.Node != node)
+            _compiled = new CompiledTable(Backend, node);
+        // netlab up plans, then syncs the same table: the second call reuses the first one's delta and compiled rules
+        var delta = _lastDelta is { } last && ReferenceEquals(last.Table, table) && ReferenceEquals(last.Delta.Base, _compiled) && last.Version == _compiled.Version
+            ? last.Delta
+            : _compiled.Diff(table);
+        _lastDelta = (table, delta, _compiled.Version);
+        return new Target(delta.Fingerprint, delta.DnsOnly, delta.Assemble, delta);
     }
 
     private Known? Load()
@@ -203,7 +237,6 @@ public sealed class ServiceRulesEngine : IDisposable
     private void Forget()
     {
         _known = null;
-        _compiled = null;
         if (_options.StateFile is { } file)
             File.Delete(file);
     }
@@ -211,17 +244,15 @@ public sealed class ServiceRulesEngine : IDisposable
     public void Dispose() => _gate.Dispose();
 
     /// <summary>What the kernel holds, the generation that proves it (nf_tables), when it was last read, and the
-    /// fingerprint of the table it was compiled from (null: read from the kernel, compiled from nothing known).</summary>
-    private sealed record Known(Lazy<KnownRules> Rules, NfTablesGeneration? Generation, DateTime ReadAt, string? Fingerprint);
-
-    /// <summary>What a sync converges to: its fingerprint and DNS-only services (cheap), and its rules (compiled only when needed).</summary>
-    private sealed record Target(string Fingerprint, IReadOnlyList<string> DnsOnly, Func<DesiredRules> Compile)
+    /// fingerprint of the table it was compiled from (null: read from the kernel, compiled from nothing known). When the
+    /// rules are those of a compiled table at a version, a partial sync diffs only the services a delta changes.</summary>
+    private sealed record Known(Lazy<KnownRules> Rules, NfTablesGeneration? Generation, DateTime ReadAt, string? Fingerprint,
+        CompiledTable? Compiled = null, int Version = 0)
     {
-        public static Target Of(ServiceTable table, NodeContext node, Func<DesiredRules> compile)
-        {
-            ArgumentNullException.ThrowIfNull(table);
-            ArgumentNullException.ThrowIfNull(node);
-            return new(TableFingerprint.Of(table, node), [.. table.Services.Where(s => s.IsDnsOnly).Select(s => s.Key)], compile);
-        }
+        public bool Matches(CompiledTable table) => ReferenceEquals(Compiled, table) && Version == table.Version;
     }
+
+    /// <summary>What a sync converges to: its fingerprint and DNS-only services (cheap), its rules (compiled only when
+    /// needed), and the delta it is against the compiled table (null for the removal of every rule).</summary>
+    private sealed record Target(string Fingerprint, IReadOnlyList<string> DnsOnly, Func<DesiredRules> Compile, TableDelta? Delta);
 }

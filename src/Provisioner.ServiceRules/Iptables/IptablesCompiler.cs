@@ -13,16 +13,46 @@ public static class IptablesCompiler
 
     public static IptablesRuleset Compile(ServiceTable table, NodeContext node)
     {
-        ArgumentNullException.ThrowIfNull(node);
-        var (ports, _) = ServiceResolver.Resolve(table, node);
-        var nat = new NatRules(node.ClusterCidr, node.MasqueradeAll);
-        foreach (var port in ports)
-            nat.Add(port);
+        ArgumentNullException.ThrowIfNull(table);
+        return Assemble([.. table.Services.Where(s => !s.IsDnsOnly).OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => Fragment(s, node))], node);
+    }
 
+    /// <summary>What one service contributes: its own chains and its rules in the shared dispatch chains. It depends on
+    /// the service and the node alone, so the engine compiles only the services that changed.</summary>
+    public static IptablesFragment Fragment(Service service, NodeContext node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var nat = new NatRules(node.ClusterCidr, node.MasqueradeAll);
+        foreach (var port in ServiceResolver.ResolveService(service, node))
+            nat.Add(port);
+        var dispatch = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var (key, rules) in (ReadOnlySpan<(string, List<string>)>)
+                 [(NatServices, nat.Services), (NatNodePorts, nat.NodePorts), (FilterServices, nat.FilterServices), (FilterExternal, nat.FilterExternal)])
+        {
+            if (rules.Count > 0)
+                dispatch[key] = rules;
+        }
+        return new IptablesFragment(nat.PerServiceChains, dispatch);
+    }
+
+    /// <summary>The dispatch chains every service puts rules in, by "table/NAME" (<see cref="IptablesChain.Key"/>), in
+    /// the order the ruleset lists them.</summary>
+    public static IReadOnlyList<string> DispatchChains { get; } = [NatServices, NatNodePorts, FilterServices, FilterExternal];
+
+    private const string NatServices = "nat/" + Services, NatNodePorts = "nat/" + NodePorts;
+    private const string FilterServices = "filter/" + Services, FilterExternal = "filter/" + ExternalServices;
+
+    /// <summary>The ruleset of <paramref name="fragments"/> (in service-key order): the shared chains with every
+    /// fragment's dispatch rules in fragment order, then every fragment's own chains.</summary>
+    public static IptablesRuleset Assemble(IReadOnlyList<IptablesFragment> fragments, NodeContext node)
+    {
+        ArgumentNullException.ThrowIfNull(fragments);
+        ArgumentNullException.ThrowIfNull(node);
+        List<string> Gather(string key) => [.. fragments.SelectMany(f => f.Dispatch.GetValueOrDefault(key) ?? [])];
         List<IptablesChain> chains =
         [
-            new("nat", Services, [.. nat.Services, IptablesRule.In(Services).Comment(NodePortsJumpComment).DestinationLocal().Jump(NodePorts)], Unordered: true, PinnedLast: true),
-            new("nat", NodePorts, nat.NodePorts, Unordered: true),
+            new("nat", Services, [.. Gather(NatServices), IptablesRule.In(Services).Comment(NodePortsJumpComment).DestinationLocal().Jump(NodePorts)], Unordered: true, PinnedLast: true),
+            new("nat", NodePorts, Gather(NatNodePorts), Unordered: true),
             new("nat", Postrouting,
             [
                 .. node.EgressMasquerade ? [EgressMasquerade(node.ClusterCidr)] : Array.Empty<string>(),
@@ -31,9 +61,9 @@ public static class IptablesCompiler
                 IptablesRule.In(Postrouting).Comment("netlab service traffic requiring SNAT").Jump("MASQUERADE --random-fully"),
             ]),
             new("nat", MarkMasq, [IptablesRule.In(MarkMasq).MarkForMasquerade()]),
-            .. nat.PerServiceChains,
-            new("filter", Services, nat.FilterServices, Unordered: true),
-            new("filter", ExternalServices, nat.FilterExternal, Unordered: true),
+            .. fragments.SelectMany(f => f.Chains),
+            new("filter", Services, Gather(FilterServices), Unordered: true),
+            new("filter", ExternalServices, Gather(FilterExternal), Unordered: true),
         ];
         return new IptablesRuleset(chains, HookJumps);
     }

@@ -48,6 +48,41 @@ public static class IptablesPlanner
         return (changes, singleTransaction ? AsSingleTransactions(payload.ToString()) : payload.ToString());
     }
 
+    /// <summary>
+    /// <see cref="Plan"/> for a partial sync whose other chains are known equal: the dispatch chains' removed and added
+    /// rules (by "table/NAME", as a diff of the whole chains lists them), the changed services' chains with what the
+    /// kernel holds of each (null: new), and their chains no longer wanted. Same changes and payload as Plan of the
+    /// whole rulesets, in the same order.
+    /// </summary>
+    public static (IReadOnlyList<RuleChange> Changes, string Payload) PlanDelta(
+        IReadOnlyDictionary<string, (IReadOnlyList<string> Removed, IReadOnlyList<string> Added)> dispatch,
+        IReadOnlyList<(IptablesChain Chain, IReadOnlyList<string>? Current)> chains, IReadOnlyList<IptablesChain> deleted, bool singleTransaction = false)
+    {
+        ArgumentNullException.ThrowIfNull(dispatch);
+        ArgumentNullException.ThrowIfNull(chains);
+        ArgumentNullException.ThrowIfNull(deleted);
+        var changes = new List<RuleChange>();
+        var payload = new StringBuilder();
+        foreach (var table in IptablesRuleset.Tables)
+        {
+            var work = new TableWork();
+            foreach (var key in IptablesCompiler.DispatchChains.Where(k => k.StartsWith(table + "/", StringComparison.Ordinal)))
+            {
+                if (dispatch.TryGetValue(key, out var diff))
+                    Dispatch(table, diff.Removed, diff.Added, work, changes);
+            }
+            foreach (var (chain, current) in chains.Where(c => c.Chain.Table == table))
+                PlanChain(chain, current, work, changes);
+            foreach (var chain in deleted.Where(c => c.Table == table))
+            {
+                work.DeleteChains.Add(chain.Name);
+                changes.Add(new(RuleChangeKind.Remove, $"chain {chain.Key} ({chain.Rules.Count} rules)"));
+            }
+            work.WriteTo(table, payload);
+        }
+        return (changes, singleTransaction ? AsSingleTransactions(payload.ToString()) : payload.ToString());
+    }
+
     /// <summary>The payload as one transaction per table, for iptables-restore --test (which commits nothing, so a later
     /// transaction cannot see the chains an earlier one would have made).</summary>
     public static string AsSingleTransactions(string payload)
@@ -114,15 +149,21 @@ public static class IptablesPlanner
         }
         var wanted = chain.Rules.ToHashSet(StringComparer.Ordinal);
         var present = current.ToHashSet(StringComparer.Ordinal);
-        foreach (var rule in current.Where(r => !wanted.Contains(r)))
+        Dispatch(chain.Table, [.. current.Where(r => !wanted.Contains(r))], [.. chain.Rules.Where(r => !present.Contains(r))], work, changes);
+    }
+
+    /// <summary>A dispatch chain's single-rule deletes and inserts.</summary>
+    private static void Dispatch(string table, IReadOnlyList<string> removed, IReadOnlyList<string> added, TableWork work, List<RuleChange> changes)
+    {
+        foreach (var rule in removed)
         {
             work.Delete.Add("-D" + rule[2..]);
-            changes.Add(new(RuleChangeKind.Remove, $"{chain.Table}: {rule}"));
+            changes.Add(new(RuleChangeKind.Remove, $"{table}: {rule}"));
         }
-        foreach (var rule in chain.Rules.Where(r => !present.Contains(r)))
+        foreach (var rule in added)
         {
             work.Append.Add(AsInsert(rule));
-            changes.Add(new(RuleChangeKind.Add, $"{chain.Table}: {rule}"));
+            changes.Add(new(RuleChangeKind.Add, $"{table}: {rule}"));
         }
     }
 

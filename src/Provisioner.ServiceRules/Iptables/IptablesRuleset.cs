@@ -10,6 +10,10 @@ public sealed record IptablesChain(string Table, string Name, IReadOnlyList<stri
     public string Key => $"{Table}/{Name}";
 }
 
+/// <summary>What one service contributes to the iptables ruleset: its own chains (SVC, SVL, SEP, EXT) and its rules in
+/// the shared dispatch chains, by "table/NAME" (<see cref="IptablesCompiler.DispatchChains"/>).</summary>
+public sealed record IptablesFragment(IReadOnlyList<IptablesChain> Chains, IReadOnlyDictionary<string, IReadOnlyList<string>> Dispatch);
+
 /// <summary>A jump from a built-in chain (PREROUTING, OUTPUT, ...) into netlab's chains: the only rules outside them.</summary>
 public sealed record IptablesHookJump(string Table, string Rule);
 

@@ -56,24 +56,35 @@ public static class ServiceResolver
         foreach (var service in table.Services.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             if (service.IsDnsOnly)
-            {
                 dnsOnly.Add(service);
-                continue;
-            }
-            foreach (var port in service.Ports)
-            {
-                var portName = service.Key + (port.Name.Length == 0 ? "" : ":" + port.Name);
-                var protocol = port.Protocol.ToString().ToLowerInvariant();
-                List<EndpointTarget> Targets(IEnumerable<Endpoint> chosen) => [.. chosen
-                    .Select(e => new EndpointTarget(e.Address, e.PortFor(port), e.NodeName,
-                        ChainNames.EndpointChain(portName, protocol, $"{e.Address}:{e.PortFor(port)}")))
-                    .DistinctBy(e => e.HostPort)
-                    .OrderBy(e => e.HostPort, StringComparer.Ordinal)];
-                var endpoints = Targets(EndpointSelection.Cluster(service.Endpoints));
-                var local = Targets(EndpointSelection.Local(service.Endpoints, node.NodeName));
-                ports.Add(new ResolvedServicePort(service, port, portName, protocol, endpoints, local));
-            }
+            else
+                ports.AddRange(ResolveService(service, node));
         }
         return (ports, dnsOnly);
+    }
+
+    /// <summary>The ports of one service with their ready endpoints (none for a DNS-only service). A service's ports
+    /// depend on nothing but the service and the node, which is what lets the engine compile services one at a time.</summary>
+    public static IReadOnlyList<ResolvedServicePort> ResolveService(Service service, NodeContext node)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(node);
+        if (service.IsDnsOnly)
+            return [];
+        var ports = new List<ResolvedServicePort>(service.Ports.Count);
+        foreach (var port in service.Ports)
+        {
+            var portName = service.Key + (port.Name.Length == 0 ? "" : ":" + port.Name);
+            var protocol = port.Protocol.ToString().ToLowerInvariant();
+            List<EndpointTarget> Targets(IEnumerable<Endpoint> chosen) => [.. chosen
+                .Select(e => new EndpointTarget(e.Address, e.PortFor(port), e.NodeName,
+                    ChainNames.EndpointChain(portName, protocol, $"{e.Address}:{e.PortFor(port)}")))
+                .DistinctBy(e => e.HostPort)
+                .OrderBy(e => e.HostPort, StringComparer.Ordinal)];
+            var endpoints = Targets(EndpointSelection.Cluster(service.Endpoints));
+            var local = Targets(EndpointSelection.Local(service.Endpoints, node.NodeName));
+            ports.Add(new ResolvedServicePort(service, port, portName, protocol, endpoints, local));
+        }
+        return ports;
     }
 }

@@ -16,31 +16,65 @@ public static class NftCompiler
 
     public static NftRuleset Compile(ServiceTable table, NodeContext node)
     {
-        ArgumentNullException.ThrowIfNull(node);
-        var (ports, _) = ServiceResolver.Resolve(table, node);
+        ArgumentNullException.ThrowIfNull(table);
+        return Assemble([.. table.Services.Where(s => !s.IsDnsOnly).OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => Fragment(s, node))], node);
+    }
+
+    /// <summary>What one service contributes (its elements, the pick chains and affinity timeouts it needs): it depends
+    /// on the service and the node alone, so the engine compiles only the services that changed.</summary>
+    public static NftFragment Fragment(Service service, NodeContext node)
+    {
+        var ports = ServiceResolver.ResolveService(service, node);
         var e = new NftElements(node);
         foreach (var sp in ports)
             e.Add(sp);
-        var picks = PickChainCount(ports);
-        var affinityTimeouts = ports.Where(p => p.Affinity).Select(p => p.Service.SessionAffinityTimeoutSeconds).Distinct().Order().ToList();
+        return new NftFragment(e.BySet(), ports.Count == 0 ? 0 : ports.Max(p => p.ReachableEndpoints.Count),
+            [.. ports.Where(p => p.Affinity).Select(p => p.Service.SessionAffinityTimeoutSeconds).Distinct()]);
+    }
 
+    /// <summary>The table of <paramref name="fragments"/> (in service-key order): the skeleton they need, and each set's
+    /// elements in fragment order (the shared sets, <see cref="IsShared"/>, without repeats).</summary>
+    public static NftRuleset Assemble(IReadOnlyList<NftFragment> fragments, NodeContext node)
+    {
+        ArgumentNullException.ThrowIfNull(fragments);
+        var skeleton = Skeleton(node, fragments.Count == 0 ? 0 : fragments.Max(f => f.MaxEndpoints), fragments.SelectMany(f => f.AffinityTimeouts));
+        List<NftSet> sets = [.. skeleton.Sets.Select(set =>
+        {
+            var elements = fragments.SelectMany(f => f.Elements.GetValueOrDefault(set.Name) ?? []);
+            return set with { Elements = [.. IsShared(set.Name) ? elements.DistinctBy(e => e.Key) : elements] };
+        })];
+        return skeleton with { Sets = sets };
+    }
+
+    /// <summary>Sets several services may put the same element in (a pod behind two services, two services with one
+    /// affinity frontend): the table holds such an element once, for as long as any service puts it there.</summary>
+    public static bool IsShared(string set) => set == "hairpin" || set.StartsWith(AffinityServicesPrefix, StringComparison.Ordinal);
+
+    private const string AffinityServicesPrefix = "affinity-services-";
+
+    /// <summary>The sets and chains without elements: they depend on the node, the most endpoints of any port (pick
+    /// chains) and the affinity timeouts in use, so a service change rarely changes them.</summary>
+    public static NftRuleset Skeleton(NodeContext node, int maxEndpoints, IEnumerable<int> affinityTimeoutsInUse)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var picks = Math.Max(8, (maxEndpoints + 7) / 8 * 8); // rounded up to a multiple of 8 so the skeleton rarely changes
+        var affinityTimeouts = affinityTimeoutsInUse.Distinct().Order().ToList();
         List<NftSet> sets =
         [
-            Set("cluster-ips", "type ipv4_addr . inet_proto . inet_service", e.ClusterIps),
-            Set("external-masq", "type ipv4_addr . inet_proto . inet_service", e.ExternalMasq),
-            Set("nodeport-masq", "type inet_proto . inet_service", e.NodePortMasq),
-            Map("service-ips", "type ipv4_addr . inet_proto . inet_service : verdict", e.ServiceIps),
-            Map("service-nodeports", "type inet_proto . inet_service : verdict", e.ServiceNodePorts),
-            Map("service-endpoints", "typeof ip daddr . meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport", e.ServiceEndpoints),
-            Map("nodeport-endpoints", "typeof meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport", e.NodePortEndpoints),
-            Set("hairpin", "typeof ip saddr . ip daddr", e.Hairpin),
-            Set("no-endpoints", "type ipv4_addr . inet_proto . inet_service", e.NoEndpoints),
-            Set("no-endpoint-nodeports", "type inet_proto . inet_service", e.NoEndpointNodePorts),
-            Set("no-local-endpoints", "type ipv4_addr . inet_proto . inet_service", e.NoLocalEndpoints),
-            Set("no-local-endpoint-nodeports", "type inet_proto . inet_service", e.NoLocalEndpointNodePorts),
-            Map("affinity", "typeof ip saddr . ip daddr . th dport : ip daddr . th dport; size 1048576; flags dynamic,timeout; timeout 3h;", []),
-            .. affinityTimeouts.Select(t => Set($"affinity-services-{t}", "type ipv4_addr . inet_service",
-                e.AffinityServices.Where(a => a.Timeout == t).Select(a => a.Element).DistinctBy(a => a.Key).ToList())),
+            Set("cluster-ips", "type ipv4_addr . inet_proto . inet_service"),
+            Set("external-masq", "type ipv4_addr . inet_proto . inet_service"),
+            Set("nodeport-masq", "type inet_proto . inet_service"),
+            Map("service-ips", "type ipv4_addr . inet_proto . inet_service : verdict"),
+            Map("service-nodeports", "type inet_proto . inet_service : verdict"),
+            Map("service-endpoints", "typeof ip daddr . meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport"),
+            Map("nodeport-endpoints", "typeof meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport"),
+            Set("hairpin", "typeof ip saddr . ip daddr"),
+            Set("no-endpoints", "type ipv4_addr . inet_proto . inet_service"),
+            Set("no-endpoint-nodeports", "type inet_proto . inet_service"),
+            Set("no-local-endpoints", "type ipv4_addr . inet_proto . inet_service"),
+            Set("no-local-endpoint-nodeports", "type inet_proto . inet_service"),
+            Map("affinity", "typeof ip saddr . ip daddr . th dport : ip daddr . th dport; size 1048576; flags dynamic,timeout; timeout 3h;"),
+            .. affinityTimeouts.Select(t => Set(AffinityServicesPrefix + t.ToString(System.Globalization.CultureInfo.InvariantCulture), "type ipv4_addr . inet_service")),
         ];
 
         List<string> chains =
@@ -80,24 +114,17 @@ public static class NftCompiler
         return new NftRuleset(sets, chains);
     }
 
-    /// <summary>Pick chains exist for 1..N endpoints, N rounded up to a multiple of 8 so the skeleton rarely changes.</summary>
-    private static int PickChainCount(IReadOnlyList<ResolvedServicePort> ports)
-    {
-        var max = ports.Count == 0 ? 1 : ports.Max(p => p.ReachableEndpoints.Count);
-        return Math.Max(8, (max + 7) / 8 * 8);
-    }
-
     private static IEnumerable<string> AffinityRecorders(IReadOnlyList<int> timeouts) =>
         from timeout in timeouts
         from protocol in Protocols
-        select $"meta l4proto {protocol} ct state new ct status dnat ct original ip daddr . ct original proto-dst @affinity-services-{timeout} " +
+        select $"meta l4proto {protocol} ct state new ct status dnat ct original ip daddr . ct original proto-dst @{AffinityServicesPrefix}{timeout} " +
                $"update @affinity {{ ip saddr . ct original ip daddr . ct original proto-dst timeout {timeout}s : ip daddr . th dport }}";
 
-    private static NftSet Set(string name, string declaration, IReadOnlyList<NftElement> elements) =>
-        new("set", name, declaration.EndsWith(';') ? declaration : declaration + ";", elements);
+    private static NftSet Set(string name, string declaration) =>
+        new("set", name, declaration.EndsWith(';') ? declaration : declaration + ";", []);
 
-    private static NftSet Map(string name, string declaration, IReadOnlyList<NftElement> elements) =>
-        new("map", name, declaration.EndsWith(';') ? declaration : declaration + ";", elements);
+    private static NftSet Map(string name, string declaration) =>
+        new("map", name, declaration.EndsWith(';') ? declaration : declaration + ";", []);
 
     private static string Chain(string name, string? hook, params string[] rules) =>
         $"\tchain {name} {{\n" + (hook is null ? "" : $"\t\t{hook}\n") + string.Concat(rules.Select(r => $"\t\t{r}\n")) + "\t}";

@@ -62,6 +62,32 @@ internal sealed class NftElements(NodeContext node)
         }
     }
 
+    /// <summary>The elements by set name (only sets that got any), each set's in the order they were added.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<NftElement>> BySet()
+    {
+        var sets = new Dictionary<string, IReadOnlyList<NftElement>>(StringComparer.Ordinal);
+        void Put(string name, List<NftElement> elements)
+        {
+            if (elements.Count > 0)
+                sets[name] = elements;
+        }
+        Put("cluster-ips", ClusterIps);
+        Put("external-masq", ExternalMasq);
+        Put("nodeport-masq", NodePortMasq);
+        Put("service-ips", ServiceIps);
+        Put("service-nodeports", ServiceNodePorts);
+        Put("service-endpoints", ServiceEndpoints);
+        Put("nodeport-endpoints", NodePortEndpoints);
+        Put("hairpin", Hairpin);
+        Put("no-endpoints", NoEndpoints);
+        Put("no-endpoint-nodeports", NoEndpointNodePorts);
+        Put("no-local-endpoints", NoLocalEndpoints);
+        Put("no-local-endpoint-nodeports", NoLocalEndpointNodePorts);
+        foreach (var group in AffinityServices.GroupBy(a => a.Timeout))
+            Put("affinity-services-" + group.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), [.. group.Select(a => a.Element)]);
+        return sets;
+    }
+
     private void AddExternal(ResolvedServicePort sp, string frontend, string comment)
     {
         AddFrontend(sp, frontend, comment, sp.ExternalEndpoints, NoLocalEndpoints);

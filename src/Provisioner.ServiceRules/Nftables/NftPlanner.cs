@@ -33,24 +33,47 @@ public static class NftPlanner
                 changes.AddRange(ElementChanges(set.Name, kernel.Elements.GetValueOrDefault(set.Name) ?? [], set.Elements));
             return (changes, desired.ToScript(), true);
         }
-        var script = new StringBuilder();
-        var adds = new StringBuilder();
-        foreach (var set in desired.Sets.Where(s => s.Declaration.Contains("flags dynamic", StringComparison.Ordinal) is false))
+        var diffs = new List<(string, IReadOnlyList<NftElement>, IReadOnlyList<NftElement>)>();
+        foreach (var set in desired.Sets.Where(s => !IsDynamic(s)))
         {
             var current = kernel.Elements.GetValueOrDefault(set.Name) ?? [];
             var currentIds = current.Select(e => e.Identity).ToHashSet(StringComparer.Ordinal);
             var desiredIds = set.Elements.Select(e => e.Identity).ToHashSet(StringComparer.Ordinal);
-            var removed = current.Where(e => !desiredIds.Contains(e.Identity)).ToList();
-            var added = set.Elements.Where(e => !currentIds.Contains(e.Identity)).ToList();
+            diffs.Add((set.Name, [.. current.Where(e => !desiredIds.Contains(e.Identity))], [.. set.Elements.Where(e => !currentIds.Contains(e.Identity))]));
+        }
+        var (elementChanges, script) = ElementChanges(diffs);
+        return (elementChanges, script, false);
+    }
+
+    /// <summary>Sets the kernel fills itself (the affinity map): never diffed.</summary>
+    public static bool IsDynamic(NftSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        return set.Declaration.Contains("flags dynamic", StringComparison.Ordinal);
+    }
+
+    /// <summary>The changes and the one nft -f script for each set's removed and added elements (in set order): every
+    /// deletion before any addition, and the affinity map flushed when an endpoint moved (an affine client may point at
+    /// an endpoint that left).</summary>
+    public static (IReadOnlyList<RuleChange> Changes, string Script) ElementChanges(
+        IEnumerable<(string Set, IReadOnlyList<NftElement> Removed, IReadOnlyList<NftElement> Added)> diffs)
+    {
+        ArgumentNullException.ThrowIfNull(diffs);
+        var changes = new List<RuleChange>();
+        var script = new StringBuilder();
+        var adds = new StringBuilder();
+        foreach (var (set, removed, added) in diffs)
+        {
             if (removed.Count > 0)
-                script.Append($"delete element {Table} {set.Name} {{ ").AppendJoin(", ", removed.Select(e => e.Key)).Append(" }\n");
+                script.Append($"delete element {Table} {set} {{ ").AppendJoin(", ", removed.Select(e => e.Key)).Append(" }\n");
             if (added.Count > 0)
-                adds.Append($"add element {Table} {set.Name} {{ ").AppendJoin(", ", added.Select(e => e.Text)).Append(" }\n");
-            changes.AddRange(ElementChanges(set.Name, current, set.Elements));
+                adds.Append($"add element {Table} {set} {{ ").AppendJoin(", ", added.Select(e => e.Text)).Append(" }\n");
+            changes.AddRange(removed.Select(e => new RuleChange(RuleChangeKind.Remove, $"{set}: {e.Text}")));
+            changes.AddRange(added.Select(e => new RuleChange(RuleChangeKind.Add, $"{set}: {e.Text}")));
         }
         if (changes.Any(c => c.Text.StartsWith("service-endpoints", StringComparison.Ordinal) || c.Text.StartsWith("nodeport-endpoints", StringComparison.Ordinal)))
             script.Append($"flush map {Table} affinity\n"); // affinity may point at an endpoint that moved or left
-        return (changes, script.Append(adds).ToString(), false);
+        return (changes, script.Append(adds).ToString());
     }
 
     /// <summary>Every chain, rule and set declaration where the kernel's skeleton differs from the desired one.</summary>

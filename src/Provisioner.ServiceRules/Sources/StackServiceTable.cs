@@ -14,8 +14,12 @@ namespace Provisioner.ServiceRules.Sources;
 /// </summary>
 public static class StackServiceTable
 {
-    public static ServiceTable Build(LabPlan plan, Func<string, IPAddress?> podAddress) =>
-        new([.. plan.Addresses.Services.Select(s => Service(plan, s, podAddress))]);
+    public static ServiceTable Build(LabPlan plan, Func<string, IPAddress?> podAddress)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var address = PodAddresses.OncePerPod(podAddress);
+        return new([.. plan.Addresses.Services.Select(s => Service(plan, s, address))]);
+    }
 
     /// <summary>
     /// The node as the rules see it: its address, the cluster's pod range (for masquerading) and the service range.

@@ -174,6 +174,64 @@ public static partial class ServiceTableValidator
         }
     }
 
+    /// <summary>
+    /// Whether two services of <paramref name="table"/> claim one frontend or node port. For a table of services each
+    /// valid on its own (netlab-proxy's converted services) that is the only problem <see cref="Validate"/> can still
+    /// find, and this check costs a fraction of it.
+    /// </summary>
+    public static bool HasClaimConflicts(ServiceTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var owners = new Dictionary<string, string>(table.Services.Count * 2, StringComparer.Ordinal);
+        foreach (var service in table.Services)
+        {
+            var key = service.Key;
+            var (frontends, nodePorts) = Claims(service);
+            foreach (var claim in frontends)
+            {
+                if (!owners.TryAdd(claim, key) && owners[claim] != key)
+                    return true;
+            }
+            foreach (var claim in nodePorts)
+            {
+                if (!owners.TryAdd("nodePort " + claim, key))
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The frontends ("address:port/PROTOCOL") and node ports ("PROTOCOL/port") a service claims, keyed as
+    /// <see cref="Validate"/> keys them, for a service that is valid on its own: two services of a valid table never
+    /// share a claim, which is what lets the engine validate only the services that changed.
+    /// </summary>
+    internal static (IReadOnlyList<string> Frontends, IReadOnlyList<string> NodePorts) Claims(Service service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return ClaimsOf.GetValue(service, s => new ServiceClaims(ClaimsOfService(s))).Claims;
+    }
+
+    /// <summary>Claims by service object: a proxy's table keeps the object of every unchanged service, so each sync
+    /// works out the claims of the changed ones only.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Service, ServiceClaims> ClaimsOf = [];
+
+    private sealed record ServiceClaims((IReadOnlyList<string> Frontends, IReadOnlyList<string> NodePorts) Claims);
+
+    private static (IReadOnlyList<string> Frontends, IReadOnlyList<string> NodePorts) ClaimsOfService(Service service)
+    {
+        if (service.Type == ServiceType.ExternalName)
+            return ([], []);
+        IReadOnlyList<string> nodePorts = service.HasNodePorts
+            ? [.. service.Ports.Where(p => p.NodePort is not null).Select(p => $"{p.Protocol}/{p.NodePort}")]
+            : [];
+        if (service.IsHeadless)
+            return ([], nodePorts);
+        return ([.. from address in (IEnumerable<string>)[service.ClusterIP!, .. service.ExternalIPs, .. service.LoadBalancerIPs]
+                    from port in service.Ports
+                    select $"{address}:{port.Port}/{port.Protocol}"], nodePorts);
+    }
+
     internal static bool TryParseIPv4(string? text, out IPAddress address)
     {
         address = IPAddress.None;
