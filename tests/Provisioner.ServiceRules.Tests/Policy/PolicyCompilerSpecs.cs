@@ -98,7 +98,8 @@ public class PolicyCompilerSpecs
         var nft = PolicyNftCompiler.Compile(table, W1)!;
         Assert.Contains("elements = { 10.244.1.3 : jump ingress-default-db }", nft, StringComparison.Ordinal);
         Assert.Contains("ip saddr 10.244.1.0/24 ip daddr vmap @ingress-pods", nft, StringComparison.Ordinal);
-        Assert.Contains("meta l4proto tcp th dport { 5432, 9000-9100 } return comment \"default/in ingress[0]\"", nft, StringComparison.Ordinal);
+        Assert.Matches("meta l4proto tcp th dport @ports-[a-z0-9]{10} return comment \"default/in ingress\\[0\\]\"", nft);
+        Assert.Contains("type inet_service\n\t\tflags interval\n\t\tauto-merge\n\t\telements = { 5432, 9000-9100 }", nft, StringComparison.Ordinal);
         Assert.Contains("meta l4proto udp return comment \"default/in ingress[0]\"", nft, StringComparison.Ordinal);
         Assert.Contains("reject with icmp type admin-prohibited comment \"isolated by default/in\"", nft, StringComparison.Ordinal);
         Assert.StartsWith("table ip netlab-policy\ndelete table ip netlab-policy\n", PolicyNftCompiler.ReplaceScript(nft), StringComparison.Ordinal);
