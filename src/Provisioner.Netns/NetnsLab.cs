@@ -1,4 +1,5 @@
 using Provisioner.Core.Planning;
+using Provisioner.Errors;
 
 namespace Provisioner.Netns;
 
@@ -100,7 +101,7 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
 }
 
 /// <summary>A step could not be applied; names the step, the change and the cause.</summary>
-public sealed class StepFailedException : Exception
+public sealed class StepFailedException : NetlabException
 {
     public StepFailedException() { }
 

@@ -61,14 +61,9 @@ public static class ProxyCommand
             {
                 return ExitCodes.Ok;
             }
-            catch (Exception e) when (e is InvalidDataException or k8s.Exceptions.KubeConfigException or System.Net.HttpListenerException)
-            {
-                // a bad --config or --kubeconfig, or a health/metrics port already in use: the message says which
-                output.Problem(e.Message);
-                return ExitCodes.Failed;
-            }
             catch (Exception e)
             {
+                // a bad --config or --kubeconfig, or a health/metrics port already in use: the message says which
                 return CommandErrors.Report(output, e);
             }
         });
