@@ -57,7 +57,7 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
             {
                 await change.Apply(ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested) // only the user's cancel is no failure
             {
                 throw new StepFailedException(step, change, e);
             }
@@ -82,7 +82,7 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
             {
                 await ((IProcessOwner)layers[step.Kind]).StopProcessesAsync(step, c).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !c.IsCancellationRequested)
             {
                 progress?.Invoke($"could not stop the processes of {step.Id} cleanly ({e.Message}); deleting its namespace kills them");
             }

@@ -88,13 +88,11 @@ public sealed class OvsInstance
 
     private async Task StepAsync(string step, string program, string[] args, CancellationToken ct)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        bounded.CancelAfter(TimeSpan.FromSeconds(30));
         try
         {
-            await _runner.RunAsync(program, args, environment: Environment, cancellationToken: bounded.Token).ConfigureAwait(false);
+            await _runner.WithTimeout(TimeSpan.FromSeconds(30)).RunAsync(program, args, environment: Environment, cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is CommandFailedException or ToolMissingException or OperationCanceledException)
+        catch (Exception e) when (e is CommandFailedException or ToolMissingException)
         {
             throw new FabricException(Node, step, $"{e.Message}{LogTail(step)}", e);
         }
