@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Provisioner.Core.Planning;
+using Provisioner.Host.Iproute;
 using Provisioner.Netns;
 
 namespace Provisioner.Observability.Drills;
@@ -68,8 +69,8 @@ public static class DrillCatalog
             drills.Add(new Drill("service-blackhole",
                 $"Connections to service {service.Spec.Name} ({service.ClusterIP}:{port.Port}) hang and time out, from every pod; its pods answer when called directly.",
                 "ServiceRules",
-                [.. nodes.Select(n => new DrillCommand(["ip", "netns", "exec", layout.NodeNamespace(n.Node.Name), "iptables-nft", "-t", "mangle", "-I", "PREROUTING", "1", .. rule]))],
-                [.. nodes.Select(n => new DrillCommand(["ip", "netns", "exec", layout.NodeNamespace(n.Node.Name), "iptables-nft", "-t", "mangle", "-D", "PREROUTING", .. rule]))],
+                [.. nodes.Select(n => new DrillCommand(NetnsExec.Argv(layout.NodeNamespace(n.Node.Name), "iptables-nft", ["-t", "mangle", "-I", "PREROUTING", "1", .. rule])))],
+                [.. nodes.Select(n => new DrillCommand(NetnsExec.Argv(layout.NodeNamespace(n.Node.Name), "iptables-nft", ["-t", "mangle", "-D", "PREROUTING", .. rule])))],
                 UpRepairs: false,
                 $"A DROP rule for {service.ClusterIP}:{port.Port} in the mangle table's PREROUTING chain of every node, before the service rules' DNAT " +
                 "(iptables-save -t mangle). It is not netlab's rule, so `netlab up` leaves it; `netlab drill stop` removes it."));

@@ -1,5 +1,6 @@
 using Provisioner.Host.Processes;
 using Provisioner.ServiceRules.Model;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Proxy.Rules;
 
@@ -52,7 +53,7 @@ public sealed class ConntrackCleaner(string? netns, ProcessRunner? runner = null
         var deletions = Deletions(before, after, node);
         foreach (var arguments in deletions)
         {
-            var (file, argv) = netns is null ? ("conntrack", arguments) : ("ip", (IReadOnlyList<string>)["netns", "exec", netns, "conntrack", .. arguments]);
+            var (file, argv) = NetnsExec.Wrap(netns, "conntrack", arguments);
             var result = await _runner.WithTimeout(TimeSpan.FromSeconds(10)).TryRunAsync(file, argv, cancellationToken: ct).ConfigureAwait(false);
             if (!result.Succeeded && !result.StandardError.Contains("0 flow entries", StringComparison.Ordinal))
                 throw new CommandFailedException(ShellQuote.Join([file, .. argv]), result.ExitCode, result.StandardError,
