@@ -10,7 +10,6 @@ using Xunit;
 namespace Provisioner.Observability.Tests;
 
 /// <summary>Each drill on a real lab: verify names the broken layer, and <c>drill stop</c> repairs it.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class DrillSpecs(LabFixture lab) : IClassFixture<LabFixture>
 {
