@@ -57,7 +57,7 @@ public static class ProxyCommand
                 await new NetlabProxy(options, parseResult.InvocationConfiguration.Error).RunAsync(ct);
                 return ExitCodes.Ok;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) // Ctrl-C ends it; any other cancellation is an error
             {
                 return ExitCodes.Ok;
             }
