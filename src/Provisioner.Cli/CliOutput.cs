@@ -21,7 +21,9 @@ public sealed class CliOutput
     public IAnsiConsole Error { get; }
 
     public static CliOutput For(ParseResult parseResult) =>
-        new(Create(parseResult.InvocationConfiguration.Output), Create(parseResult.InvocationConfiguration.Error));
+        For(parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
+
+    internal static CliOutput For(TextWriter output, TextWriter error) => new(Create(output), Create(error));
 
     private static IAnsiConsole Create(TextWriter writer)
     {

@@ -15,15 +15,12 @@ public static class DeploymentPlanner
     {
         private readonly Dictionary<string, IReadOnlyList<NodeFile>> _files = new(StringComparer.Ordinal);
 
-        public NodeFile File(string node, string name) =>
-            TryFile(node, name) ?? throw new InvalidOperationException($"the rendering of node {node} has no file {name}");
-
-        /// <summary>A rendered file that may not exist yet (e.g. the conflist, until its template is written).</summary>
-        public NodeFile? TryFile(string node, string name)
+        /// <summary>A rendered file of a node; a missing one is a netlab bug (every template is built in).</summary>
+        public NodeFile File(string node, string name)
         {
             if (!_files.TryGetValue(node, out var files))
                 _files[node] = files = Files.For(Plan, node);
-            return files.FirstOrDefault(f => f.Name == name);
+            return files.FirstOrDefault(f => f.Name == name) ?? throw new InvalidOperationException($"the rendering of node {node} has no file {name}");
         }
     }
 

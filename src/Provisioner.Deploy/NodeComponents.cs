@@ -6,7 +6,6 @@ using Provisioner.Core.Planning;
 using Provisioner.Core.Validation;
 using Provisioner.Fabric.Model;
 using Provisioner.Fabric.Planning;
-using Provisioner.Netns;
 using Provisioner.ServiceRules.Sources;
 
 namespace Provisioner.Deploy;
@@ -29,7 +28,7 @@ public sealed class NodeComponents : INodeComponents
         var planned = FabricPlanner.PlannedUnderlayAddresses(plan);
         if (plan.Lab.Backend == Backend.Netns)
         {
-            var fabric = FabricPlanner.For(plan, node, planned, new FabricOptions { UnderlayInterface = LabLayout.NodeInterface });
+            var fabric = FabricPlanner.For(plan, node, planned, new FabricOptions { UnderlayInterface = FabricNames.NetnsUnderlayInterface });
             return new NodeDocument(FabricJson.Serialize(fabric), fabric.Triggers);
         }
         if (plan.Lab.Network.OvsDatapath == OvsDatapath.Netdev && plan.Lab.Network.Fabric == FabricKind.OvsVxlan)

@@ -4,6 +4,7 @@ using Backend = Provisioner.Core.Model.Backend;
 using Provisioner.Core.Planning;
 using Provisioner.ServiceRules.Model;
 using Provisioner.ServiceRules.Sources;
+using Provisioner.StackRules;
 
 namespace Provisioner.Deploy;
 

@@ -1,9 +1,11 @@
+using Provisioner.Errors;
+
 namespace Provisioner.Fabric;
 
 /// <summary>
 /// A fabric step failed on a node. The message names the node, the step and, where one is known, the fix.
 /// </summary>
-public sealed class FabricException : Exception
+public sealed class FabricException : NetlabException
 {
     public FabricException() { }
 

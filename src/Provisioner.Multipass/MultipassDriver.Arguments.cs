@@ -39,10 +39,6 @@ public sealed partial class MultipassDriver
     public static IReadOnlyList<string> TransferArguments(string localPath, string name, string remotePath) =>
         ["transfer", localPath, $"{CheckName(name)}:{CheckRemote(remotePath)}"];
 
-    /// <summary><c>multipass transfer NAME:REMOTE LOCAL</c>: copies a file out of a VM.</summary>
-    public static IReadOnlyList<string> TransferFromArguments(string name, string remotePath, string localPath) =>
-        ["transfer", $"{CheckName(name)}:{CheckRemote(remotePath)}", localPath];
-
     /// <summary><c>multipass start NAME</c>: boots a stopped VM; nothing to do for a running one.</summary>
     public static IReadOnlyList<string> StartArguments(string name) => ["start", CheckName(name)];
 

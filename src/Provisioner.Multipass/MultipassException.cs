@@ -1,7 +1,9 @@
+using Provisioner.Errors;
+
 namespace Provisioner.Multipass;
 
 /// <summary>Multipass is missing, refused a command, or a VM did not come up; the message says how to fix it.</summary>
-public sealed class MultipassException : Exception
+public sealed class MultipassException : NetlabException
 {
     public MultipassException() { }
 
@@ -10,9 +12,7 @@ public sealed class MultipassException : Exception
     public MultipassException(string message, Exception inner) : base(message, inner) { }
 
     public MultipassException(string problem, string fix, Exception? inner = null)
-        : base($"{problem}{Environment.NewLine}Fix: {fix}", inner) => Fix = fix;
-
-    public string Fix { get; } = "";
+        : base(problem, fix, inner) { }
 
     internal const string InstallFix =
         "install Multipass: on Linux 'sudo snap install multipass', on macOS 'brew install --cask multipass', " +

@@ -26,7 +26,7 @@ public sealed record LabLayout(string Lab, string StateRoot)
     public const string UnderlayBridge = "ul0";
 
     /// <summary>Each node's (and the outside client's) underlay interface, inside its own namespace.</summary>
-    public const string NodeInterface = "eth0";
+    public const string NodeInterface = Fabric.Model.FabricNames.NetnsUnderlayInterface;
 
     /// <summary>The pods' interface, as a runtime names it.</summary>
     public const string PodInterface = "eth0";

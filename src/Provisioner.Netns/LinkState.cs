@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Provisioner.Host.Iproute;
 using Provisioner.Host.Processes;
 
 namespace Provisioner.Netns;
@@ -13,15 +13,8 @@ public sealed record LinkState(string Name, bool Up, int Mtu, string? Master, IR
             return new Dictionary<string, LinkState>();
         var result = await run.RunAsync("ip", ["-j", "-n", netns, "addr", "show"], cancellationToken: ct).ConfigureAwait(false);
         var links = new Dictionary<string, LinkState>(StringComparer.Ordinal);
-        foreach (var link in JsonNode.Parse(result.StandardOutput)?.AsArray() ?? [])
-        {
-            var name = link?["ifname"]?.GetValue<string>() ?? "";
-            var flags = link?["flags"]?.AsArray().Select(f => f?.GetValue<string>()).ToList() ?? [];
-            var addresses = link?["addr_info"]?.AsArray()
-                .Where(a => a?["family"]?.GetValue<string>() == "inet")
-                .Select(a => $"{a!["local"]!.GetValue<string>()}/{a["prefixlen"]!.GetValue<int>()}").ToList() ?? [];
-            links[name] = new LinkState(name, flags.Contains("UP"), link?["mtu"]?.GetValue<int>() ?? 0, link?["master"]?.GetValue<string>(), addresses);
-        }
+        foreach (var link in IpAddrJson.Parse(result.StandardOutput))
+            links[link.Name] = new LinkState(link.Name, link.Up, link.Mtu, link.Master, [.. link.Ipv4.Select(a => a.Cidr)]);
         return links;
     }
 }

@@ -3,6 +3,7 @@ using Provisioner.Core.Planning;
 using Provisioner.Host.Namespaces;
 using Provisioner.Host.Netlink;
 using Provisioner.Host.Processes;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Netns;
 
@@ -26,8 +27,8 @@ public sealed class MachineReconciler(ProcessRunner run, LabLayout layout, LabPl
         var links = await LinkState.ReadAsync(run, ul, ct).ConfigureAwait(false);
         if (!links.TryGetValue(LabLayout.UnderlayBridge, out var bridge) || !bridge.Up)
             changes.Add(new Change(LabPlan.UnderlayId, $"bridge {LabLayout.UnderlayBridge} in {ul} (up, MTU {Mtu})", c => Batch(ul, c,
-                bridge is null ? $"link add {LabLayout.UnderlayBridge} mtu {Mtu} type bridge" : "",
-                $"link set {LabLayout.UnderlayBridge} up")));
+                bridge is null ? ["link", "add", LabLayout.UnderlayBridge, "mtu", $"{Mtu}", "type", "bridge"] : [],
+                ["link", "set", LabLayout.UnderlayBridge, "up"])));
         changes.AddRange(await PortAsync(LabPlan.UnderlayId, layout.OutsideNamespace, "outside", $"{plan.Addresses.OutsideAddress}/{Prefix}", links, ct).ConfigureAwait(false));
         if (!Namespaces.Exists(layout.OutsideNamespace) || TxChecksumOffload(layout.OutsideNamespace))
             changes.Add(new Change(LabPlan.UnderlayId, $"tx checksum offload off on {layout.OutsideNamespace}:{LabLayout.NodeInterface}", _ =>
@@ -76,21 +77,21 @@ public sealed class MachineReconciler(ProcessRunner run, LabLayout layout, LabPl
             changes.Add(new Change(step, $"veth {port} (on {LabLayout.UnderlayBridge}) <-> {netns}:{LabLayout.NodeInterface} {address}", async c =>
             {
                 if (hasPort)
-                    await Batch(layout.UnderlayNamespace, c, $"link del {port}").ConfigureAwait(false);
+                    await Batch(layout.UnderlayNamespace, c, ["link", "del", port]).ConfigureAwait(false);
                 await Batch(layout.UnderlayNamespace, c,
-                    $"link add {port} mtu {Mtu} type veth peer name {LabLayout.NodeInterface} netns {netns}",
-                    $"link set {port} master {LabLayout.UnderlayBridge} up").ConfigureAwait(false);
-                await Batch(netns, c, $"addr add {address} dev {LabLayout.NodeInterface}", $"link set {LabLayout.NodeInterface} mtu {Mtu} up").ConfigureAwait(false);
+                    ["link", "add", port, "mtu", $"{Mtu}", "type", "veth", "peer", "name", LabLayout.NodeInterface, "netns", netns],
+                    ["link", "set", port, "master", LabLayout.UnderlayBridge, "up"]).ConfigureAwait(false);
+                await Batch(netns, c, ["addr", "add", address, "dev", LabLayout.NodeInterface], ["link", "set", LabLayout.NodeInterface, "mtu", $"{Mtu}", "up"]).ConfigureAwait(false);
             }));
             return changes;
         }
         if (portLink!.Master != LabLayout.UnderlayBridge || !portLink.Up)
-            changes.Add(new Change(step, $"{port} attached to {LabLayout.UnderlayBridge} and up", c => Batch(layout.UnderlayNamespace, c, $"link set {port} master {LabLayout.UnderlayBridge} up")));
+            changes.Add(new Change(step, $"{port} attached to {LabLayout.UnderlayBridge} and up", c => Batch(layout.UnderlayNamespace, c, ["link", "set", port, "master", LabLayout.UnderlayBridge, "up"])));
         // The OVS userspace datapath moves the node's address from eth0 onto its underlay bridge: either place is right.
         if (!inside.Values.Any(l => l.Addresses.Contains(address)))
-            changes.Add(new Change(step, $"address {address} on {netns}:{LabLayout.NodeInterface}", c => Batch(netns, c, $"addr replace {address} dev {LabLayout.NodeInterface}")));
+            changes.Add(new Change(step, $"address {address} on {netns}:{LabLayout.NodeInterface}", c => Batch(netns, c, ["addr", "replace", address, "dev", LabLayout.NodeInterface])));
         if (!eth!.Up)
-            changes.Add(new Change(step, $"{netns}:{LabLayout.NodeInterface} up", c => Batch(netns, c, $"link set {LabLayout.NodeInterface} up")));
+            changes.Add(new Change(step, $"{netns}:{LabLayout.NodeInterface} up", c => Batch(netns, c, ["link", "set", LabLayout.NodeInterface, "up"])));
         return changes;
     }
 
@@ -133,7 +134,7 @@ public sealed class MachineReconciler(ProcessRunner run, LabLayout layout, LabPl
         return result.Succeeded ? result.StandardOutput.Trim() : null;
     }
 
-    /// <summary>Runs several <c>ip</c> commands in one process (<c>ip -batch</c>): one fork instead of many.</summary>
-    private Task<CommandResult> Batch(string netns, CancellationToken ct, params string[] commands) =>
-        run.RunAsync("ip", ["-n", netns, "-batch", "-"], stdin: string.Join('\n', commands.Where(c => c.Length > 0)) + "\n", cancellationToken: ct);
+    /// <summary>Runs several <c>ip</c> commands (argument lists; an empty one is skipped) in one process (<c>ip -batch</c>): one fork instead of many.</summary>
+    private Task<CommandResult> Batch(string netns, CancellationToken ct, params string[][] commands) =>
+        run.RunAsync("ip", ["-n", netns, "-batch", "-"], stdin: IpBatch.Script(commands.Where(c => c.Length > 0)), cancellationToken: ct);
 }

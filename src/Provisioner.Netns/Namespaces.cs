@@ -1,4 +1,5 @@
 using Provisioner.Host.Processes;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Netns;
 
@@ -42,10 +43,10 @@ public sealed class Namespaces(ProcessRunner run)
 
     /// <summary>Runs a command inside the namespace (<c>ip netns exec</c>), without throwing on failure.</summary>
     public Task<CommandResult> TryExec(string name, IEnumerable<string> command, CancellationToken ct = default) =>
-        run.TryRunAsync("ip", ["netns", "exec", name, .. command], cancellationToken: ct);
+        run.TryRunAsync(NetnsExec.Ip, NetnsExec.Command(name, command), cancellationToken: ct);
 
     public Task<CommandResult> Exec(string name, IEnumerable<string> command, CancellationToken ct = default) =>
-        run.RunAsync("ip", ["netns", "exec", name, .. command], cancellationToken: ct);
+        run.RunAsync(NetnsExec.Ip, NetnsExec.Command(name, command), cancellationToken: ct);
 
     /// <summary>Sets a sysctl inside a namespace (they are per-namespace for net.*).</summary>
     public Task<CommandResult> Sysctl(string name, string key, string value, CancellationToken ct = default) =>

@@ -1,4 +1,5 @@
 using Provisioner.Core.Planning;
+using Provisioner.Errors;
 
 namespace Provisioner.Netns;
 
@@ -57,7 +58,7 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
             {
                 await change.Apply(ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested) // only the user's cancel is no failure
             {
                 throw new StepFailedException(step, change, e);
             }
@@ -82,7 +83,7 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
             {
                 await ((IProcessOwner)layers[step.Kind]).StopProcessesAsync(step, c).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !c.IsCancellationRequested)
             {
                 progress?.Invoke($"could not stop the processes of {step.Id} cleanly ({e.Message}); deleting its namespace kills them");
             }
@@ -101,7 +102,7 @@ public sealed class NetnsLab(LabPlan plan, LabLayout layout, IReadOnlyDictionary
 }
 
 /// <summary>A step could not be applied; names the step, the change and the cause.</summary>
-public sealed class StepFailedException : Exception
+public sealed class StepFailedException : NetlabException
 {
     public StepFailedException() { }
 

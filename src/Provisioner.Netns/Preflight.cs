@@ -1,10 +1,11 @@
 using Provisioner.Core.Model;
 using Provisioner.Host.Processes;
+using Provisioner.Errors;
 
 namespace Provisioner.Netns;
 
 /// <summary>A netns lab cannot start here: not root, or a program missing; the message says how to fix it.</summary>
-public sealed class PreflightException : Exception
+public sealed class PreflightException : NetlabException
 {
     public PreflightException() { }
 

@@ -39,9 +39,8 @@ public static class LabRenderer
             templates.Render(isCp ? NodeFiles.KubeadmInitTemplate : NodeFiles.KubeadmJoinTemplate, model),
             RenderedFile.Private, p.KubeadmConfig(isCp), FileDelivery.Transfer));
 
-        if (templates.Exists(NodeFiles.ConflistTemplate))
-            files.Add(new RenderedFile(NodeFiles.Conflist, RenderConflist(RenderModels.Conflist(plan, nodeName, p), templates),
-                RenderedFile.Readable, p.StagedConflist, FileDelivery.Transfer));
+        files.Add(new RenderedFile(NodeFiles.Conflist, RenderConflist(RenderModels.Conflist(plan, nodeName, p), templates),
+            RenderedFile.Readable, p.StagedConflist, FileDelivery.Transfer));
 
         foreach (var script in CommonScripts.Concat(isCp ? ControlPlaneScripts : WorkerScripts))
             files.Add(new RenderedFile(NodeFiles.Script(script), templates.Render(NodeFiles.ScriptTemplate(script), model),

@@ -9,7 +9,6 @@ namespace Provisioner.Cli.Tests;
 /// The netlab executable as a VM node runs it, but inside namespaces this test creates: a node "a" linked to a node
 /// "b" by a veth pair (10.77.0.1/24 and 10.77.0.2/24, nowhere else), so "the host" is namespace a.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class NodeApplySpecs : IDisposable
 {

@@ -9,7 +9,6 @@ namespace Provisioner.Cli.Tests;
 /// apply recorded it, after the stack file changed. Uses the CNI step (files under /run/netlab/&lt;unique lab&gt;, no
 /// namespaces); root, for /run.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class StepRecordSpecs : IDisposable
 {

@@ -9,7 +9,6 @@ namespace Provisioner.Cni.Tests;
 /// Every bad-input class, against both plugins: the spec error JSON on stdout, a non-zero exit, and the code each
 /// plugin gives. The expected codes side by side are the documented differences (docs/cni.md).
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class BadInputSpecs
 {

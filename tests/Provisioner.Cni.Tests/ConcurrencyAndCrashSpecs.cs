@@ -5,7 +5,6 @@ using Xunit;
 namespace Provisioner.Cni.Tests;
 
 /// <summary>Concurrent ADDs never share an address; a plugin killed mid-ADD leaves nothing DEL or GC does not clean.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class ConcurrencyAndCrashSpecs
 {

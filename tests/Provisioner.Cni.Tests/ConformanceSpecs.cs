@@ -10,7 +10,6 @@ namespace Provisioner.Cni.Tests;
 /// The CNI conformance cases, each run against netlab-cni and the reference bridge + host-local, driven exactly as a
 /// runtime drives a plugin. Where the reference legitimately differs, the case says so and asserts the difference.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class ConformanceSpecs
 {

@@ -5,7 +5,6 @@ using Xunit;
 namespace Provisioner.Cni.Tests;
 
 /// <summary>A real runtime: containerd + runc run a container with `ctr run --cni` on netlab-cni.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class ContainerdSpecs
 {

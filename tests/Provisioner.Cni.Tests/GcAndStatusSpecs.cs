@@ -6,7 +6,6 @@ using Xunit;
 namespace Provisioner.Cni.Tests;
 
 /// <summary>GC and STATUS (spec 1.1.0). The reference speaks at most 1.0.0, so it refuses both: asserted explicitly.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class GcAndStatusSpecs
 {

@@ -8,7 +8,6 @@ namespace Provisioner.Cni.Tests;
 /// ovs mode: pods as ports on an OVS bridge with the userspace datapath (netdev), as netlab's OVS fabric runs it.
 /// netlab-cni only (the reference bridge plugin has no OVS mode).
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class OvsModeSpecs
 {

@@ -11,6 +11,10 @@ public sealed class PluginSkelSpecs
     private const string Config = """{"cniVersion":"1.0.0","name":"n","ipam":{"subnet":"10.1.0.0/24","dataDir":"/nonexistent"}}""";
 
     [Fact]
+    public void Every_exception_type_of_netlab_cni_derives_from_the_one_root() =>
+        Assert.Empty(Provisioner.Testing.ExceptionRoot.StrayTypes(typeof(CniException).Assembly));
+
+    [Fact]
     public void VERSION_lists_0_3_0_to_1_1_0()
     {
         var (exit, json) = Run(new() { ["CNI_COMMAND"] = "VERSION" }, """{"cniVersion":"0.4.0"}""");

@@ -126,7 +126,7 @@ public sealed class NodeComponentsSpecs
         Assert.Equal(json, document.Serialize());
 
         Assert.Equal(["192.168.2.12"], document.NodeWith(IPAddress.Parse("192.168.2.12")).NodeIPs);
-        var error = Assert.Throws<InvalidOperationException>(() => document.NodeWith(null));
+        var error = Assert.Throws<InvalidDataException>(() => document.NodeWith(null));
         Assert.Contains("--node-address worker2=IP", error.Message, StringComparison.Ordinal);
     }
 

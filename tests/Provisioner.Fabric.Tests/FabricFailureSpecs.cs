@@ -5,7 +5,6 @@ using Provisioner.Testing;
 namespace Provisioner.Fabric.Tests;
 
 /// <summary>Failures name the node and the step.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class FabricFailureSpecs
 {

@@ -5,7 +5,6 @@ namespace Provisioner.Fabric.Tests;
 
 /// <summary>Why the pod MTU is the underlay MTU less 50: with the pod MTU at the underlay's, full-size
 /// packets are dropped (OVS userspace) or fragmented on the underlay (kernel VXLAN).</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class FabricMtuSpecs
 {

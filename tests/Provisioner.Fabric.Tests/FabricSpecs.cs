@@ -6,7 +6,6 @@ using Xunit.Abstractions;
 namespace Provisioner.Fabric.Tests;
 
 /// <summary>The fabric on a real kernel: nodes and pods as namespaces, every kind, from nothing to nothing.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class FabricSpecs(ITestOutputHelper output)
 {

@@ -7,7 +7,6 @@ using Xunit;
 namespace Provisioner.Host.Tests;
 
 /// <summary>The announcer's gratuitous ARP against the real kernel, between two namespaces these tests create.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class GratuitousArpSpecs : IDisposable
 {

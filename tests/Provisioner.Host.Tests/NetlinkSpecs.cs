@@ -7,7 +7,6 @@ using Xunit;
 namespace Provisioner.Host.Tests;
 
 /// <summary>The rtnetlink client against the real kernel, only ever inside namespaces these tests create.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class NetlinkSpecs : IDisposable
 {

@@ -5,7 +5,6 @@ using Xunit;
 namespace Provisioner.Host.Tests;
 
 /// <summary>The nf_tables generation moves with every commit in its namespace, by nft or iptables-nft, and only there.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class NfTablesGenerationSpecs : IDisposable
 {

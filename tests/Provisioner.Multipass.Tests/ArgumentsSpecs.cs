@@ -21,7 +21,6 @@ public class ArgumentsSpecs
         Assert.Equal(["info", "dev-cp1", "--format", "json"], MultipassDriver.InfoArguments("dev-cp1"));
         Assert.Equal(["exec", "dev-cp1", "--", "sudo", "kubeadm", "version"], MultipassDriver.ExecArguments("dev-cp1", ["sudo", "kubeadm", "version"]));
         Assert.Equal(["transfer", "out/netlab-cni", "dev-cp1:/tmp/netlab-cni"], MultipassDriver.TransferArguments("out/netlab-cni", "dev-cp1", "/tmp/netlab-cni"));
-        Assert.Equal(["transfer", "dev-cp1:/home/ubuntu/.kube/config", "kubeconfig"], MultipassDriver.TransferFromArguments("dev-cp1", "/home/ubuntu/.kube/config", "kubeconfig"));
         Assert.Equal(["delete", "--purge", "dev-cp1"], MultipassDriver.DeleteArguments("dev-cp1"));
         Assert.Equal(["start", "dev-cp1"], MultipassDriver.StartArguments("dev-cp1"));
         Assert.Throws<ArgumentException>(() => MultipassDriver.StartArguments("--all"));

@@ -36,7 +36,7 @@ public sealed class FakeMultipass : IDisposable
 
     public string Stdin => File.ReadAllText(Path.Combine(Folder, "stdin"));
 
-    public MultipassDriver Driver() => new(program: Program, pollInterval: TimeSpan.FromMilliseconds(50));
+    public MultipassDriver Driver() => new(program: Program);
 
     public void Dispose() => Directory.Delete(Folder, recursive: true);
 }

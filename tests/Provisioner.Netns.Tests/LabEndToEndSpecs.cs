@@ -12,7 +12,6 @@ namespace Provisioner.Netns.Tests;
 /// A whole lab, as <c>netlab up</c> builds it, for every fabric kind and both rule backends: it verifies, plans
 /// nothing, notices hand-made drift and repairs it, and <c>down</c> leaves the host as it found it.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class LabEndToEndSpecs : IDisposable
 {

@@ -7,7 +7,6 @@ using Xunit;
 
 namespace Provisioner.Netns.Tests;
 
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class MachineReconcilerSpecs : IDisposable
 {

@@ -15,7 +15,6 @@ namespace Provisioner.Netns.Tests;
 /// matrix (every pod to every pod's port, DNS through its Service, a Service's ClusterIP) is probed and must equal
 /// what the policies say; a few cells are also asserted by hand, so a wrong evaluator cannot pass with wrong rules.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class PolicyEndToEndSpecs : IDisposable
 {

@@ -14,7 +14,6 @@ namespace Provisioner.Observability.Tests;
 /// Each drill on one real lab (shared by the class): verify names the broken layer, trace packet shows where the
 /// probe dies, and <c>up</c> (for what netlab owns) or <c>drill stop</c> repairs it, so the next drill starts clean.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class DrillSpecs(LabFixture lab) : IClassFixture<LabFixture>
 {

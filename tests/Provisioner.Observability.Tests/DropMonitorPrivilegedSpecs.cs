@@ -6,7 +6,6 @@ using Xunit;
 namespace Provisioner.Observability.Tests;
 
 /// <summary>The bpftrace drop counter of <c>netlab metrics --trace-drops</c>, against drops made in a namespace of the test's own.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class DropMonitorPrivilegedSpecs : IDisposable
 {

@@ -9,7 +9,6 @@ namespace Provisioner.Observability.Tests;
 /// <c>netlab metrics</c> as a learner runs it, scraped by a real Prometheus every second, while a pod sends traffic
 /// to a service of the lab: the series Prometheus stores rise with that traffic.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class MetricsPrometheusSpecs(LabFixture lab) : IClassFixture<LabFixture>
 {

@@ -28,7 +28,6 @@ internal static class Traces
         string.Join("\n", trace.Hops.Select(h => $"{h.Where}: {h.What}\n  " + string.Join("\n  ", h.Lines))) + "\n=> " + trace.Outcome;
 }
 
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class TracePacketIptablesSpecs(LabFixture lab) : IClassFixture<LabFixture>
 {
@@ -79,7 +78,6 @@ public sealed class TracePacketIptablesSpecs(LabFixture lab) : IClassFixture<Lab
     }
 }
 
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class TracePacketNftablesSpecs(RoutedNftablesLab lab) : IClassFixture<RoutedNftablesLab>
 {
@@ -106,7 +104,6 @@ public sealed class TracePacketNftablesSpecs(RoutedNftablesLab lab) : IClassFixt
     }
 }
 
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class TracePacketOvsSpecs(OvsIptablesLab lab) : IClassFixture<OvsIptablesLab>
 {

@@ -7,7 +7,6 @@ using Xunit;
 namespace Provisioner.Observability.Tests;
 
 /// <summary>Runs the real bpftrace scripts against traffic made in a namespace of the test's own.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class TracerPrivilegedSpecs : IDisposable
 {

@@ -11,7 +11,6 @@ namespace Provisioner.Proxy.Tests;
 /// allocator writes the EXTERNAL-IP once, exactly one node answers ARP for it, and the outside client reaches it over
 /// real TCP; Local policy and node failure move the announcement.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class LoadBalancerLabSpecs(LabFixture fixture) : IClassFixture<LabFixture>
 {

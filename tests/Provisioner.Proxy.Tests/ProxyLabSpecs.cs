@@ -13,7 +13,6 @@ namespace Provisioner.Proxy.Tests;
 /// The real netlab proxy process, fed by the fake API server, programming a real lab node: rules appear, packets
 /// cross to the right pods, and after every change in the API the kernel holds exactly the rules for its state.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class ProxyLabSpecs(LabFixture fixture) : IClassFixture<LabFixture>
 {

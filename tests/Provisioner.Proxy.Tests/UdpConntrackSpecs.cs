@@ -14,7 +14,6 @@ namespace Provisioner.Proxy.Tests;
 /// endpoint is replaced (a CoreDNS pod rolled) the client's queries from the same source port still go to the old
 /// one. netlab proxy deletes those entries when it removes the endpoint; the next query reaches the new one.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class UdpConntrackSpecs(LabFixture fixture) : IClassFixture<LabFixture>
 {

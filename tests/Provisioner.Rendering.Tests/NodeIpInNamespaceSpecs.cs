@@ -6,7 +6,6 @@ using Xunit;
 namespace Provisioner.Rendering.Tests;
 
 /// <summary>node-ip.sh against the real <c>ip</c> in a network namespace with a NAT-like and a Multipass-like address.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 [UnsupportedOSPlatform("windows")]
 public sealed class NodeIpInNamespaceSpecs : IDisposable

@@ -9,7 +9,6 @@ namespace Provisioner.ServiceRules.Tests;
 /// Every kind of hand-made change to what netlab owns, on the real kernel: a fresh engine (a new process, with the state
 /// file the last one left) must see it, name it in its plan, and repair it; afterwards a kernel read plans nothing.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class DriftSpecs : IDisposable
 {

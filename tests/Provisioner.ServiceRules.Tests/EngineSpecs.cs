@@ -8,7 +8,6 @@ namespace Provisioner.ServiceRules.Tests;
 /// The long-lived engine on the real kernel: partial syncs from the last-applied state only while the nf_tables
 /// generation proves it, a full sync (a kernel read) as soon as anything else commits, and the same across processes.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class EngineSpecs : IDisposable
 {

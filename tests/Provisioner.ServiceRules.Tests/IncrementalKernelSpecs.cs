@@ -10,7 +10,6 @@ namespace Provisioner.ServiceRules.Tests;
 /// as a partial sync (only the changed services compiled), leaves after every step exactly the rules a stateless
 /// applier, reading the kernel and compiling the whole table, finds nothing to change in.
 /// </summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class IncrementalKernelSpecs : IDisposable
 {

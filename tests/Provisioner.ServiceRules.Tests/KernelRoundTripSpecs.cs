@@ -4,7 +4,6 @@ using Provisioner.Testing;
 namespace Provisioner.ServiceRules.Tests;
 
 /// <summary>The rules written are the rules the kernel lists back: a second plan finds nothing to do.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class KernelRoundTripSpecs : IDisposable
 {

@@ -7,7 +7,6 @@ using Provisioner.Testing;
 namespace Provisioner.ServiceRules.Tests;
 
 /// <summary>Plan, refuse, re-apply, remove — against a real kernel, with someone else's rules in the same tables.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class LifecycleSpecs : IDisposable
 {

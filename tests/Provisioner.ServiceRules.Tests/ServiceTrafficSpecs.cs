@@ -7,7 +7,6 @@ using static Provisioner.ServiceRules.Tests.Lab.TwoNodeLab;
 namespace Provisioner.ServiceRules.Tests;
 
 /// <summary>Real packets through the rules, for every backend: two nodes, pods answering with their name.</summary>
-[Trait("Category", "Privileged")]
 [Collection(PrivilegedCollection.Name)]
 public sealed class ServiceTrafficSpecs
 {

@@ -1,16 +1,16 @@
 using Spectre.Console;
 using Provisioner.Core.Validation;
-using Provisioner.Fabric;
-using Provisioner.Host.Processes;
-using Provisioner.Multipass;
-using Provisioner.Netns;
-using Provisioner.Netns.Cni;
-using Provisioner.ServiceRules.Validation;
+using Provisioner.Errors;
 using Provisioner.Rendering.Templates;
 
 namespace Provisioner.Cli.Commands;
 
-/// <summary>Turns the errors commands expect into what the learner reads and the exit code, in one place.</summary>
+/// <summary>
+/// Turns the errors commands expect into what the learner reads and the exit code, in one place: every command's
+/// action ends in <see cref="Report"/>. A <see cref="NetlabException"/> prints its message and fix; the few .NET
+/// exceptions that carry a learner's mistake (a file that cannot be read or written, a malformed document, a bad
+/// kubeconfig, a port in use) print their message. Anything else is a bug and keeps its stack trace.
+/// </summary>
 public static class CommandErrors
 {
     public static int Report(CliOutput output, Exception error)
@@ -28,15 +28,33 @@ public static class CommandErrors
                 foreach (var diagnostic in template.Diagnostics)
                     output.Problem(diagnostic.ToString());
                 return ExitCodes.TemplateError;
-            case PreflightException or StepFailedException or CommandFailedException or ToolMissingException or FabricException
-                or CniException or InvalidServiceTableException or MultipassException or Observability.LabInputException:
-                output.Problem(error.Message);
+            case NetlabException netlab:
+                output.Problem(WithFix(netlab));
                 return ExitCodes.Failed;
-            case IOException or UnauthorizedAccessException:
+            case IOException or UnauthorizedAccessException or InvalidDataException or k8s.Exceptions.KubeConfigException
+                or System.Net.HttpListenerException:
                 output.Problem(error.Message);
                 return ExitCodes.Failed;
             default:
                 throw error;
         }
     }
+
+    /// <summary>The message, then the fix on a line of its own unless the message already says it.</summary>
+    public static string WithFix(NetlabException error) =>
+        error.Fix.Length == 0 || error.Message.Contains(error.Fix, StringComparison.Ordinal)
+            ? error.Message
+            : $"{error.Message}{Environment.NewLine}Fix: {error.Fix}";
+}
+
+/// <summary>What was given on the command line does not fit (an unknown step, nothing saved to re-apply); the fix says what to give.</summary>
+public sealed class CommandInputException : NetlabException
+{
+    public CommandInputException() { }
+
+    public CommandInputException(string message) : base(message) { }
+
+    public CommandInputException(string message, Exception inner) : base(message, inner) { }
+
+    public CommandInputException(string problem, string fix) : base(problem, fix, null) { }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Provisioner.Netns;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Cli.Commands;
 
@@ -31,8 +32,8 @@ public static class ExecCommand
                     output.Problem($"pod '{name}' has no namespace {netns}: run 'sudo netlab up' first");
                     return ExitCodes.Failed;
                 }
-                var info = new ProcessStartInfo("ip") { UseShellExecute = false };
-                foreach (var arg in (string[])["netns", "exec", netns, .. parseResult.GetRequiredValue(commandLine)])
+                var info = new ProcessStartInfo(NetnsExec.Ip) { UseShellExecute = false };
+                foreach (var arg in NetnsExec.Command(netns, parseResult.GetRequiredValue(commandLine)))
                     info.ArgumentList.Add(arg);
                 using var process = Process.Start(info)!;
                 await process.WaitForExitAsync(ct);

@@ -5,6 +5,7 @@ using Provisioner.ServiceRules.Explain;
 using Provisioner.ServiceRules.Sources;
 using Provisioner.VmLab;
 using Provisioner.VmLab.Status;
+using Provisioner.StackRules;
 
 namespace Provisioner.Cli.Commands;
 

@@ -46,7 +46,7 @@ public static class MetricsCommand
                 await Task.Delay(Timeout.Infinite, ct);
                 return ExitCodes.Ok;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) // Ctrl-C ends it; any other cancellation is an error
             {
                 return ExitCodes.Ok;
             }

@@ -1,13 +1,10 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Net;
-using Provisioner.Fabric;
 using Provisioner.Fabric.Convergence;
 using Provisioner.Fabric.Model;
-using Provisioner.Host.Processes;
 using Provisioner.ServiceRules.Applying;
 using Provisioner.ServiceRules.Sources;
-using Provisioner.ServiceRules.Validation;
 
 namespace Provisioner.Cli.Commands;
 
@@ -127,7 +124,7 @@ public static class NodeCommand
             var saved = Saved(parseResult, stateDir);
             var (fabric, services) = (AppliedDocuments.Read(saved.Fabric), AppliedDocuments.Read(saved.Services));
             if (fabric is null && services is null)
-                throw new InvalidOperationException($"nothing to re-apply: {saved.Directory} has no {AppliedDocuments.FabricFile} or " +
+                throw new CommandInputException($"nothing to re-apply: {saved.Directory} has no {AppliedDocuments.FabricFile} or " +
                     $"{AppliedDocuments.ServicesFile}; `netlab node fabric apply` and `netlab node services apply` save them there when they succeed");
             var lines = new List<string>();
             if (fabric is not null)
@@ -150,11 +147,9 @@ public static class NodeCommand
                 output.Line(line);
             return ExitCodes.Ok;
         }
-        catch (Exception e) when (e is FabricException or InvalidServiceTableException or InvalidDataException or InvalidOperationException
-            or CommandFailedException or ToolMissingException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            output.Problem(e.Message);
-            return ExitCodes.Failed;
+            return CommandErrors.Report(output, e);
         }
     }
 }

@@ -59,18 +59,13 @@ public static class ProxyCommand
                 await new NetlabProxy(options, parseResult.InvocationConfiguration.Error).RunAsync(ct);
                 return ExitCodes.Ok;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) // Ctrl-C ends it; any other cancellation is an error
             {
                 return ExitCodes.Ok;
             }
-            catch (Exception e) when (e is InvalidDataException or k8s.Exceptions.KubeConfigException or System.Net.HttpListenerException)
-            {
-                // a bad --config or --kubeconfig, or a health/metrics port already in use: the message says which
-                output.Problem(e.Message);
-                return ExitCodes.Failed;
-            }
             catch (Exception e)
             {
+                // a bad --config or --kubeconfig, or a health/metrics port already in use: the message says which
                 return CommandErrors.Report(output, e);
             }
         });

@@ -57,8 +57,6 @@ public static class RenderCommand
             Directory.CreateDirectory(outDir.FullName);
             File.WriteAllText(Path.Combine(outDir.FullName, StepListing.FileName), steps);
             output.Line($"{StepListing.FileName}: the steps 'pulumi up' would run, in order, in {Path.Combine(outDir.FullName, StepListing.FileName)}");
-            if (!renderer.Exists(NodeFiles.ConflistTemplate))
-                output.Line($"note: this build has no {NodeFiles.ConflistTemplate} template, so no CNI conflist was rendered");
             output.Success($"rendered lab '{plan.Lab.Name}' ({rendered.Count} nodes) into {outDir.FullName}");
             return ExitCodes.Ok;
         }

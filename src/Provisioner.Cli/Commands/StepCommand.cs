@@ -31,7 +31,7 @@ public static class StepCommand
         {
             var stackFile = parseResult.GetRequiredValue(stack);
             var session = LabSession.Open(stackFile, parseResult.GetValue(cni));
-            var step = session.Plan.Step(parseResult.GetRequiredValue(id));
+            var step = StepOf(session, parseResult.GetRequiredValue(id));
             LabState.Record(session.Lab.Layout, session.Lab.NamespaceNames);
             // Recorded before anything is made, so that a removal after a failed apply still knows what to undo.
             AppliedSteps.Record(session.Lab.Layout, step.Id, await File.ReadAllTextAsync(stackFile.FullName, ct));
@@ -69,13 +69,17 @@ public static class StepCommand
             {
                 session = LabSession.Open(parseResult.GetRequiredValue(stack), parseResult.GetValue(cni));
             }
-            var step = session.Plan.Step(stepId);
+            var step = StepOf(session, stepId);
             await session.Lab.RemoveStepAsync(step, ct);
             AppliedSteps.Forget(session.Lab.Layout, step.Id);
             output.Success($"removed {step.Id}");
         }));
         return command;
     }
+
+    private static Core.Planning.PlanStep StepOf(LabSession session, string id) =>
+        session.Plan.Steps.FirstOrDefault(s => s.Id == id)
+        ?? throw new CommandInputException($"no step '{id}'", "give one of the step ids `netlab plan` lists for this stack");
 
     private static async Task<int> Run(ParseResult parseResult, Func<CliOutput, Task> action)
     {
@@ -84,11 +88,6 @@ public static class StepCommand
         {
             await action(output);
             return ExitCodes.Ok;
-        }
-        catch (KeyNotFoundException e)
-        {
-            output.Problem(e.Message);
-            return ExitCodes.Failed;
         }
         catch (Exception e)
         {

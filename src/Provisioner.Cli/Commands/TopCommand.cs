@@ -55,7 +55,7 @@ public static class TopCommand
                 });
                 return ExitCodes.Ok;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) // Ctrl-C ends it; any other cancellation is an error
             {
                 return ExitCodes.Ok;
             }

@@ -33,7 +33,7 @@ public static class TraceCommand
             {
                 return await new Tracer(ProcessRunner.Default).RunAsync(script, output.Line, ct);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) // Ctrl-C ends it; any other cancellation is an error
             {
                 return ExitCodes.Ok;
             }

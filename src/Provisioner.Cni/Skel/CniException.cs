@@ -1,3 +1,5 @@
+using Provisioner.Errors;
+
 namespace Provisioner.Cni.Skel;
 
 /// <summary>The well-known error codes of the CNI spec (1-99) and netlab-cni's own (100+).</summary>
@@ -22,7 +24,7 @@ internal enum CniErrorCode
 }
 
 /// <summary>A failure to report as the spec's error JSON: a code, a message a learner can act on, optional details.</summary>
-internal sealed class CniException : Exception
+internal sealed class CniException : NetlabException
 {
     public CniException(CniErrorCode code, string message, string? details = null, Exception? inner = null)
         : base(message, inner)

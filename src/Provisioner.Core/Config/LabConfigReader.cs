@@ -3,6 +3,7 @@ using Provisioner.Core.Model;
 using Provisioner.Core.Validation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using static Provisioner.Core.Config.ConfigKeys;
 
 namespace Provisioner.Core.Config;
 
@@ -52,8 +53,8 @@ public static class LabConfigReader
         var config = new LabConfig
         {
             Name = name,
-            Backend = reader.Enum(ConfigKeys.Backend, Backend.Multipass),
-            Image = reader.String(ConfigKeys.Image) ?? "24.04",
+            Backend = reader.Enum(ConfigKeys.Backend, Model.Backend.Multipass),
+            Image = reader.String(ConfigKeys.Image) ?? new LabConfig { Name = name }.Image,
             Kubernetes = ReadKubernetes(reader.Mapping(ConfigKeys.Kubernetes)),
             Network = ReadNetwork(reader.Mapping(ConfigKeys.Network)),
             Nodes = [.. reader.Sequence(ConfigKeys.Nodes).Select(ReadNode)],
@@ -78,14 +79,14 @@ public static class LabConfigReader
         var spec = new KubernetesSpec();
         if (r is null)
             return spec;
-        var containerd = r.Mapping("containerd");
+        var containerd = r.Mapping(KubernetesKeys.Containerd);
         var result = spec with
         {
-            Version = r.String("version") ?? spec.Version,
+            Version = r.String(KubernetesKeys.Version) ?? spec.Version,
             Containerd = containerd is null ? spec.Containerd : new ContainerdSpec
             {
-                SystemdCgroup = containerd.Bool("systemdCgroup", spec.Containerd.SystemdCgroup),
-                SandboxImage = containerd.String("sandboxImage") ?? spec.Containerd.SandboxImage,
+                SystemdCgroup = containerd.Bool(ContainerdKeys.SystemdCgroup, spec.Containerd.SystemdCgroup),
+                SandboxImage = containerd.String(ContainerdKeys.SandboxImage) ?? spec.Containerd.SandboxImage,
             },
         };
         containerd?.RejectUnknownKeys();
@@ -98,24 +99,24 @@ public static class LabConfigReader
         var d = new NetworkSpec();
         if (r is null)
             return d;
-        var datapath = r.String("ovsDatapath");
+        var datapath = r.String(NetworkKeys.OvsDatapath);
         var spec = new NetworkSpec
         {
-            PodCidr = r.String("podCidr") ?? d.PodCidr,
-            NodePodPrefix = r.Int("nodePodPrefix", d.NodePodPrefix, "24"),
-            ServiceCidr = r.String("serviceCidr") ?? d.ServiceCidr,
-            NodeCidr = r.String("nodeCidr") ?? d.NodeCidr,
-            Fabric = r.Enum("fabric", d.Fabric),
-            Vni = r.Int("vni", d.Vni, "4242"),
-            UnderlayMtu = r.Int("underlayMtu", d.UnderlayMtu, "1500"),
-            Mtu = r.Int("mtu", d.Mtu, "1450"),
-            ServiceProxy = r.Enum("serviceProxy", d.ServiceProxy),
-            ServiceRules = r.Enum("serviceRules", d.ServiceRules),
-            OvsDatapath = datapath is null ? null : r.Enum("ovsDatapath", Model.OvsDatapath.System),
-            ClusterDomain = r.String("clusterDomain") ?? d.ClusterDomain,
-            LoadBalancerCidr = r.String("loadBalancerCidr"),
-            NodePortMin = r.Int("nodePortMin", d.NodePortMin, "30000"),
-            NodePortMax = r.Int("nodePortMax", d.NodePortMax, "32767"),
+            PodCidr = r.String(NetworkKeys.PodCidr) ?? d.PodCidr,
+            NodePodPrefix = r.Int(NetworkKeys.NodePodPrefix, d.NodePodPrefix, Str(d.NodePodPrefix)),
+            ServiceCidr = r.String(NetworkKeys.ServiceCidr) ?? d.ServiceCidr,
+            NodeCidr = r.String(NetworkKeys.NodeCidr) ?? d.NodeCidr,
+            Fabric = r.Enum(NetworkKeys.Fabric, d.Fabric),
+            Vni = r.Int(NetworkKeys.Vni, d.Vni, Str(d.Vni)),
+            UnderlayMtu = r.Int(NetworkKeys.UnderlayMtu, d.UnderlayMtu, Str(d.UnderlayMtu)),
+            Mtu = r.Int(NetworkKeys.Mtu, d.Mtu, "1450"),
+            ServiceProxy = r.Enum(NetworkKeys.ServiceProxy, d.ServiceProxy),
+            ServiceRules = r.Enum(NetworkKeys.ServiceRules, d.ServiceRules),
+            OvsDatapath = datapath is null ? null : r.Enum(NetworkKeys.OvsDatapath, Model.OvsDatapath.System),
+            ClusterDomain = r.String(NetworkKeys.ClusterDomain) ?? d.ClusterDomain,
+            LoadBalancerCidr = r.String(NetworkKeys.LoadBalancerCidr),
+            NodePortMin = r.Int(NetworkKeys.NodePortMin, d.NodePortMin, Str(d.NodePortMin)),
+            NodePortMax = r.Int(NetworkKeys.NodePortMax, d.NodePortMax, Str(d.NodePortMax)),
         };
         r.RejectUnknownKeys();
         return spec;
@@ -123,14 +124,14 @@ public static class LabConfigReader
 
     private static NodeSpec ReadNode(YamlReader r)
     {
-        var node = new NodeSpec { Name = r.RequiredString("name", "worker1") };
+        var node = new NodeSpec { Name = r.RequiredString(NodeKeys.Name, "worker1") };
         node = node with
         {
-            Role = r.Enum("role", NodeRole.Worker),
-            Cpus = r.Int("cpus", node.Cpus, "2"),
-            Memory = Size(r, "memory", node.Memory),
-            Disk = Size(r, "disk", node.Disk),
-            PodCidr = r.String("podCidr"),
+            Role = r.Enum(NodeKeys.Role, NodeRole.Worker),
+            Cpus = r.Int(NodeKeys.Cpus, node.Cpus, Str(node.Cpus)),
+            Memory = Size(r, NodeKeys.Memory, node.Memory),
+            Disk = Size(r, NodeKeys.Disk, node.Disk),
+            PodCidr = r.String(NodeKeys.PodCidr),
         };
         r.RejectUnknownKeys();
         return node;
@@ -157,35 +158,34 @@ public static class LabConfigReader
     {
         var pod = new PodSpec
         {
-            Name = r.RequiredString("name", "web-1"),
-            Node = r.RequiredString("node", "worker1"),
-            Namespace = r.String("namespace") ?? "default",
-            Hostname = r.String("hostname"),
-            Subdomain = r.String("subdomain"),
-            Labels = r.StringMap("labels").ToImmutableSortedDictionary(StringComparer.Ordinal),
+            Name = r.RequiredString(PodKeys.Name, "web-1"),
+            Node = r.RequiredString(PodKeys.Node, "worker1"),
+            Hostname = r.String(PodKeys.Hostname),
+            Subdomain = r.String(PodKeys.Subdomain),
+            Labels = r.StringMap(PodKeys.Labels).ToImmutableSortedDictionary(StringComparer.Ordinal),
         };
-        pod = pod with { Port = r.Int("port", pod.Port, "8080"), PortName = r.String("portName") };
+        pod = pod with { Namespace = r.String(PodKeys.Namespace) ?? pod.Namespace, Port = r.Int(PodKeys.Port, pod.Port, Str(pod.Port)), PortName = r.String(PodKeys.PortName) };
         r.RejectUnknownKeys();
         return pod;
     }
 
     private static ServiceSpec ReadService(YamlReader r)
     {
-        var d = new ServiceSpec { Name = r.RequiredString("name", "web") };
+        var d = new ServiceSpec { Name = r.RequiredString(ServiceKeys.Name, "web") };
         var service = d with
         {
-            Namespace = r.String("namespace") ?? d.Namespace,
-            Type = r.Enum("type", d.Type),
-            ClusterIP = r.String("clusterIP"),
-            Selector = r.StringMap("selector").ToImmutableSortedDictionary(StringComparer.Ordinal),
-            Ports = [.. r.Sequence("ports").Select(ReadPort)],
-            ExternalIPs = [.. r.Strings("externalIPs")],
-            LoadBalancerIP = r.String("loadBalancerIP"),
-            SessionAffinity = r.Enum("sessionAffinity", d.SessionAffinity),
-            SessionAffinityTimeoutSeconds = r.Int("sessionAffinityTimeoutSeconds", d.SessionAffinityTimeoutSeconds, "10800"),
-            ExternalTrafficPolicy = r.Enum("externalTrafficPolicy", d.ExternalTrafficPolicy),
-            InternalTrafficPolicy = r.Enum("internalTrafficPolicy", d.InternalTrafficPolicy),
-            ExternalName = r.String("externalName"),
+            Namespace = r.String(ServiceKeys.Namespace) ?? d.Namespace,
+            Type = r.Enum(ServiceKeys.Type, d.Type),
+            ClusterIP = r.String(ServiceKeys.ClusterIP),
+            Selector = r.StringMap(ServiceKeys.Selector).ToImmutableSortedDictionary(StringComparer.Ordinal),
+            Ports = [.. r.Sequence(ServiceKeys.Ports).Select(ReadPort)],
+            ExternalIPs = [.. r.Strings(ServiceKeys.ExternalIPs)],
+            LoadBalancerIP = r.String(ServiceKeys.LoadBalancerIP),
+            SessionAffinity = r.Enum(ServiceKeys.SessionAffinity, d.SessionAffinity),
+            SessionAffinityTimeoutSeconds = r.Int(ServiceKeys.SessionAffinityTimeoutSeconds, d.SessionAffinityTimeoutSeconds, Str(d.SessionAffinityTimeoutSeconds)),
+            ExternalTrafficPolicy = r.Enum(ServiceKeys.ExternalTrafficPolicy, d.ExternalTrafficPolicy),
+            InternalTrafficPolicy = r.Enum(ServiceKeys.InternalTrafficPolicy, d.InternalTrafficPolicy),
+            ExternalName = r.String(ServiceKeys.ExternalName),
         };
         r.RejectUnknownKeys();
         return service;
@@ -195,13 +195,15 @@ public static class LabConfigReader
     {
         var port = new ServicePortSpec
         {
-            Name = r.String("name"),
-            Port = r.Node("port") is null ? Required(r, "port", "80") : r.Int("port", 0, "80"),
-            TargetPort = r.Int("targetPort", 0, "8080"),
-            Protocol = r.Enum("protocol", TransportProtocol.TCP),
-            NodePort = r.Int("nodePort", 0, "30080"),
+            Name = r.String(PortKeys.Name),
+            Port = r.Node(PortKeys.Port) is null ? Required(r, PortKeys.Port, "80") : r.Int(PortKeys.Port, 0, "80"),
+            TargetPort = r.Int(PortKeys.TargetPort, 0, "8080"),
+            Protocol = r.Enum(PortKeys.Protocol, TransportProtocol.TCP),
+            NodePort = r.Int(PortKeys.NodePort, 0, "30080"),
         };
         r.RejectUnknownKeys();
         return port;
     }
+
+    private static string Str(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -11,7 +11,8 @@ namespace Provisioner.Core.LoadBalancing;
 /// <summary>
 /// Gives each LoadBalancer service its EXTERNAL-IP from the pool: <c>loadBalancerIP</c> when set (validated to be in
 /// the pool), otherwise a hash of namespace/name picks the start and the next free address wins, so adding a service
-/// never moves another (the ClusterIP allocator's rule). Pure: the netns lab and netlab-proxy on VMs allocate alike.
+/// moves no other unless their hashes collide (then the later one's address depends on the earlier: the ClusterIP
+/// allocator's rule; pin <c>loadBalancerIP</c> where it must never move). Pure: the netns lab and netlab-proxy on VMs allocate alike.
 /// </summary>
 public static class LoadBalancerAllocator
 {

@@ -3,6 +3,10 @@ namespace Provisioner.Core.Model;
 /// <summary>The lab's addressing and the networking components that serve it.</summary>
 public sealed record NetworkSpec
 {
+    /// <summary>The node bridge pods attach to (the fabric makes it, the CNI plugin attaches to it, the templates name it).
+    /// netlab-cni, which knows only Host, keeps its own default for a conflist without <c>bridge</c>; the conflist names it.</summary>
+    public const string NodeBridge = "netlab0";
+
     /// <summary>The cluster's pod range, sliced into one subnet per node.</summary>
     public string PodCidr { get; init; } = "10.244.0.0/16";
 

@@ -9,7 +9,7 @@ namespace Provisioner.Core.Planning;
 
 /// <summary>
 /// Gives each service without an explicit ClusterIP or nodePort a stable one: a hash of its name picks the start and
-/// the next free value wins, so adding a service at the end never moves another (unlike "next in order"). Nothing is
+/// the next free value wins, so adding a service moves no other unless their hashes collide (unlike "next in order"). Nothing is
 /// stored, so when two hashes collide the later service's value depends on the earlier one: removing or inserting a
 /// service before it can move it (rare in a /16; pin clusterIP or nodePort where it must never move).
 /// </summary>

@@ -1,3 +1,5 @@
+using Provisioner.Errors;
+
 namespace Provisioner.Core.Validation;
 
 /// <summary>One thing wrong with a stack: the key, the bad value, what is wrong and how to fix it.</summary>
@@ -8,7 +10,7 @@ public sealed record ConfigProblem(string Key, string? Value, string Message, st
 }
 
 /// <summary>Thrown with every problem of a stack at once, before anything is created.</summary>
-public sealed class LabConfigException : Exception
+public sealed class LabConfigException : NetlabException
 {
     public LabConfigException(IReadOnlyList<ConfigProblem> problems)
         : base(Describe(problems)) => Problems = problems;

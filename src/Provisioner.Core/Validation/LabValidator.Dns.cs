@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Provisioner.Core.Config;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
+using static Provisioner.Core.Config.ConfigKeys;
 
 namespace Provisioner.Core.Validation;
 
@@ -14,45 +15,45 @@ public static partial class LabValidator
     {
         var zone = lab.Network.ClusterDomain;
         if (!IsDnsSubdomain(zone))
-            problems.Add(new ConfigProblem("network.clusterDomain", zone,
+            problems.Add(new ConfigProblem(NetworkKeys.Path(NetworkKeys.ClusterDomain), zone,
                 "must be a DNS domain of lowercase labels (a-z, 0-9, '-', at most 63 characters each) joined by dots, without a trailing dot",
-                ConfigKeys.SetCommand("network.clusterDomain", "cluster.local")));
+                ConfigKeys.SetCommand(NetworkKeys.Path(NetworkKeys.ClusterDomain), DefaultNetwork.ClusterDomain)));
 
         for (var i = 0; i < lab.Pods.Length; i++)
         {
             var pod = lab.Pods[i];
             var key = $"pods[{i}]";
-            CheckDnsLabel(problems, $"{key}.namespace", pod.Namespace, "default", "it becomes part of DNS names: name.NAMESPACE.svc.zone");
+            CheckDnsLabel(problems, $"{key}.{PodKeys.Namespace}", pod.Namespace, "default", "it becomes part of DNS names: name.NAMESPACE.svc.zone");
             if (pod.Hostname is { } hostname)
-                CheckDnsLabel(problems, $"{key}.hostname", hostname, "web-0", "it becomes the pod's DNS name under its subdomain");
+                CheckDnsLabel(problems, $"{key}.{PodKeys.Hostname}", hostname, "web-0", "it becomes the pod's DNS name under its subdomain");
             if (pod.Subdomain is { } subdomain)
             {
-                CheckDnsLabel(problems, $"{key}.subdomain", subdomain, "web", "it names the headless service the pod's DNS name lives under");
+                CheckDnsLabel(problems, $"{key}.{PodKeys.Subdomain}", subdomain, "web", "it names the headless service the pod's DNS name lives under");
                 if (!lab.Services.Any(s => s.Name == subdomain && s.Namespace == pod.Namespace && s.IsHeadless))
-                    problems.Add(new ConfigProblem($"{key}.subdomain", subdomain,
+                    problems.Add(new ConfigProblem($"{key}.{PodKeys.Subdomain}", subdomain,
                         $"names no headless service of namespace {pod.Namespace}, so the pod gets no name hostname.{subdomain}.{pod.Namespace}.svc.{zone}",
                         $"add a service named {subdomain} with clusterIP: None in namespace {pod.Namespace}, or remove the subdomain"));
                 if (pod.Hostname is null)
-                    problems.Add(new ConfigProblem($"{key}.hostname", null,
+                    problems.Add(new ConfigProblem($"{key}.{PodKeys.Hostname}", null,
                         "is needed with a subdomain: the endpoint's DNS name is hostname.subdomain (Kubernetes names an endpoint only by its pod's hostname)",
-                        ConfigKeys.SetCommand($"{key}.hostname", pod.Name)));
+                        ConfigKeys.SetCommand($"{key}.{PodKeys.Hostname}", pod.Name)));
             }
             if (ClusterDns.IsDnsPod(pod) || pod.Name == ClusterDns.PodName)
-                problems.Add(new ConfigProblem($"{key}.name", pod.Name, "is reserved for the lab's cluster DNS pod", ConfigKeys.SetCommand($"{key}.name", pod.Name + "-app")));
+                problems.Add(new ConfigProblem($"{key}.{PodKeys.Name}", pod.Name, "is reserved for the lab's cluster DNS pod", ConfigKeys.SetCommand($"{key}.{PodKeys.Name}", pod.Name + "-app")));
         }
 
         for (var i = 0; i < lab.Services.Length; i++)
         {
             var service = lab.Services[i];
             var key = $"services[{i}]";
-            CheckDnsLabel(problems, $"{key}.namespace", service.Namespace, "default", "it becomes part of the service's DNS name");
+            CheckDnsLabel(problems, $"{key}.{ServiceKeys.Namespace}", service.Namespace, "default", "it becomes part of the service's DNS name");
             if (ClusterDns.IsDnsService(service))
-                problems.Add(new ConfigProblem($"{key}.name", service.Name, $"is reserved in namespace {ClusterDns.Namespace} for the cluster DNS service",
-                    ConfigKeys.SetCommand($"{key}.name", service.Name + "-app")));
+                problems.Add(new ConfigProblem($"{key}.{ServiceKeys.Name}", service.Name, $"is reserved in namespace {ClusterDns.Namespace} for the cluster DNS service",
+                    ConfigKeys.SetCommand($"{key}.{ServiceKeys.Name}", service.Name + "-app")));
             if (service.Type == ServiceType.ExternalName && !string.IsNullOrWhiteSpace(service.ExternalName) && !IsDnsSubdomain(service.ExternalName))
-                problems.Add(new ConfigProblem($"{key}.externalName", service.ExternalName,
+                problems.Add(new ConfigProblem($"{key}.{ServiceKeys.ExternalName}", service.ExternalName,
                     "must be a DNS name (lowercase labels joined by dots, no trailing dot): the service's name becomes a CNAME to it",
-                    ConfigKeys.SetCommand($"{key}.externalName", "example.com")));
+                    ConfigKeys.SetCommand($"{key}.{ServiceKeys.ExternalName}", "example.com")));
         }
     }
 

@@ -3,6 +3,7 @@ using Provisioner.Core.Config;
 using Provisioner.Core.LoadBalancing;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
+using static Provisioner.Core.Config.ConfigKeys;
 
 namespace Provisioner.Core.Validation;
 
@@ -11,7 +12,7 @@ public static partial class LabValidator
     private static void CheckLoadBalancers(List<ConfigProblem> problems, LabConfig lab)
     {
         var n = lab.Network;
-        const string key = "network.loadBalancerCidr";
+        var key = NetworkKeys.Path(NetworkKeys.LoadBalancerCidr);
         IPNetwork2? pool = null;
         if (n.LoadBalancerCidr is { } text)
             pool = ParseCidr(problems, key, text, "192.168.64.240/28");
@@ -65,9 +66,9 @@ public static partial class LabValidator
     /// <summary>No overlap with the pod or service range; with the node network only as a slice of it (the L2 case).</summary>
     private static void CheckPoolPlacement(List<ConfigProblem> problems, LabConfig lab, IPNetwork2 pool, IPNetwork2? node)
     {
-        const string key = "network.loadBalancerCidr";
+        var key = NetworkKeys.Path(NetworkKeys.LoadBalancerCidr);
         var n = lab.Network;
-        foreach (var (otherKey, text) in new[] { ("network.podCidr", n.PodCidr), ("network.serviceCidr", n.ServiceCidr) })
+        foreach (var (otherKey, text) in new[] { (NetworkKeys.Path(NetworkKeys.PodCidr), n.PodCidr), (NetworkKeys.Path(NetworkKeys.ServiceCidr), n.ServiceCidr) })
         {
             if (Cidr.TryParse(text, out var other, out _) && other.Overlap(pool))
                 problems.Add(new ConfigProblem(key, pool.ToString(), $"overlaps {otherKey} ({other}); an EXTERNAL-IP must be an address the cluster does not route itself",

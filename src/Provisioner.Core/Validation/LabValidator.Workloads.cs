@@ -3,6 +3,7 @@ using System.Net;
 using Provisioner.Core.Config;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
+using static Provisioner.Core.Config.ConfigKeys;
 
 namespace Provisioner.Core.Validation;
 
@@ -19,14 +20,14 @@ public static partial class LabValidator
         {
             var pod = lab.Pods[i];
             var key = $"pods[{i}]";
-            CheckName(problems, $"{key}.name", pod.Name, "web-1", MaxPodNameLength);
+            CheckName(problems, $"{key}.{PodKeys.Name}", pod.Name, "web-1", MaxPodNameLength);
             if (!seen.Add(pod.Name))
-                problems.Add(new ConfigProblem($"{key}.name", pod.Name, "is used by another pod", ConfigKeys.SetCommand($"{key}.name", pod.Name + "b")));
+                problems.Add(new ConfigProblem($"{key}.{PodKeys.Name}", pod.Name, "is used by another pod", ConfigKeys.SetCommand($"{key}.{PodKeys.Name}", pod.Name + "b")));
             if (!nodes.Contains(pod.Node))
-                problems.Add(new ConfigProblem($"{key}.node", pod.Node, $"is not a node of the stack (nodes: {string.Join(", ", nodes)})",
-                    ConfigKeys.SetCommand($"{key}.node", lab.Nodes.FirstOrDefault()?.Name ?? "worker1")));
+                problems.Add(new ConfigProblem($"{key}.{PodKeys.Node}", pod.Node, $"is not a node of the stack (nodes: {string.Join(", ", nodes)})",
+                    ConfigKeys.SetCommand($"{key}.{PodKeys.Node}", lab.Nodes.FirstOrDefault()?.Name ?? "worker1")));
             if (pod.Port is < 1 or > 65535)
-                problems.Add(new ConfigProblem($"{key}.port", Str(pod.Port), "must be a port from 1 to 65535", ConfigKeys.SetCommand($"{key}.port", "8080")));
+                problems.Add(new ConfigProblem($"{key}.{PodKeys.Port}", Str(pod.Port), "must be a port from 1 to 65535", ConfigKeys.SetCommand($"{key}.{PodKeys.Port}", "8080")));
         }
     }
 
@@ -40,29 +41,29 @@ public static partial class LabValidator
         {
             var service = lab.Services[i];
             var key = $"services[{i}]";
-            CheckName(problems, $"{key}.name", service.Name, "web", MaxPodNameLength);
+            CheckName(problems, $"{key}.{ServiceKeys.Name}", service.Name, "web", MaxPodNameLength);
             if (!names.Add($"{service.Namespace}/{service.Name}"))
-                problems.Add(new ConfigProblem($"{key}.name", service.Name, $"is used by another service in namespace {service.Namespace}", ConfigKeys.SetCommand($"{key}.name", service.Name + "b")));
+                problems.Add(new ConfigProblem($"{key}.{ServiceKeys.Name}", service.Name, $"is used by another service in namespace {service.Namespace}", ConfigKeys.SetCommand($"{key}.{ServiceKeys.Name}", service.Name + "b")));
 
             if (service.Type == ServiceType.ExternalName)
             {
                 if (string.IsNullOrWhiteSpace(service.ExternalName))
-                    problems.Add(new ConfigProblem($"{key}.externalName", null, "is required for type ExternalName", ConfigKeys.SetCommand($"{key}.externalName", "example.com")));
+                    problems.Add(new ConfigProblem($"{key}.{ServiceKeys.ExternalName}", null, "is required for type ExternalName", ConfigKeys.SetCommand($"{key}.{ServiceKeys.ExternalName}", "example.com")));
                 continue;
             }
             CheckClusterIp(problems, key, service, serviceCidr, clusterIps);
             CheckServicePorts(problems, lab, key, service, nodePorts);
             CheckSelector(problems, lab, key, service);
             if (service.SessionAffinityTimeoutSeconds is < 1 or > 86400)
-                problems.Add(new ConfigProblem($"{key}.sessionAffinityTimeoutSeconds", Str(service.SessionAffinityTimeoutSeconds), "must be from 1 to 86400",
-                    ConfigKeys.SetCommand($"{key}.sessionAffinityTimeoutSeconds", "10800")));
+                problems.Add(new ConfigProblem($"{key}.{ServiceKeys.SessionAffinityTimeoutSeconds}", Str(service.SessionAffinityTimeoutSeconds), "must be from 1 to 86400",
+                    ConfigKeys.SetCommand($"{key}.{ServiceKeys.SessionAffinityTimeoutSeconds}", "10800")));
             if (service.ExternalTrafficPolicy == TrafficPolicy.Local && service.Type == ServiceType.ClusterIP)
-                problems.Add(new ConfigProblem($"{key}.externalTrafficPolicy", "Local", "applies only to NodePort and LoadBalancer services",
-                    ConfigKeys.SetCommand($"{key}.type", "NodePort")));
+                problems.Add(new ConfigProblem($"{key}.{ServiceKeys.ExternalTrafficPolicy}", "Local", "applies only to NodePort and LoadBalancer services",
+                    ConfigKeys.SetCommand($"{key}.{ServiceKeys.Type}", "NodePort")));
             foreach (var (ip, j) in service.ExternalIPs.Select((ip, j) => (ip, j)).Append((service.LoadBalancerIP ?? "", -1)))
             {
                 if ((j >= 0 || ip.Length > 0) && !Cidr.TryParseAddress(ip, out _))
-                    problems.Add(new ConfigProblem(j >= 0 ? $"{key}.externalIPs[{j}]" : $"{key}.loadBalancerIP", ip, "is not an IPv4 address", "write it as 192.168.64.200"));
+                    problems.Add(new ConfigProblem(j >= 0 ? $"{key}.{ServiceKeys.ExternalIPs}[{j}]" : $"{key}.{ServiceKeys.LoadBalancerIP}", ip, "is not an IPv4 address", "write it as 192.168.64.200"));
             }
         }
         CheckAllocationRoom(problems, lab, serviceCidr);
@@ -74,14 +75,14 @@ public static partial class LabValidator
         var n = lab.Network;
         var needIps = lab.Services.Count(ServiceAddressAllocator.NeedsClusterIp);
         if (serviceCidr is { Cidr: >= 12 and <= 28 } && needIps > ServiceAddressAllocator.ClusterIpRoom(lab, serviceCidr))
-            problems.Add(new ConfigProblem("network.serviceCidr", n.ServiceCidr,
+            problems.Add(new ConfigProblem(NetworkKeys.Path(NetworkKeys.ServiceCidr), n.ServiceCidr,
                 $"has room for {ServiceAddressAllocator.ClusterIpRoom(lab, serviceCidr)} allocated ClusterIPs, but {needIps} services need one (the first {ServiceAddressAllocator.ReservedOffsets} addresses are kept for well-known ones)",
-                ConfigKeys.SetCommand("network.serviceCidr", "10.96.0.0/16")));
+                ConfigKeys.SetCommand(NetworkKeys.Path(NetworkKeys.ServiceCidr), DefaultNetwork.ServiceCidr)));
         var needPorts = lab.Services.Sum(s => s.Ports.Count(p => ServiceAddressAllocator.NeedsNodePort(s, p)));
         if (n.NodePortMin >= 1 && n.NodePortMax <= 65535 && n.NodePortMin <= n.NodePortMax && needPorts > ServiceAddressAllocator.NodePortRoom(lab))
-            problems.Add(new ConfigProblem("network.nodePortMax", Str(n.NodePortMax),
+            problems.Add(new ConfigProblem(NetworkKeys.Path(NetworkKeys.NodePortMax), Str(n.NodePortMax),
                 $"has room for {ServiceAddressAllocator.NodePortRoom(lab)} allocated node ports, but {needPorts} service ports need one",
-                ConfigKeys.SetCommand("network.nodePortMax", "32767")));
+                ConfigKeys.SetCommand(NetworkKeys.Path(NetworkKeys.NodePortMax), "32767")));
     }
 
     private static void CheckClusterIp(List<ConfigProblem> problems, string key, ServiceSpec service, IPNetwork2? serviceCidr, Dictionary<string, string> used)
@@ -90,43 +91,43 @@ public static partial class LabValidator
             return;
         if (!Cidr.TryParseAddress(service.ClusterIP, out var ip) || !serviceCidr.Contains(ip))
         {
-            problems.Add(new ConfigProblem($"{key}.clusterIP", service.ClusterIP, $"must be an address inside network.serviceCidr ({serviceCidr})",
+            problems.Add(new ConfigProblem($"{key}.{ServiceKeys.ClusterIP}", service.ClusterIP, $"must be an address inside network.serviceCidr ({serviceCidr})",
                 $"remove it to have one allocated, or pick one inside {serviceCidr}"));
             return;
         }
         var offset = Cidr.OffsetOf(serviceCidr, ip);
         if (offset is 0 or 1 or 10 || offset == Cidr.Size(serviceCidr) - 1)
-            problems.Add(new ConfigProblem($"{key}.clusterIP", service.ClusterIP,
+            problems.Add(new ConfigProblem($"{key}.{ServiceKeys.ClusterIP}", service.ClusterIP,
                 "is reserved (the network or broadcast address, .1 for the kubernetes Service or .10 for cluster DNS)", "remove it to have one allocated"));
         if (used.TryGetValue(service.ClusterIP, out var other))
-            problems.Add(new ConfigProblem($"{key}.clusterIP", service.ClusterIP, $"is already used by service {other}", "remove it to have one allocated"));
+            problems.Add(new ConfigProblem($"{key}.{ServiceKeys.ClusterIP}", service.ClusterIP, $"is already used by service {other}", "remove it to have one allocated"));
         used[service.ClusterIP] = service.Name;
     }
 
     private static void CheckServicePorts(List<ConfigProblem> problems, LabConfig lab, string key, ServiceSpec service, Dictionary<int, string> nodePorts)
     {
         if (service.Ports.IsEmpty)
-            problems.Add(new ConfigProblem($"{key}.ports", null, "lists no ports", $"pulumi config set --path '{key}.ports[0].port' 80"));
+            problems.Add(new ConfigProblem($"{key}.{ServiceKeys.Ports}", null, "lists no ports", $"pulumi config set --path '{key}.{ServiceKeys.Ports}[0].port' 80"));
         var seen = new HashSet<(int, TransportProtocol)>();
         for (var j = 0; j < service.Ports.Length; j++)
         {
             var port = service.Ports[j];
-            var portKey = $"{key}.ports[{j}]";
+            var portKey = $"{key}.{ServiceKeys.Ports}[{j}]";
             if (port.Port is < 1 or > 65535)
-                problems.Add(new ConfigProblem($"{portKey}.port", Str(port.Port), "must be a port from 1 to 65535", ConfigKeys.SetCommand($"{portKey}.port", "80")));
+                problems.Add(new ConfigProblem($"{portKey}.{PortKeys.Port}", Str(port.Port), "must be a port from 1 to 65535", ConfigKeys.SetCommand($"{portKey}.{PortKeys.Port}", "80")));
             if (port.TargetPort is < 0 or > 65535)
-                problems.Add(new ConfigProblem($"{portKey}.targetPort", Str(port.TargetPort), "must be a port from 1 to 65535", ConfigKeys.SetCommand($"{portKey}.targetPort", "8080")));
+                problems.Add(new ConfigProblem($"{portKey}.{PortKeys.TargetPort}", Str(port.TargetPort), "must be a port from 1 to 65535", ConfigKeys.SetCommand($"{portKey}.{PortKeys.TargetPort}", "8080")));
             if (!seen.Add((port.Port, port.Protocol)))
-                problems.Add(new ConfigProblem($"{portKey}.port", $"{port.Port}/{port.Protocol}", "is listed twice in this service", "remove the duplicate port"));
+                problems.Add(new ConfigProblem($"{portKey}.{PortKeys.Port}", $"{port.Port}/{port.Protocol}", "is listed twice in this service", "remove the duplicate port"));
             if (port.NodePort == 0)
                 continue;
             if (service.Type is not (ServiceType.NodePort or ServiceType.LoadBalancer))
-                problems.Add(new ConfigProblem($"{portKey}.nodePort", Str(port.NodePort), "is only for NodePort and LoadBalancer services", ConfigKeys.SetCommand($"{key}.type", "NodePort")));
+                problems.Add(new ConfigProblem($"{portKey}.{PortKeys.NodePort}", Str(port.NodePort), "is only for NodePort and LoadBalancer services", ConfigKeys.SetCommand($"{key}.{ServiceKeys.Type}", "NodePort")));
             else if (port.NodePort < lab.Network.NodePortMin || port.NodePort > lab.Network.NodePortMax)
-                problems.Add(new ConfigProblem($"{portKey}.nodePort", Str(port.NodePort),
+                problems.Add(new ConfigProblem($"{portKey}.{PortKeys.NodePort}", Str(port.NodePort),
                     $"is outside the node-port range {lab.Network.NodePortMin}-{lab.Network.NodePortMax}", "remove it to have one allocated, or pick one in the range"));
             else if (nodePorts.TryGetValue(port.NodePort, out var other))
-                problems.Add(new ConfigProblem($"{portKey}.nodePort", Str(port.NodePort), $"is already used by service {other}", "remove it to have one allocated"));
+                problems.Add(new ConfigProblem($"{portKey}.{PortKeys.NodePort}", Str(port.NodePort), $"is already used by service {other}", "remove it to have one allocated"));
             else
                 nodePorts[port.NodePort] = service.Name;
         }
@@ -141,13 +142,13 @@ public static partial class LabValidator
             var elsewhere = lab.Pods.Where(p => MatchesLabels(service, p)).Select(p => p.Namespace).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             if (elsewhere.Count > 0)
             {
-                problems.Add(new ConfigProblem($"{key}.selector", string.Join(",", service.Selector.Select(s => $"{s.Key}={s.Value}")),
+                problems.Add(new ConfigProblem($"{key}.{ServiceKeys.Selector}", string.Join(",", service.Selector.Select(s => $"{s.Key}={s.Value}")),
                     $"matches pods only in namespace {string.Join(", ", elsewhere)}, but a Service selects pods of its own namespace ({service.Namespace}) only, so it would have no endpoints",
-                    $"{ConfigKeys.SetCommand($"{key}.namespace", elsewhere[0])}, or move the pods to namespace {service.Namespace}"));
+                    $"{ConfigKeys.SetCommand($"{key}.{ServiceKeys.Namespace}", elsewhere[0])}, or move the pods to namespace {service.Namespace}"));
                 return;
             }
             var labels = lab.Pods.SelectMany(p => p.Labels.Select(l => $"{l.Key}={l.Value}")).Distinct().Order(StringComparer.Ordinal);
-            problems.Add(new ConfigProblem($"{key}.selector", string.Join(",", service.Selector.Select(s => $"{s.Key}={s.Value}")),
+            problems.Add(new ConfigProblem($"{key}.{ServiceKeys.Selector}", string.Join(",", service.Selector.Select(s => $"{s.Key}={s.Value}")),
                 $"matches no pod of the stack (pod labels: {string.Join(", ", labels)})", "change the selector or a pod's labels so they match"));
         }
     }

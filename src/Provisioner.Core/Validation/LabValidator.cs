@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Provisioner.Core.Config;
 using Provisioner.Core.Model;
+using static Provisioner.Core.Config.ConfigKeys;
 
 namespace Provisioner.Core.Validation;
 
@@ -15,6 +16,9 @@ public static partial class LabValidator
     /// and node names also interface names (<c>vx-NODE</c> tunnel ports): 12 keeps those within the kernel's 15 bytes.
     /// </summary>
     public const int MaxNameLength = 12;
+
+    /// <summary>The network a stack gets for every key it leaves out: the examples a fix suggests.</summary>
+    private static readonly NetworkSpec DefaultNetwork = new();
 
     /// <summary>kubeadm's preflight minimums for a control-plane node.</summary>
     public const int MinControlPlaneCpus = 2;
@@ -70,9 +74,9 @@ public static partial class LabValidator
     {
         var match = MinorVersion().Match(lab.Kubernetes.Version);
         if (!match.Success || !int.TryParse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture, out var minor) || minor < MinKubernetesMinor)
-            problems.Add(new ConfigProblem("kubernetes.version", lab.Kubernetes.Version,
+            problems.Add(new ConfigProblem(KubernetesKeys.Path(KubernetesKeys.Version), lab.Kubernetes.Version,
                 $"must be a Kubernetes minor version 1.{MinKubernetesMinor} or later, written as 1.NN (it selects the pkgs.k8s.io repository)",
-                ConfigKeys.SetCommand("kubernetes.version", "1.35")));
+                ConfigKeys.SetCommand(KubernetesKeys.Path(KubernetesKeys.Version), "1.35")));
         if (string.IsNullOrWhiteSpace(lab.Image))
             problems.Add(new ConfigProblem(ConfigKeys.Image, lab.Image, "must name an Ubuntu release Multipass can launch", ConfigKeys.SetCommand(ConfigKeys.Image, "24.04")));
     }
@@ -99,10 +103,10 @@ public static partial class LabValidator
         {
             var node = lab.Nodes[i];
             var key = $"nodes[{i}]";
-            CheckName(problems, $"{key}.name", node.Name, "worker1");
+            CheckName(problems, $"{key}.{NodeKeys.Name}", node.Name, "worker1");
             if (!seen.Add(node.Name))
-                problems.Add(new ConfigProblem($"{key}.name", node.Name, "is used by another node (node names become VM names and hostnames)",
-                    ConfigKeys.SetCommand($"{key}.name", $"{node.Name}b")));
+                problems.Add(new ConfigProblem($"{key}.{NodeKeys.Name}", node.Name, "is used by another node (node names become VM names and hostnames)",
+                    ConfigKeys.SetCommand($"{key}.{NodeKeys.Name}", $"{node.Name}b")));
             CheckResources(problems, key, node);
         }
     }
@@ -113,14 +117,14 @@ public static partial class LabValidator
         var minMemory = node.IsControlPlane ? MinControlPlaneMemory : MinWorkerMemory;
         var what = node.IsControlPlane ? "a control-plane node" : "a worker";
         if (node.Cpus < minCpus)
-            problems.Add(new ConfigProblem($"{key}.cpus", node.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                $"is below kubeadm's minimum of {minCpus} CPUs for {what}", ConfigKeys.SetCommand($"{key}.cpus", minCpus.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            problems.Add(new ConfigProblem($"{key}.{NodeKeys.Cpus}", node.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                $"is below kubeadm's minimum of {minCpus} CPUs for {what}", ConfigKeys.SetCommand($"{key}.{NodeKeys.Cpus}", minCpus.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         if (node.Memory.Bytes < minMemory.Bytes)
-            problems.Add(new ConfigProblem($"{key}.memory", node.Memory.ToString(),
-                $"is below kubeadm's minimum of {minMemory} for {what}", ConfigKeys.SetCommand($"{key}.memory", minMemory.ToString())));
+            problems.Add(new ConfigProblem($"{key}.{NodeKeys.Memory}", node.Memory.ToString(),
+                $"is below kubeadm's minimum of {minMemory} for {what}", ConfigKeys.SetCommand($"{key}.{NodeKeys.Memory}", minMemory.ToString())));
         if (node.Disk.Bytes < MinDisk.Bytes)
-            problems.Add(new ConfigProblem($"{key}.disk", node.Disk.ToString(),
-                $"is too small for the OS, containerd and the Kubernetes images (at least {MinDisk})", ConfigKeys.SetCommand($"{key}.disk", "20G")));
+            problems.Add(new ConfigProblem($"{key}.{NodeKeys.Disk}", node.Disk.ToString(),
+                $"is too small for the OS, containerd and the Kubernetes images (at least {MinDisk})", ConfigKeys.SetCommand($"{key}.{NodeKeys.Disk}", "20G")));
     }
 
     [GeneratedRegex("^[a-z]([a-z0-9-]*[a-z0-9])?$")]

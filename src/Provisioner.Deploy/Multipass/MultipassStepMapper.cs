@@ -17,7 +17,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
 {
     private readonly LabPlan _plan = inputs.Plan;
     private readonly DeployOptions _options = inputs.Options;
-    private readonly Dictionary<string, string> _machineDigests = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CommandStep> _machines = new(StringComparer.Ordinal);
 
     public const string AddressPrefix = "address-";
     public const string ReadyPrefix = "ready-";
@@ -31,9 +31,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         yield return BuildSteps.Binaries(_options);
         foreach (var node in lab.Nodes)
         {
-            var machine = Machine(node);
-            _machineDigests[node.Name] = StepDigest.Of(machine);
-            yield return machine;
+            yield return MachineOf(node.Name);
             yield return Address(node);
             yield return Ready(node);
         }
@@ -124,7 +122,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
     {
         var node = step.Node!;
         var (transfers, locals, triggers) = Files(node,
-            inputs.TryFile(node, NodeFileNames.Conflist) is null ? [NodeFileNames.InstallCni] : [NodeFileNames.Conflist, NodeFileNames.InstallCni]);
+            [NodeFileNames.Conflist, NodeFileNames.InstallCni]);
         transfers = transfers.Add(new NodeTransfer($"{_options.VmBinDir}/netlab-cni", NodeFileNames.NodeStagedCni, "0755"));
         var create = Shell.AllOf(MultipassCommands.Install(Vm(node), transfers),
             MultipassCommands.Exec(Vm(node), "sudo", ScriptPath(node, NodeFileNames.InstallCni)));
@@ -260,8 +258,12 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
 
     private static CommandStep InPlace(CommandStep step) => step with { Update = step.Create, OnChange = ChangeMode.UpdateInPlace };
 
+    /// <summary>A node's machine step, made once whichever asks first (its digest triggers the node's later steps).</summary>
+    private CommandStep MachineOf(string node) =>
+        _machines.TryGetValue(node, out var machine) ? machine : _machines[node] = Machine(_plan.Lab.Nodes.Single(n => n.Name == node));
+
     private ImmutableSortedDictionary<string, string> MachineTrigger(string node) =>
-        ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal).Add("machine", _machineDigests[node]);
+        ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal).Add("machine", StepDigest.Of(MachineOf(node)));
 
 
     private string ScriptPath(string node, string script) =>

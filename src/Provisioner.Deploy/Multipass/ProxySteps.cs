@@ -4,6 +4,7 @@ using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
 using Provisioner.Rendering.Templates;
 using Provisioner.ServiceRules.Sources;
+using Provisioner.StackRules;
 
 namespace Provisioner.Deploy.Multipass;
 

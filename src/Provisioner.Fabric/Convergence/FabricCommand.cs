@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Provisioner.Host.Iproute;
 using Provisioner.Host.Processes;
 
 namespace Provisioner.Fabric.Convergence;
@@ -12,10 +13,10 @@ internal sealed record FabricCommand(string Program, ImmutableArray<string> Argu
     public string? Stdin { get; init; }
 
     /// <summary>ip and bridge read many commands from one <c>-batch -</c>: one process for a whole change set.</summary>
-    public bool IsBatchable => Program is "ip" or "bridge" && !MayFail && Arguments.All(a => a.Length > 0 && !a.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '#'));
+    public bool IsBatchable => Program is "ip" or "bridge" && !MayFail && IpBatch.CanBatch(Arguments);
 
     /// <summary>The batch-file line of this command: its arguments.</summary>
-    public string BatchLine => string.Join(' ', Arguments);
+    public string BatchLine => IpBatch.Line(Arguments);
 
     public static FabricCommand Ip(params string[] args) => new("ip", [.. args], InNetns: true);
 
@@ -43,7 +44,7 @@ internal sealed record FabricCommand(string Program, ImmutableArray<string> Argu
     {
         (false, _, _) or (_, null, _) => [Program, .. Arguments],
         (true, { } ns, "ip" or "bridge") => [Program, "-n", ns, .. Arguments],
-        (true, { } ns, _) => ["ip", "netns", "exec", ns, Program, .. Arguments],
+        (true, { } ns, _) => [NetnsExec.Ip, .. NetnsExec.Arguments(ns, Program, Arguments)],
     };
 
     public string Render(FabricTarget target) => ShellQuote.Join(Argv(target));

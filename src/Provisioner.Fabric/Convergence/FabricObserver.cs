@@ -4,6 +4,7 @@ using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
 using Provisioner.Fabric.Convergence.Items;
 using Provisioner.Fabric.Model;
+using Provisioner.Host.Iproute;
 using static Provisioner.Fabric.Convergence.FabricCommand;
 
 namespace Provisioner.Fabric.Convergence;
@@ -77,23 +78,20 @@ internal sealed class FabricObserver(NodeShell shell)
     private static HashSet<string> ObserveLinks(NodeFabric f, JsonElement links, List<FabricItem> items)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var link in links.EnumerateArray())
+        foreach (var link in IpAddrJson.Parse(links))
         {
-            var name = link.GetProperty("ifname").GetString()!;
+            var (name, kind, mtu) = (link.Name, link.Kind, link.Mtu);
             names.Add(name);
-            var kind = link.TryGetProperty("linkinfo", out var info) && info.TryGetProperty("info_kind", out var k) ? k.GetString() : null;
-            var mtu = link.GetProperty("mtu").GetInt32();
             if (name == FabricNames.Bridge && kind == "bridge")
                 items.AddRange([new LinuxBridgeItem(name), new MtuItem(name, mtu)]);
-            if (name == FabricNames.VxlanDevice && kind == "vxlan")
+            if (name == FabricNames.VxlanDevice && kind == "vxlan" && link.KindData is { } data)
             {
-                var data = info.GetProperty("info_data");
                 items.Add(new VxlanDeviceItem(name, data.GetProperty("id").GetInt32(),
                     data.TryGetProperty("local", out var local) ? local.GetString()! : "", data.GetProperty("port").GetInt32(),
-                    link.GetProperty("address").GetString()!));
+                    link.HardwareAddress!));
                 items.Add(new MtuItem(name, mtu));
             }
-            foreach (var cidr in Ipv4Addresses(link))
+            foreach (var cidr in link.Ipv4.Select(a => a.Cidr))
             {
                 if (OwnDevices.Contains(name))
                     items.Add(new AddressItem(name, cidr));
@@ -120,12 +118,6 @@ internal sealed class FabricObserver(NodeShell shell)
             items.Add(new RouteItem(network.ToString(), via.GetString()!, onlink ? r.GetProperty("dev").GetString() : null));
         }
     }
-
-    private static IEnumerable<string> Ipv4Addresses(JsonElement link) =>
-        link.TryGetProperty("addr_info", out var addrs)
-            ? addrs.EnumerateArray().Where(a => a.GetProperty("family").GetString() == "inet")
-                .Select(a => $"{a.GetProperty("local").GetString()}/{a.GetProperty("prefixlen").GetInt32()}")
-            : [];
 
     /// <summary>A string property equal to <paramref name="value"/>, or an array property containing it.</summary>
     private static bool Has(JsonElement e, string property, string value) =>

@@ -6,7 +6,10 @@ namespace Provisioner.Fabric.Model;
 public static class FabricNames
 {
     /// <summary>The node bridge pods attach to: a Linux bridge, or the OVS integration bridge. Holds the pod gateway.</summary>
-    public const string Bridge = "netlab0";
+    public const string Bridge = Core.Model.NetworkSpec.NodeBridge;
+
+    /// <summary>A netns lab node's underlay interface (its veth into the lab's underlay bridge).</summary>
+    public const string NetnsUnderlayInterface = "eth0";
 
     /// <summary>linux-vxlan's kernel VXLAN device.</summary>
     public const string VxlanDevice = "netlab-vxlan";

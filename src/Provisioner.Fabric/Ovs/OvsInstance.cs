@@ -1,6 +1,7 @@
 using System.Globalization;
 using Provisioner.Fabric.Convergence;
 using Provisioner.Host.Processes;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Fabric.Ovs;
 
@@ -59,12 +60,9 @@ public sealed class OvsInstance
         var db = Path.Combine(Directory, "conf.db");
         if (!File.Exists(db))
             await StepAsync("create the OVS database", "ovsdb-tool", ["create", db, Schema], cancellationToken).ConfigureAwait(false);
-        await StepAsync("start ovsdb-server", "ip", ["netns", "exec", Netns, "ovsdb-server", db,
-            $"--remote=punix:{DbSocket}", $"--unixctl={Path.Combine(Directory, "ovsdb-server.ctl")}",
-            .. Daemon("ovsdb-server")], cancellationToken).ConfigureAwait(false);
+        await StepAsync("start ovsdb-server", NetnsExec.Ip, NetnsExec.Arguments(Netns, "ovsdb-server", [db, $"--remote=punix:{DbSocket}", $"--unixctl={Path.Combine(Directory, "ovsdb-server.ctl")}", .. Daemon("ovsdb-server")]), cancellationToken).ConfigureAwait(false);
         await StepAsync("initialize the OVS database", "ovs-vsctl", [$"--db={OvsDb}", "--timeout=10", "--no-wait", "init"], cancellationToken).ConfigureAwait(false);
-        await StepAsync("start ovs-vswitchd", "ip", ["netns", "exec", Netns, "ovs-vswitchd", OvsDb,
-            $"--unixctl={Path.Combine(Directory, "ovs-vswitchd.ctl")}", .. Daemon("ovs-vswitchd")], cancellationToken).ConfigureAwait(false);
+        await StepAsync("start ovs-vswitchd", NetnsExec.Ip, NetnsExec.Arguments(Netns, "ovs-vswitchd", [OvsDb, $"--unixctl={Path.Combine(Directory, "ovs-vswitchd.ctl")}", .. Daemon("ovs-vswitchd")]), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Kills both daemons and deletes the directory (bridges go with the database).</summary>
@@ -88,13 +86,11 @@ public sealed class OvsInstance
 
     private async Task StepAsync(string step, string program, string[] args, CancellationToken ct)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        bounded.CancelAfter(TimeSpan.FromSeconds(30));
         try
         {
-            await _runner.RunAsync(program, args, environment: Environment, cancellationToken: bounded.Token).ConfigureAwait(false);
+            await _runner.WithTimeout(TimeSpan.FromSeconds(30)).RunAsync(program, args, environment: Environment, cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is CommandFailedException or ToolMissingException or OperationCanceledException)
+        catch (Exception e) when (e is CommandFailedException or ToolMissingException)
         {
             throw new FabricException(Node, step, $"{e.Message}{LogTail(step)}", e);
         }

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Text.Json.Nodes;
+using Provisioner.Host.Iproute;
 using Provisioner.Host.Processes;
 
 namespace Provisioner.Host.Announcing;
@@ -23,12 +23,9 @@ public sealed class L2Announcer(ProcessRunner run, string? netns, string label)
     public async Task<IReadOnlyList<IPAddress>> AnnouncedAsync(CancellationToken ct = default)
     {
         var result = await run.TryRunAsync("ip", Ip("-j", "addr", "show", "dev", LinkName, "label", label), cancellationToken: ct).ConfigureAwait(false);
-        if (!result.Succeeded || result.StandardOutput.Trim().Length == 0)
+        if (!result.Succeeded)
             return [];
-        return [.. (JsonNode.Parse(result.StandardOutput)?.AsArray() ?? [])
-            .SelectMany(l => l?["addr_info"]?.AsArray() ?? [])
-            .Where(a => a?["family"]?.GetValue<string>() == "inet" && a["label"]?.GetValue<string>() == label)
-            .Select(a => IPAddress.Parse(a!["local"]!.GetValue<string>()))];
+        return [.. IpAddrJson.Parse(result.StandardOutput).SelectMany(l => l.Ipv4).Where(a => a.Label == label).Select(a => IPAddress.Parse(a.Local))];
     }
 
     /// <summary>Announces <paramref name="address"/>, then tells the segment with a gratuitous ARP from <paramref name="uplink"/>.</summary>

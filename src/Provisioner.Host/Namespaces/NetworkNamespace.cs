@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using Provisioner.Host.Netlink;
+using Provisioner.Errors;
 
 namespace Provisioner.Host.Namespaces;
 
@@ -88,7 +89,7 @@ public sealed class NetworkNamespace : IDisposable
 }
 
 /// <summary>The namespace path given does not exist (the pod or node is gone).</summary>
-public sealed class NamespaceNotFoundException : Exception
+public sealed class NamespaceNotFoundException : NetlabException
 {
     public NamespaceNotFoundException(string path) : base($"network namespace {path} does not exist") => Path = path;
 

@@ -41,6 +41,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     public static unsafe partial nint Recv(int fd, byte* buffer, nuint length, int flags);
 
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 

@@ -1,10 +1,12 @@
+using Provisioner.Errors;
+
 namespace Provisioner.Host.Netlink;
 
 /// <summary>
 /// The kernel refused a netlink request (or a syscall failed). <see cref="Errno"/> is the positive errno
 /// (e.g. 17 = EEXIST, 19 = ENODEV); the message names the operation and, when the kernel sent one, its extended ack text.
 /// </summary>
-public sealed class NetlinkException : Exception
+public sealed class NetlinkException : NetlabException
 {
     public const int EExist = 17;
     public const int ENoDev = 19;

@@ -1,7 +1,9 @@
+using Provisioner.Errors;
+
 namespace Provisioner.Host.Processes;
 
 /// <summary>A command exited non-zero, or could not start; the message carries the command line and its stderr.</summary>
-public class CommandFailedException : Exception
+public class CommandFailedException : NetlabException
 {
     public CommandFailedException() { }
 
@@ -15,6 +17,7 @@ public class CommandFailedException : Exception
         CommandLine = commandLine;
         ExitCode = exitCode;
         StandardError = stderr;
+        Fix = hint ?? "";
     }
 
     /// <summary>For a derived failure that writes its own message (a timeout).</summary>
@@ -44,21 +47,27 @@ public sealed class CommandTimedOutException : CommandFailedException
     public CommandTimedOutException(string message, Exception inner) : base(message, inner) { }
 
     public CommandTimedOutException(string commandLine, TimeSpan limit, string? hint)
-        : base(commandLine, Describe(commandLine, limit, hint)) => Limit = limit;
+        : base(commandLine, Describe(commandLine, limit, hint))
+    {
+        Limit = limit;
+        Fix = "check " + (hint ?? DefaultCheck);
+    }
 
     public TimeSpan Limit { get; }
 
     private static string Describe(string commandLine, TimeSpan limit, string? hint) =>
         $"'{commandLine}' did not finish within {Seconds(limit)} and was stopped." + Environment.NewLine +
-        "Check: " + (hint ?? "whether the program is waiting for a lock or input, or is hung (run the command by hand to see)") +
+        "Check: " + (hint ?? DefaultCheck) +
         "; a slow machine may need a longer limit.";
+
+    private const string DefaultCheck = "whether the program is waiting for a lock or input, or is hung (run the command by hand to see)";
 
     private static string Seconds(TimeSpan limit) =>
         limit.TotalSeconds >= 1 ? $"{limit.TotalSeconds:0.#} s" : $"{limit.TotalMilliseconds:0} ms";
 }
 
 /// <summary>A required program is not installed; the message names the package that provides it.</summary>
-public sealed class ToolMissingException : Exception
+public sealed class ToolMissingException : NetlabException
 {
     public ToolMissingException() { }
 
@@ -71,6 +80,7 @@ public sealed class ToolMissingException : Exception
     {
         Tool = tool;
         Package = package;
+        Fix = $"install it (Debian/Ubuntu: apt-get install {package})";
     }
 
     public string Tool { get; } = "";

@@ -1,11 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Provisioner.Host.Processes;
+using Provisioner.Errors;
 
 namespace Provisioner.Netns.Cni;
 
 /// <summary>A CNI plugin failed; the message is the plugin's own error (code, msg, details).</summary>
-public sealed class CniException : Exception
+public sealed class CniException : NetlabException
 {
     public CniException() { }
 

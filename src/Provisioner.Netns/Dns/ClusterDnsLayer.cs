@@ -3,6 +3,7 @@ using Provisioner.Core.Dns;
 using Provisioner.Core.Planning;
 using Provisioner.Host.Processes;
 using Provisioner.Rendering.Dns;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Netns.Dns;
 
@@ -116,7 +117,7 @@ public sealed class ClusterDnsLayer(LabPlan plan, LabLayout layout, ProcessRunne
     private async Task RestartAsync(CancellationToken ct)
     {
         await StopAsync().ConfigureAwait(false);
-        await run.RunAsync("ip", ["netns", "exec", PodNamespace, "dnsmasq", $"--conf-file={layout.DnsConfigPath}"], cancellationToken: ct).ConfigureAwait(false);
+        await run.RunAsync(NetnsExec.Ip, NetnsExec.Arguments(PodNamespace, "dnsmasq", $"--conf-file={layout.DnsConfigPath}"), cancellationToken: ct).ConfigureAwait(false);
         var probe = new Verify.Probe(run);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (!await probe.TcpConnectAsync(PodNamespace, IPAddress.Loopback, ClusterDns.Port, ct).ConfigureAwait(false))

@@ -3,6 +3,7 @@ using System.Net;
 using Provisioner.Core.Planning;
 using Provisioner.ServiceRules.Applying;
 using Provisioner.ServiceRules.Sources;
+using Provisioner.StackRules;
 
 namespace Provisioner.Netns.Layers;
 

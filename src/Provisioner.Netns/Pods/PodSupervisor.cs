@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using Provisioner.Host.Iproute;
+using Provisioner.Host.Processes;
 
 namespace Provisioner.Netns.Pods;
 
@@ -70,8 +72,8 @@ public sealed class PodSupervisor(LabLayout layout, IReadOnlyList<string> netlab
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in (string[])["ip", "netns", "exec", layout.PodNamespace(pod), .. netlabCommand,
-                     "pod-server", "--name", pod, "--port", port.ToString(CultureInfo.InvariantCulture), "--log", layout.PodLogPath(pod)])
+        foreach (var arg in NetnsExec.Argv(layout.PodNamespace(pod), netlabCommand[0], [.. netlabCommand.Skip(1),
+                     "pod-server", "--name", pod, "--port", port.ToString(CultureInfo.InvariantCulture), "--log", layout.PodLogPath(pod)]))
             info.ArgumentList.Add(arg);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start the server of pod {pod}");
         process.StandardInput.Close();
@@ -88,11 +90,11 @@ public sealed class PodSupervisor(LabLayout layout, IReadOnlyList<string> netlab
         if (pid is null)
             return false;
         var id = pid.Value.ToString(CultureInfo.InvariantCulture);
-        Host.Processes.ProcessRunner.Default.TryRunAsync("kill", ["-TERM", id]).GetAwaiter().GetResult();
+        Signals.Send(pid.Value, Signals.Terminate);
         for (var i = 0; i < 100 && IsAlive(id); i++)
             Thread.Sleep(10);
         if (IsAlive(id))
-            Host.Processes.ProcessRunner.Default.TryRunAsync("kill", ["-KILL", id]).GetAwaiter().GetResult();
+            Signals.Send(pid.Value, Signals.Kill);
         File.Delete(layout.PodPidPath(pod));
         return true;
     }

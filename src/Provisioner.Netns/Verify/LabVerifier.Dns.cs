@@ -2,6 +2,7 @@ using Provisioner.Core.Verification;
 using System.Net;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Netns.Verify;
 
@@ -104,7 +105,7 @@ public sealed partial class LabVerifier
     /// <summary><c>dig +short</c> inside the pod (so with its resolv.conf); null when no server answered.</summary>
     private async Task<IReadOnlyList<string>?> DigAsync(string netns, string[] query, CancellationToken ct)
     {
-        var result = await Run.TryRunAsync("ip", ["netns", "exec", netns, "dig", "+short", "+time=1", "+tries=2", .. query], cancellationToken: ct).ConfigureAwait(false);
+        var result = await Run.TryRunAsync(NetnsExec.Ip, NetnsExec.Arguments(netns, "dig", ["+short", "+time=1", "+tries=2", .. query]), cancellationToken: ct).ConfigureAwait(false);
         if (!result.Succeeded || result.StandardOutput.Contains(";;", StringComparison.Ordinal))
             return null;
         return [.. result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];

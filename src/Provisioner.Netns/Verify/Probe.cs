@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Provisioner.Host.Namespaces;
 using Provisioner.Host.Processes;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Netns.Verify;
 
@@ -16,7 +17,7 @@ public sealed class Probe(ProcessRunner run)
 
     public async Task<bool> PingAsync(string netns, IPAddress target, CancellationToken ct = default)
     {
-        var result = await run.TryRunAsync("ip", ["netns", "exec", netns, "ping", "-n", "-q", "-c", "1", "-W", "1", target.ToString()], cancellationToken: ct).ConfigureAwait(false);
+        var result = await run.TryRunAsync(NetnsExec.Ip, NetnsExec.Arguments(netns, "ping", "-n", "-q", "-c", "1", "-W", "1", target.ToString()), cancellationToken: ct).ConfigureAwait(false);
         return result.Succeeded;
     }
 

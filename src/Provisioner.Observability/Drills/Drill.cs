@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Provisioner.Core.Planning;
+using Provisioner.Host.Iproute;
 using Provisioner.Netns;
 
 namespace Provisioner.Observability.Drills;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Provisioner.Host.Processes;
 using Provisioner.ServiceRules.Applying;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Observability.Metrics;
 
@@ -92,13 +93,13 @@ public sealed class LabSampler(ProcessRunner run)
     {
         if (node.Backend == RuleBackend.Nftables)
         {
-            var listing = await run.TryRunAsync("ip", ["netns", "exec", node.Netns, "nft", "list", "table", "ip", "netlab"], cancellationToken: ct).ConfigureAwait(false);
+            var listing = await run.TryRunAsync(NetnsExec.Ip, NetnsExec.Arguments(node.Netns, "nft", "list", "table", "ip", "netlab"), cancellationToken: ct).ConfigureAwait(false);
             var elements = listing.Succeeded ? KernelCounters.ParseNftElements(listing.StandardOutput) : [];
             var (services, endpoints) = RuleCounterMatcher.FromNftables(node, elements);
             return new NodeRuleSample(node.Name, node.Backend, elements.Count > 0, services, endpoints);
         }
         var save = node.Backend == RuleBackend.IptablesLegacy ? "iptables-legacy-save" : "iptables-nft-save";
-        var text = await run.RunAsync("ip", ["netns", "exec", node.Netns, save, "-c"], cancellationToken: ct).ConfigureAwait(false);
+        var text = await run.RunAsync(NetnsExec.Ip, NetnsExec.Arguments(node.Netns, save, "-c"), cancellationToken: ct).ConfigureAwait(false);
         var counted = KernelCounters.ParseIptablesSave(text.StandardOutput);
         var (s, e) = RuleCounterMatcher.FromIptables(node, counted);
         return new NodeRuleSample(node.Name, node.Backend, counted.Count > 0, s, e);

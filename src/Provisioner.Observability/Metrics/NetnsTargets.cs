@@ -3,6 +3,7 @@ using Provisioner.Core.Planning;
 using Provisioner.Netns;
 using Provisioner.ServiceRules.Model;
 using Provisioner.ServiceRules.Sources;
+using Provisioner.StackRules;
 
 namespace Provisioner.Observability.Metrics;
 

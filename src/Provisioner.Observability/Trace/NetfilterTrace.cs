@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Provisioner.Host.Processes;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Observability.Trace;
 
@@ -46,12 +47,12 @@ public sealed partial class NetfilterTrace : IAsyncDisposable
               chain output { type filter hook output priority -400; policy accept; {{match}} meta nftrace set 1; }
             }
             """;
-        var created = await run.TryRunAsync("ip", ["netns", "exec", netns, "nft", "-f", "-"], script, cancellationToken: ct).ConfigureAwait(false);
+        var created = await run.TryRunAsync(NetnsExec.Ip, NetnsExec.Arguments(netns, "nft", "-f", "-"), script, cancellationToken: ct).ConfigureAwait(false);
         if (!created.Succeeded)
             return null;
         trace._created = true;
         string[] monitor = iptables ? ["xtables-monitor", "--trace"] : ["nft", "monitor", "trace"];
-        trace._monitor = run.StreamAsync("ip", ["netns", "exec", netns, .. monitor], trace.OnLine, trace._stop.Token);
+        trace._monitor = run.StreamAsync(NetnsExec.Ip, NetnsExec.Command(netns, monitor), trace.OnLine, trace._stop.Token);
         await Task.Delay(300, ct).ConfigureAwait(false); // the monitor subscribes to netlink trace events as it starts
         return trace;
     }
@@ -117,7 +118,7 @@ public sealed partial class NetfilterTrace : IAsyncDisposable
             }
         }
         if (_created)
-            await _run.TryRunAsync("ip", ["netns", "exec", _netns, "nft", "delete", "table", "ip", _table]).ConfigureAwait(false);
+            await _run.TryRunAsync(NetnsExec.Ip, NetnsExec.Arguments(_netns, "nft", "delete", "table", "ip", _table)).ConfigureAwait(false);
         _stop.Dispose();
     }
 

@@ -6,6 +6,7 @@ using Provisioner.Core.Planning;
 using Provisioner.Host.Namespaces;
 using Provisioner.Host.Processes;
 using Provisioner.Netns;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Observability.Trace;
 
@@ -106,7 +107,7 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
             ? ["-p", "icmp", "--orig-src", probe.FromAddress.ToString()]
             : ["-p", probe.Protocol4, "--orig-src", probe.FromAddress.ToString(), "--orig-port-src", probe.SourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         var netns = layout.NodeNamespace(node);
-        var entries = await run.TryRunAsync("ip", ["netns", "exec", netns, "conntrack", "-L", .. filter], cancellationToken: ct).ConfigureAwait(false);
+        var entries = await run.TryRunAsync(NetnsExec.Ip, NetnsExec.Arguments(netns, "conntrack", ["-L", .. filter]), cancellationToken: ct).ConfigureAwait(false);
         var line = entries.StandardOutput.Split('\n').FirstOrDefault(l => l.Contains("dst=" + probe.ToAddress, StringComparison.Ordinal))?.Trim();
         if (line is null)
             return (await TableHopAsync(node, ct).ConfigureAwait(false), null);
@@ -173,7 +174,7 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
         if (probe.Protocol == ProbeProtocol.Icmp)
         {
             string[] size = probe.Size is { } bytes ? ["-M", "do", "-s", (bytes - 28).ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
-            var ping = await run.TryRunAsync("ip", ["netns", "exec", probe.FromNetns, "ping", "-n", "-c", "1", "-W", "2", .. size, probe.ToAddress.ToString()], cancellationToken: ct).ConfigureAwait(false);
+            var ping = await run.TryRunAsync(NetnsExec.Ip, NetnsExec.Arguments(probe.FromNetns, "ping", ["-n", "-c", "1", "-W", "2", .. size, probe.ToAddress.ToString()]), cancellationToken: ct).ConfigureAwait(false);
             return (ping.Succeeded, ping.StandardOutput.Split('\n').FirstOrDefault(l => l.Contains("bytes from", StringComparison.Ordinal))?.Trim()
                 ?? "no echo reply within 2 s");
         }

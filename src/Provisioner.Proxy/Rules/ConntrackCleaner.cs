@@ -1,5 +1,6 @@
 using Provisioner.Host.Processes;
 using Provisioner.ServiceRules.Model;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Proxy.Rules;
 
@@ -57,10 +58,8 @@ public sealed class ConntrackCleaner(string? netns, ProcessRunner? runner = null
         var deletions = Deletions(before, after, node);
         foreach (var arguments in deletions)
         {
-            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            bounded.CancelAfter(TimeSpan.FromSeconds(10));
-            var (file, argv) = netns is null ? ("conntrack", arguments) : ("ip", (IReadOnlyList<string>)["netns", "exec", netns, "conntrack", .. arguments]);
-            var result = await _runner.TryRunAsync(file, argv, cancellationToken: bounded.Token).ConfigureAwait(false);
+            var (file, argv) = NetnsExec.Wrap(netns, "conntrack", arguments);
+            var result = await _runner.WithTimeout(TimeSpan.FromSeconds(10)).TryRunAsync(file, argv, cancellationToken: ct).ConfigureAwait(false);
             if (!result.Succeeded && !result.StandardError.Contains("0 flow entries", StringComparison.Ordinal))
                 throw new CommandFailedException(ShellQuote.Join([file, .. argv]), result.ExitCode, result.StandardError,
                     "install conntrack (apt-get install conntrack) and check the nf_conntrack module is loaded");

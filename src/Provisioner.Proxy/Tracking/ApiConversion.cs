@@ -5,6 +5,7 @@ using k8s.Models;
 using Provisioner.ServiceRules.Model;
 using Service = Provisioner.ServiceRules.Model.Service;
 using ServicePort = Provisioner.ServiceRules.Model.ServicePort;
+using Provisioner.Errors;
 
 namespace Provisioner.Proxy.Tracking;
 
@@ -112,7 +113,7 @@ internal static class ApiConversion
 }
 
 /// <summary>An API object netlab-proxy cannot program: the field and why. The object is skipped, the others go on.</summary>
-public sealed class SkippedObjectException : Exception
+public sealed class SkippedObjectException : NetlabException
 {
     public SkippedObjectException() { }
 

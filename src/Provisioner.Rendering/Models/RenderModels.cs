@@ -8,7 +8,7 @@ public static class RenderModels
 {
     public const string DnsDomain = "cluster.local";
     public const string NetworkName = "netlab";
-    public const string Bridge = "netlab0";
+    public const string Bridge = NetworkSpec.NodeBridge;
     public const int ApiServerPort = 6443;
 
     public static string Hostname(LabConfig lab, string node) => $"{lab.Name}-{node}";

@@ -1,3 +1,5 @@
+using Provisioner.Errors;
+
 namespace Provisioner.Rendering.Templates;
 
 /// <summary>One problem in a template, located as <c>file:line:column</c> (1-based) the way editors and compilers print them.</summary>
@@ -7,7 +9,7 @@ public sealed record TemplateDiagnostic(string File, int Line, int Column, strin
 }
 
 /// <summary>A template could not be parsed or rendered; never an empty or partial output instead.</summary>
-public sealed class TemplateException : Exception
+public sealed class TemplateException : NetlabException
 {
     public TemplateException(IReadOnlyList<TemplateDiagnostic> diagnostics)
         : base(Describe(diagnostics)) => Diagnostics = diagnostics;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Provisioner.Host.Netlink;
 using Provisioner.Host.Processes;
 using Provisioner.ServiceRules.Nftables;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.ServiceRules.Applying;
 
@@ -69,7 +70,7 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
     }
 
     private (string File, string[] Arguments) Wrap(string program, string[] arguments) =>
-        netns is null ? (program, arguments) : ("ip", ["netns", "exec", netns, program, .. arguments]);
+        NetnsExec.Wrap(netns, program, arguments);
 
     private string? Hint(string program) => netns is not null
         ? $"check that network namespace '{netns}' exists (ip netns list) and that {program} is installed"

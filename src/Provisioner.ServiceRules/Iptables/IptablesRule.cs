@@ -4,7 +4,8 @@ using System.Text;
 namespace Provisioner.ServiceRules.Iptables;
 
 /// <summary>
-/// The one place iptables rule text is built. It writes rules exactly as iptables-save prints them (address masks,
+/// Builds the text of netlab's service rules (the planner only turns a hook jump's <c>-A CHAIN</c> into <c>-I CHAIN 1</c>;
+/// a drill's DROP rule is Observability's own). It writes rules exactly as iptables-save prints them (address masks,
 /// option order, quoted comments, the kernel's rounding of probabilities), so the rules read back from the kernel
 /// compare equal to the desired ones and an unchanged table needs no write.
 /// </summary>

@@ -17,7 +17,7 @@ public sealed record NodeServicesDocument(RuleBackend Backend, NodeContext Node,
     public NodeContext NodeWith(IPAddress? address) =>
         address is not null ? Node with { NodeIPs = [address.ToString()] }
         : Node.NodeIPs.Count > 0 ? Node
-        : throw new InvalidOperationException(
+        : throw new InvalidDataException(
             $"the services document has no address for node {Node.NodeName}; pass --node-address {Node.NodeName}=IP");
 
     /// <summary>The same document with the node's address set.</summary>

@@ -1,3 +1,5 @@
+using Provisioner.Errors;
+
 namespace Provisioner.ServiceRules.Validation;
 
 /// <summary>One thing wrong with a service table: which service, which field, and what would fix it.</summary>
@@ -7,7 +9,7 @@ public sealed record RuleProblem(string Service, string Field, string Message)
 }
 
 /// <summary>A service table was refused; <see cref="Problems"/> lists every problem found, not just the first.</summary>
-public sealed class InvalidServiceTableException : Exception
+public sealed class InvalidServiceTableException : NetlabException
 {
     public InvalidServiceTableException() { }
 

@@ -12,15 +12,13 @@ public static class TimedRun
         string? stdin = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(runner);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(timeout);
         try
         {
-            return await runner.TryRunAsync(program, arguments, stdin, cancellationToken: deadline.Token).ConfigureAwait(false);
+            return await runner.WithTimeout(timeout).TryRunAsync(program, arguments, stdin, cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (CommandTimedOutException e)
         {
-            return new CommandResult(TimedOut, "", $"'{ShellQuote.Join([program, .. arguments])}' gave no answer within {timeout.TotalSeconds:0} s");
+            return new CommandResult(TimedOut, "", e.Message);
         }
     }
 }

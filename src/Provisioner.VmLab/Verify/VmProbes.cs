@@ -47,18 +47,8 @@ public sealed class VmProbes(ProcessRunner runner, Kubectl kubectl, IHostHttp ho
     }
 
     /// <summary>The VM as <c>multipass info</c> describes it; null when Multipass has no such VM.</summary>
-    public async Task<MultipassInstance?> InfoAsync(string vm, CancellationToken ct = default)
-    {
-        var result = await TimedRun.TryRunAsync(runner, multipass, MultipassDriver.InfoArguments(vm), ExecTimeout, ct: ct).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            if (result.StandardError.Contains("does not exist", StringComparison.OrdinalIgnoreCase))
-                return null;
-            throw new CommandFailedException(MultipassDriver.CommandLine(MultipassDriver.InfoArguments(vm)), result.ExitCode, result.StandardError,
-                "check that Multipass runs: 'multipass list'");
-        }
-        return MultipassInstance.ParseInfo(result.StandardOutput).FirstOrDefault(i => i.Name == vm);
-    }
+    public async Task<MultipassInstance?> InfoAsync(string vm, CancellationToken ct = default) =>
+        await new MultipassDriver(runner.WithTimeout(ExecTimeout), multipass).InfoAsync(vm, ct).ConfigureAwait(false);
 
     public static IReadOnlyList<string> PingCommand(IPAddress target) => ["ping", "-c", "1", "-W", "2", target.ToString()];
 

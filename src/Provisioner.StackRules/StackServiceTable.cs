@@ -3,9 +3,10 @@ using Provisioner.Core.Planning;
 using Provisioner.Core.Validation;
 using Provisioner.ServiceRules.Applying;
 using Provisioner.ServiceRules.Model;
+using Provisioner.ServiceRules.Sources;
 using CoreModel = Provisioner.Core.Model;
 
-namespace Provisioner.ServiceRules.Sources;
+namespace Provisioner.StackRules;
 
 /// <summary>
 /// The service table of a stack's declared services: ClusterIPs and node ports from the address plan, endpoints from
@@ -31,11 +32,44 @@ public static class StackServiceTable
             plan.Lab.Network.NodePortMin, plan.Lab.Network.NodePortMax,
             MasqueradeAll: plan.Lab.Network.Fabric == CoreModel.FabricKind.OvsVxlan);
 
-    public static RuleBackend Backend(CoreModel.RuleBackend backend) =>
-        backend == CoreModel.RuleBackend.Nftables ? RuleBackend.Nftables : RuleBackend.Iptables;
+    public static RuleBackend Backend(CoreModel.RuleBackend backend) => backend switch
+    {
+        CoreModel.RuleBackend.Nftables => RuleBackend.Nftables,
+        CoreModel.RuleBackend.Iptables => RuleBackend.Iptables,
+        _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, null),
+    };
 
-    /// <summary>The stack's and the engine's enums share their names (Kubernetes' spellings).</summary>
-    private static T Same<T>(Enum value) where T : struct, Enum => Enum.Parse<T>(value.ToString());
+    // The stack's enums and the engine's, value by value (both use Kubernetes' spellings).
+    private static ServiceType Of(CoreModel.ServiceType type) => type switch
+    {
+        CoreModel.ServiceType.ClusterIP => ServiceType.ClusterIP,
+        CoreModel.ServiceType.NodePort => ServiceType.NodePort,
+        CoreModel.ServiceType.LoadBalancer => ServiceType.LoadBalancer,
+        CoreModel.ServiceType.ExternalName => ServiceType.ExternalName,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+    };
+
+    private static ServiceProtocol Of(CoreModel.TransportProtocol protocol) => protocol switch
+    {
+        CoreModel.TransportProtocol.TCP => ServiceProtocol.TCP,
+        CoreModel.TransportProtocol.UDP => ServiceProtocol.UDP,
+        CoreModel.TransportProtocol.SCTP => ServiceProtocol.SCTP,
+        _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, null),
+    };
+
+    private static SessionAffinity Of(CoreModel.SessionAffinity affinity) => affinity switch
+    {
+        CoreModel.SessionAffinity.None => SessionAffinity.None,
+        CoreModel.SessionAffinity.ClientIP => SessionAffinity.ClientIP,
+        _ => throw new ArgumentOutOfRangeException(nameof(affinity), affinity, null),
+    };
+
+    private static TrafficPolicy Of(CoreModel.TrafficPolicy policy) => policy switch
+    {
+        CoreModel.TrafficPolicy.Cluster => TrafficPolicy.Cluster,
+        CoreModel.TrafficPolicy.Local => TrafficPolicy.Local,
+        _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, null),
+    };
 
     private static Service Service(LabPlan plan, PlannedService planned, Func<string, IPAddress?> podAddress)
     {
@@ -44,16 +78,16 @@ public static class StackServiceTable
         {
             Namespace = spec.Namespace,
             Name = spec.Name,
-            Type = Same<ServiceType>(spec.Type),
-            ClusterIP = spec.IsHeadless ? Model.Service.Headless : planned.ClusterIP?.ToString(),
-            Ports = [.. planned.Ports.Select(p => new ServicePort(p.Name ?? "", p.Port, p.EffectiveTargetPort, Same<ServiceProtocol>(p.Protocol),
+            Type = Of(spec.Type),
+            ClusterIP = spec.IsHeadless ? ServiceRules.Model.Service.Headless : planned.ClusterIP?.ToString(),
+            Ports = [.. planned.Ports.Select(p => new ServicePort(p.Name ?? "", p.Port, p.EffectiveTargetPort, Of(p.Protocol),
                 p.NodePort == 0 ? null : p.NodePort))],
             ExternalIPs = [.. spec.ExternalIPs],
             LoadBalancerIPs = planned.LoadBalancerIP is { } allocated ? [allocated.ToString()] : spec.LoadBalancerIP is { } lb ? [lb] : [],
-            SessionAffinity = Same<SessionAffinity>(spec.SessionAffinity),
+            SessionAffinity = Of(spec.SessionAffinity),
             SessionAffinityTimeoutSeconds = spec.SessionAffinityTimeoutSeconds,
-            ExternalTrafficPolicy = Same<TrafficPolicy>(spec.ExternalTrafficPolicy),
-            InternalTrafficPolicy = Same<TrafficPolicy>(spec.InternalTrafficPolicy),
+            ExternalTrafficPolicy = Of(spec.ExternalTrafficPolicy),
+            InternalTrafficPolicy = Of(spec.InternalTrafficPolicy),
             ExternalName = spec.ExternalName,
             Endpoints = [.. plan.Lab.Pods
                 .Where(pod => LabValidator.Selects(spec, pod))
