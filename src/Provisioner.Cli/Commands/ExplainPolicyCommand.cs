@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Provisioner.Netns.Policy;
-using Provisioner.ServiceRules.Sources;
+using Provisioner.StackRules;
 
 namespace Provisioner.Cli.Commands;
 

@@ -2,9 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
+using Provisioner.Host.Iproute;
 using Provisioner.Host.Processes;
 using Provisioner.ServiceRules.Policy;
-using Provisioner.ServiceRules.Sources;
+using Provisioner.StackRules;
 
 namespace Provisioner.Netns.Policy;
 
@@ -38,7 +39,7 @@ public sealed class NetworkPolicyLayer(LabPlan plan, LabLayout layout, ProcessRu
         var changes = new List<Change>();
         if (wanted && !Ovs && await SysctlAsync(netns, BridgeNfCall, ct).ConfigureAwait(false) != "1")
             changes.Add(new Change(step.Id, $"sysctl {BridgeNfCall}=1 (bridged pod traffic meets the policy rules)",
-                c => run.RunAsync("ip", ["netns", "exec", netns, "sysctl", "-qw", BridgeNfCall + "=1"], cancellationToken: c)));
+                c => run.RunAsync(NetnsExec.Ip, NetnsExec.Command(netns, ["sysctl", "-qw", BridgeNfCall + "=1"]), cancellationToken: c)));
         if (Ovs)
         {
             var path = OvsPath(node);
@@ -67,7 +68,7 @@ public sealed class NetworkPolicyLayer(LabPlan plan, LabLayout layout, ProcessRu
         if (Ovs)
             await OvsPath(node).ApplyAsync(wanted: true, ct).ConfigureAwait(false);
         else
-            await run.RunAsync("ip", ["netns", "exec", layout.NodeNamespace(node), "sysctl", "-qw", BridgeNfCall + "=1"], cancellationToken: ct).ConfigureAwait(false);
+            await run.RunAsync(NetnsExec.Ip, NetnsExec.Command(layout.NodeNamespace(node), ["sysctl", "-qw", BridgeNfCall + "=1"]), cancellationToken: ct).ConfigureAwait(false);
         await ApplierFor(node).SyncAsync(table, StackPolicyTable.Node(plan, node), ct).ConfigureAwait(false);
     }
 
@@ -79,7 +80,7 @@ public sealed class NetworkPolicyLayer(LabPlan plan, LabLayout layout, ProcessRu
             cacheDirectory: Path.Combine(layout.NodeDirectory(n), "policy")));
 
     private async Task<string> SysctlAsync(string netns, string key, CancellationToken ct) =>
-        (await run.TryRunAsync("ip", ["netns", "exec", netns, "sysctl", "-n", key], cancellationToken: ct).ConfigureAwait(false)).StandardOutput.Trim();
+        (await run.TryRunAsync(NetnsExec.Ip, NetnsExec.Command(netns, ["sysctl", "-n", key]), cancellationToken: ct).ConfigureAwait(false)).StandardOutput.Trim();
 
     private static string Indent(string text) =>
         string.Join(Environment.NewLine, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "    " + l.TrimEnd()));

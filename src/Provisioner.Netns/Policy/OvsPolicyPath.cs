@@ -1,4 +1,5 @@
 using System.Globalization;
+using Provisioner.Host.Iproute;
 using Provisioner.Host.Processes;
 
 namespace Provisioner.Netns.Policy;
@@ -29,7 +30,7 @@ public sealed class OvsPolicyPath(string netns, string ovsDirectory, string podS
     ];
 
     public async Task<string> GatewayMacAsync(CancellationToken ct) =>
-        (await run.RunAsync("ip", ["netns", "exec", netns, "cat", $"/sys/class/net/{Bridge}/address"], cancellationToken: ct).ConfigureAwait(false)).StandardOutput.Trim();
+        (await run.RunAsync(NetnsExec.Ip, NetnsExec.Command(netns, ["cat", $"/sys/class/net/{Bridge}/address"]), cancellationToken: ct).ConfigureAwait(false)).StandardOutput.Trim();
 
     /// <summary>What is missing or extra compared with <paramref name="wanted"/> (true: the flows; false: none), one line each.</summary>
     public async Task<IReadOnlyList<string>> DriftAsync(bool wanted, CancellationToken ct)
@@ -48,7 +49,7 @@ public sealed class OvsPolicyPath(string netns, string ovsDirectory, string podS
         if (!wanted)
             return;
         foreach (var sysctl in await RedirectsOnAsync(ct).ConfigureAwait(false))
-            await run.RunAsync("ip", ["netns", "exec", netns, "sysctl", "-qw", sysctl + "=0"], cancellationToken: ct).ConfigureAwait(false);
+            await run.RunAsync(NetnsExec.Ip, NetnsExec.Command(netns, ["sysctl", "-qw", sysctl + "=0"]), cancellationToken: ct).ConfigureAwait(false);
         var flows = Flows(await GatewayMacAsync(ct).ConfigureAwait(false));
         for (var i = 0; i < flows.Count; i++)
             await run.RunAsync("ovs-ofctl", ["add-flow", Socket, $"cookie={Hex(CookieTag + (ulong)i + 1)},{flows[i].Replace(" actions=", ",actions=", StringComparison.Ordinal)}"],
@@ -60,7 +61,7 @@ public sealed class OvsPolicyPath(string netns, string ovsDirectory, string podS
         var on = new List<string>();
         foreach (var key in new[] { "net.ipv4.conf.all.send_redirects", $"net.ipv4.conf.{Bridge}.send_redirects" })
         {
-            var value = await run.RunAsync("ip", ["netns", "exec", netns, "sysctl", "-n", key], cancellationToken: ct).ConfigureAwait(false);
+            var value = await run.RunAsync(NetnsExec.Ip, NetnsExec.Command(netns, ["sysctl", "-n", key]), cancellationToken: ct).ConfigureAwait(false);
             if (value.StandardOutput.Trim() != "0")
                 on.Add(key);
         }

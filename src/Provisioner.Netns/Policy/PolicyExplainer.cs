@@ -3,7 +3,7 @@ using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
 using Provisioner.Core.Policy;
 using Provisioner.ServiceRules.Policy;
-using Provisioner.ServiceRules.Sources;
+using Provisioner.StackRules;
 
 namespace Provisioner.Netns.Policy;
 

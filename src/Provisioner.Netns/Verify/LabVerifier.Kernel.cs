@@ -4,6 +4,7 @@ using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
 using Provisioner.Core.Validation;
 using Provisioner.Core.Verification;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Netns.Verify;
 
@@ -22,7 +23,7 @@ public sealed partial class LabVerifier
         foreach (var node in plan.Addresses.Nodes)
         {
             var netns = layout.NodeNamespace(node.Node.Name);
-            var read = await Run.TryRunAsync("ip", ["netns", "exec", netns, "cat", "/proc/sys/net/netfilter/nf_conntrack_count", "/proc/sys/net/netfilter/nf_conntrack_max"],
+            var read = await Run.TryRunAsync(NetnsExec.Ip, NetnsExec.Command(netns, ["cat", "/proc/sys/net/netfilter/nf_conntrack_count", "/proc/sys/net/netfilter/nf_conntrack_max"]),
                 cancellationToken: ct).ConfigureAwait(false);
             var values = read.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (!read.Succeeded || values.Length != 2)
@@ -154,8 +155,7 @@ public sealed partial class LabVerifier
             var answer = await DigAsync(layout.PodNamespace(client.Name), ["-b", source, $"@{dnsIp}", query, "TXT"], ct).ConfigureAwait(false);
             var ok = answer is [var v] && v.Trim('"') == ClusterDns.SchemaVersion;
             var netns = layout.NodeNamespace(client.Node);
-            var entry = ok ? null : (await Run.TryRunAsync("ip", ["netns", "exec", netns, "conntrack", "-L", "-p", "udp", "--orig-src", address.ToString(),
-                "--orig-port-src", StableUdpPort.ToString(CultureInfo.InvariantCulture)], cancellationToken: ct).ConfigureAwait(false)).StandardOutput.Trim();
+            var entry = ok ? null : (await Run.TryRunAsync(NetnsExec.Ip, NetnsExec.Command(netns, ["conntrack", "-L", "-p", "udp", "--orig-src", address.ToString(), "--orig-port-src", StableUdpPort.ToString(CultureInfo.InvariantCulture)]), cancellationToken: ct).ConfigureAwait(false)).StandardOutput.Trim();
             checks.Add(new VerifyCheck(Layer.ServiceRules, $"pod {client.Name} -> service {ClusterDns.ServiceName} {dnsIp}:53/udp from the same source port {StableUdpPort}", ok,
                 ok ? "answered through the service rules" : $"{Describe(answer)}; this flow's conntrack entry: {(string.IsNullOrEmpty(entry) ? "none" : entry)}",
                 $"ip netns exec {netns} conntrack -L -p udp --orig-port-src {StableUdpPort}; netlab explain {ClusterDns.ServiceName}"));

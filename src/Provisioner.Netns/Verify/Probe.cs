@@ -28,7 +28,7 @@ public sealed class Probe(ProcessRunner run)
     public async Task<bool> PingDontFragmentAsync(string netns, IPAddress target, int packetSize, CancellationToken ct = default)
     {
         var payload = (packetSize - 28).ToString(System.Globalization.CultureInfo.InvariantCulture); // 20 bytes of IP, 8 of ICMP
-        var result = await run.TryRunAsync("ip", ["netns", "exec", netns, "ping", "-n", "-q", "-M", "do", "-s", payload, "-c", "2", "-i", "0.2", "-W", "2", target.ToString()],
+        var result = await run.TryRunAsync(NetnsExec.Ip, NetnsExec.Command(netns, ["ping", "-n", "-q", "-M", "do", "-s", payload, "-c", "2", "-i", "0.2", "-W", "2", target.ToString()]),
             cancellationToken: ct).ConfigureAwait(false);
         return result.Succeeded;
     }

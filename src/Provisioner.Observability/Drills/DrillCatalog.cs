@@ -1,5 +1,6 @@
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
+using Provisioner.Host.Iproute;
 using Provisioner.Netns;
 
 namespace Provisioner.Observability.Drills;
@@ -35,7 +36,7 @@ internal sealed record DrillLab(LabPlan Plan, LabLayout Layout, Func<string, str
     public string NodeNs(string node) => Layout.NodeNamespace(node);
 
     /// <summary><c>ip netns exec NS ARGS...</c> as a drill command.</summary>
-    public DrillCommand InNode(string node, params string[] args) => new(["ip", "netns", "exec", NodeNs(node), .. args]);
+    public DrillCommand InNode(string node, params string[] args) => new(NetnsExec.Argv(NodeNs(node), args[0], args[1..]));
 
     public bool IsTunnel => Plan.Lab.Network.Fabric is FabricKind.LinuxVxlan or FabricKind.OvsVxlan;
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Provisioner.Core.Verification;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Observability.Drills;
 
@@ -53,7 +54,7 @@ internal static class NodeDrills
     /// </summary>
     private static async Task<string> FillAsync(Host.Processes.ProcessRunner run, string netns, int firstOctet, CancellationToken ct)
     {
-        async Task<long> Read(string key) => long.Parse((await run.RunAsync("ip", ["netns", "exec", netns, "cat", $"/proc/sys/net/netfilter/{key}"],
+        async Task<long> Read(string key) => long.Parse((await run.RunAsync(NetnsExec.Ip, NetnsExec.Command(netns, ["cat", $"/proc/sys/net/netfilter/{key}"]),
             cancellationToken: ct).ConfigureAwait(false)).StandardOutput.Trim(), CultureInfo.InvariantCulture);
         var room = await Read("nf_conntrack_max").ConfigureAwait(false) - await Read("nf_conntrack_count").ConfigureAwait(false) + 256;
         var text = new StringBuilder();

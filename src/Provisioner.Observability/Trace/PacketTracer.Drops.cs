@@ -1,4 +1,5 @@
 using System.Globalization;
+using Provisioner.Host.Iproute;
 
 namespace Provisioner.Observability.Trace;
 
@@ -49,7 +50,7 @@ public sealed partial class PacketTracer
     private async Task<TraceHop?> TableHopAsync(string node, CancellationToken ct)
     {
         var netns = layout.NodeNamespace(node);
-        var read = await run.TryRunAsync("ip", ["netns", "exec", netns, "cat", "/proc/sys/net/netfilter/nf_conntrack_count", "/proc/sys/net/netfilter/nf_conntrack_max"],
+        var read = await run.TryRunAsync(NetnsExec.Ip, NetnsExec.Command(netns, ["cat", "/proc/sys/net/netfilter/nf_conntrack_count", "/proc/sys/net/netfilter/nf_conntrack_max"]),
             cancellationToken: ct).ConfigureAwait(false);
         if (read.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is not [var count, var max])
             return null;

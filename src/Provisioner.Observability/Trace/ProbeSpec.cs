@@ -1,5 +1,6 @@
 using System.Net;
 using Provisioner.Core.Planning;
+using Provisioner.Host.Iproute;
 using Provisioner.Netns;
 
 namespace Provisioner.Observability.Trace;
@@ -92,7 +93,7 @@ public sealed record ProbeSpec(string FromName, string FromNetns, IPAddress From
     public static IPAddress? Dig(Host.Processes.ProcessRunner run, string netns, string name)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var result = run.TryRunAsync("ip", ["netns", "exec", netns, "dig", "+short", "+search", "+time=1", "+tries=2", name]).GetAwaiter().GetResult();
+        var result = run.TryRunAsync(NetnsExec.Ip, NetnsExec.Command(netns, ["dig", "+short", "+search", "+time=1", "+tries=2", name])).GetAwaiter().GetResult();
         return result.StandardOutput.Split('\n', StringSplitOptions.TrimEntries)
             .Select(l => IPAddress.TryParse(l, out var a) ? a : null).LastOrDefault(a => a is not null);
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Provisioner.Host.Iproute;
 using Provisioner.Host.Processes;
 using Provisioner.ServiceRules.Applying;
 
@@ -106,7 +107,7 @@ public sealed class PolicyRulesApplier(RuleBackend backend, string? netns, Proce
 
     private async Task<CommandResult> RunAsync(string program, string[] arguments, string? stdin, bool mayFail, CancellationToken ct)
     {
-        var (file, argv) = netns is null ? (program, arguments) : ("ip", ["netns", "exec", netns, program, .. arguments]);
+        var (file, argv) = NetnsExec.Wrap(netns, program, arguments);
         return mayFail
             ? await _run.TryRunAsync(file, argv, stdin, cancellationToken: ct).ConfigureAwait(false)
             : await _run.RunAsync(file, argv, stdin, hint: netns is null ? null : $"check that network namespace '{netns}' exists (ip netns list)", cancellationToken: ct).ConfigureAwait(false);

@@ -3,7 +3,7 @@ using System.Net;
 using Provisioner.Core.Config;
 using Provisioner.Core.Model;
 using Provisioner.ServiceRules.Policy;
-using Provisioner.ServiceRules.Sources;
+using Provisioner.StackRules;
 
 namespace Provisioner.ServiceRules.Tests.Policy;
 

@@ -5,7 +5,7 @@ using Provisioner.Core.Planning;
 using Provisioner.Core.Policy;
 using Provisioner.ServiceRules.Policy;
 
-namespace Provisioner.ServiceRules.Sources;
+namespace Provisioner.StackRules;
 
 /// <summary>
 /// The policy table of a stack: selectors resolved to the addresses of the pods they select (a pod without an address
