@@ -36,8 +36,9 @@ public sealed record ResolvedServicePort(
     public IReadOnlyList<EndpointTarget> ExternalEndpoints => ExternalLocal ? LocalEndpoints : AllEndpoints;
 
     /// <summary>Every endpoint some path may reach: the cluster-wide ones and this node's (a Local policy's terminating
-    /// fallback may be one of this node's that the cluster-wide choice leaves out).</summary>
-    public IReadOnlyList<EndpointTarget> ReachableEndpoints => [.. AllEndpoints.Union(LocalEndpoints)];
+    /// fallback may be one of this node's that the cluster-wide choice leaves out), one per endpoint chain: the same address
+    /// listed twice (e.g. under two node names) is one chain.</summary>
+    public IReadOnlyList<EndpointTarget> ReachableEndpoints => [.. AllEndpoints.Concat(LocalEndpoints).DistinctBy(e => e.Chain)];
 
     public IReadOnlyList<string> ExternalAddresses => [.. Service.ExternalIPs, .. Service.LoadBalancerIPs];
 
