@@ -20,7 +20,8 @@ public sealed class ContainerdSpecs
              "ipam":{"subnet":"10.88.7.0/24","gateway":"10.88.7.1","routes":[{"dst":"0.0.0.0/0"}],"dataDir":"{{{lab.IpamDirectory}}}"}}]}
             """);
 
-        var run = await lab.RunContainerAsync("netlab-ctr-spec", "10.88.7.1");
+        var id = TestNames.Unique("netlab-ctr"); // runc's state of an earlier, killed run must not collide
+        var run = await lab.RunContainerAsync(id, "10.88.7.1");
 
         Assert.True(run.Succeeded, $"ctr run failed ({run.ExitCode}): {run.StandardError}\n{run.StandardOutput}\ncontainerd: {lab.ContainerdLog}");
         Assert.Matches(@"inet 10\.88\.7\.\d+/24", run.StandardOutput);
@@ -28,8 +29,8 @@ public sealed class ContainerdSpecs
         Assert.Contains("default via 10.88.7.1 dev eth0", run.StandardOutput);
         Assert.Contains("1 packets received", run.StandardOutput);
         var log = File.ReadAllText(lab.CniLog);
-        Assert.Contains("ADD netlab-netlab-ctr-spec/eth0", log);
-        Assert.Contains("DEL netlab-netlab-ctr-spec/eth0", log);
+        Assert.Contains($"ADD netlab-{id}/eth0", log);
+        Assert.Contains($"DEL netlab-{id}/eth0", log);
         Assert.DoesNotContain(Directory.GetFiles(Path.Combine(lab.IpamDirectory, "ctrd")), f => char.IsDigit(Path.GetFileName(f)[0])); // DEL released it
     }
 }

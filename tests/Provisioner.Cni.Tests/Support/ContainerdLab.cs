@@ -144,8 +144,18 @@ public sealed class ContainerdLab : IDisposable
             if (File.Exists(source))
                 File.Copy(source, Path.Combine(Directory, "bin", Path.GetFileName(source)));
         }
-        var host = Path.Combine(Path.GetDirectoryName(apphost)!, "Provisioner.Host.dll");
-        if (File.Exists(host) && File.Exists(apphost + ".dll"))
-            File.Copy(host, Path.Combine(Directory, "bin", "Provisioner.Host.dll"));
+        if (!File.Exists(apphost + ".deps.json"))
+            return;
+        // And the projects it references (Provisioner.Host, Provisioner.Errors, ...), as its deps.json lists them.
+        using var deps = System.Text.Json.JsonDocument.Parse(File.ReadAllText(apphost + ".deps.json"));
+        foreach (var library in deps.RootElement.GetProperty("libraries").EnumerateObject())
+        {
+            if (library.Value.GetProperty("type").GetString() != "project")
+                continue;
+            var dll = Path.Combine(Path.GetDirectoryName(apphost)!, library.Name.Split('/')[0] + ".dll");
+            var target = Path.Combine(Directory, "bin", Path.GetFileName(dll));
+            if (File.Exists(dll) && !File.Exists(target))
+                File.Copy(dll, target);
+        }
     }
 }
