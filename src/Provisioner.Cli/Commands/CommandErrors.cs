@@ -40,6 +40,27 @@ public static class CommandErrors
         }
     }
 
+    /// <summary>
+    /// Runs a command that lasts until Ctrl-C (proxy, metrics, top, trace): the user's cancel ends it with success, any
+    /// other cancellation (an internal timeout) or error is reported through <see cref="Report"/>.
+    /// </summary>
+    public static async Task<int> UntilStoppedAsync(CliOutput output, Func<Task<int>> run, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        try
+        {
+            return await run().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return ExitCodes.Ok;
+        }
+        catch (Exception e)
+        {
+            return Report(output, e);
+        }
+    }
+
     /// <summary>The message, then the fix on a line of its own unless the message already says it.</summary>
     public static string WithFix(NetlabException error) =>
         error.Fix.Length == 0 || error.Message.Contains(error.Fix, StringComparison.Ordinal)

@@ -31,7 +31,7 @@ public static class MetricsCommand
         command.SetAction(async (parseResult, ct) =>
         {
             var output = CliOutput.For(parseResult);
-            try
+            return await CommandErrors.UntilStoppedAsync(output, async () =>
             {
                 var endpoint = ParseListen(parseResult.GetRequiredValue(listen));
                 var session = LabSession.Open(parseResult.GetRequiredValue(stack));
@@ -45,15 +45,7 @@ public static class MetricsCommand
                             (drops is null ? "" : " (with kernel drops by reason)") + ". Ctrl-C to stop.");
                 await Task.Delay(Timeout.Infinite, ct);
                 return ExitCodes.Ok;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) // Ctrl-C ends it; any other cancellation is an error
-            {
-                return ExitCodes.Ok;
-            }
-            catch (Exception e)
-            {
-                return CommandErrors.Report(output, e);
-            }
+            }, ct);
         });
         return command;
     }

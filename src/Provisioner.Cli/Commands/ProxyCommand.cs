@@ -35,7 +35,7 @@ public static class ProxyCommand
         command.SetAction(async (parseResult, ct) =>
         {
             var output = CliOutput.For(parseResult);
-            try
+            return await CommandErrors.UntilStoppedAsync(output, async () =>
             {
                 var options = new ProxyOptions
                 {
@@ -58,16 +58,7 @@ public static class ProxyCommand
                 }
                 await new NetlabProxy(options, parseResult.InvocationConfiguration.Error).RunAsync(ct);
                 return ExitCodes.Ok;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) // Ctrl-C ends it; any other cancellation is an error
-            {
-                return ExitCodes.Ok;
-            }
-            catch (Exception e)
-            {
-                // a bad --config or --kubeconfig, or a health/metrics port already in use: the message says which
-                return CommandErrors.Report(output, e);
-            }
+            }, ct);
         });
         return command;
     }

@@ -27,7 +27,7 @@ public static class TopCommand
         command.SetAction(async (parseResult, ct) =>
         {
             var output = CliOutput.For(parseResult);
-            try
+            return await CommandErrors.UntilStoppedAsync(output, async () =>
             {
                 var seconds = parseResult.GetValue(interval);
                 if (seconds is < 0.2 or > 3600)
@@ -54,15 +54,7 @@ public static class TopCommand
                     }
                 });
                 return ExitCodes.Ok;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) // Ctrl-C ends it; any other cancellation is an error
-            {
-                return ExitCodes.Ok;
-            }
-            catch (Exception e)
-            {
-                return CommandErrors.Report(output, e);
-            }
+            }, ct);
         });
         return command;
     }

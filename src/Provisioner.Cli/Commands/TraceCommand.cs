@@ -29,18 +29,10 @@ public static class TraceCommand
         command.SetAction(async (parseResult, ct) =>
         {
             var output = CliOutput.For(parseResult);
-            try
+            return await CommandErrors.UntilStoppedAsync(output, async () =>
             {
                 return await new Tracer(ProcessRunner.Default).RunAsync(script, output.Line, ct);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) // Ctrl-C ends it; any other cancellation is an error
-            {
-                return ExitCodes.Ok;
-            }
-            catch (Exception e)
-            {
-                return CommandErrors.Report(output, e);
-            }
+            }, ct);
         });
         return command;
     }
