@@ -37,6 +37,21 @@ public sealed class ConntrackAndConfigSpecs
     }
 
     [Fact]
+    public void A_terminating_local_endpoint_that_only_the_Local_fallback_reached_gets_its_flows_deleted_when_it_goes()
+    {
+        // internalTrafficPolicy Local: node-a has no ready endpoint of its own, so its rules fall back to its terminating
+        // one, which the cluster-wide choice (node-b's ready endpoint) leaves out
+        static Service LocalDns(params Endpoint[] endpoints) => Dns() with { InternalTrafficPolicy = TrafficPolicy.Local, Endpoints = endpoints };
+        var ready = new Endpoint("10.244.2.5", "node-b");
+        var terminating = new Endpoint("10.244.1.9", "node-a", Ready: false, Terminating: true);
+
+        var deletions = ConntrackCleaner.Deletions(new([LocalDns(ready, terminating)]), new([LocalDns(ready)]), Node)
+            .Select(d => string.Join(' ', d)).ToList();
+
+        Assert.Contains("-D -p udp --orig-dst 10.96.0.10 --dst-nat 10.244.1.9", deletions);
+    }
+
+    [Fact]
     public void The_config_file_reads_kube_proxy_spellings_and_lists_every_problem_with_its_fix()
     {
         var config = ProxyConfigFile.Parse("clusterCIDR: 10.244.0.0/16\nserviceCIDR: 10.96.0.0/12\nnodePortRange: 30000-30100\nmasqueradeAll: true\nminSyncPeriod: 250ms\n");

@@ -14,7 +14,11 @@ public sealed class ConntrackCleaner(string? netns, ProcessRunner? runner = null
 {
     private readonly ProcessRunner _runner = runner ?? ProcessRunner.Default;
 
-    /// <summary>The <c>conntrack -D</c> argument lists for the change from <paramref name="before"/> to <paramref name="after"/>.</summary>
+    /// <summary>
+    /// The <c>conntrack -D</c> argument lists for the change from <paramref name="before"/> to <paramref name="after"/>.
+    /// An endpoint counts wherever some path could reach it, the per-node fallback of a Local policy included: a flow
+    /// DNATed to a terminating local endpoint is as stale once it goes as one DNATed to a cluster-wide one.
+    /// </summary>
     public static IReadOnlyList<IReadOnlyList<string>> Deletions(ServiceTable? before, ServiceTable after, NodeContext node)
     {
         if (before is null)
@@ -30,8 +34,8 @@ public sealed class ConntrackCleaner(string? netns, ProcessRunner? runner = null
         foreach (var (key, port) in old)
         {
             now.TryGetValue(key, out var current);
-            var stale = port.AllEndpoints.Select(e => e.Address)
-                .Except(current?.AllEndpoints.Select(e => e.Address) ?? [], StringComparer.Ordinal);
+            var stale = port.ReachableEndpoints.Select(e => e.Address)
+                .Except(current?.ReachableEndpoints.Select(e => e.Address) ?? [], StringComparer.Ordinal);
             foreach (var endpoint in stale)
             {
                 foreach (var frontend in Frontends(port))
@@ -40,9 +44,9 @@ public sealed class ConntrackCleaner(string? netns, ProcessRunner? runner = null
                     deletions.Add(["-D", "-p", "udp", "--orig-port-dst", Num(nodePort), "--dst-nat", endpoint]);
             }
         }
-        foreach (var (key, port) in now.Where(p => p.Value.AllEndpoints.Count > 0))
+        foreach (var (key, port) in now.Where(p => p.Value.ReachableEndpoints.Count > 0))
         {
-            if (!old.TryGetValue(key, out var previous) || previous.AllEndpoints.Count > 0)
+            if (!old.TryGetValue(key, out var previous) || previous.ReachableEndpoints.Count > 0)
                 continue;
             foreach (var frontend in Frontends(port))
                 deletions.Add(["-D", "-p", "udp", "--orig-dst", frontend, "--orig-port-dst", Num(port.Port.Port)]);
