@@ -45,7 +45,8 @@ public sealed class PolicyTracker
             var reasons = new List<string>();
             var policies = new List<NetworkPolicySpec>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (key, api) in _policies.Objects)
+            // In key order: the table (and so the rules and their fingerprint) does not depend on the order events came in.
+            foreach (var (key, api) in _policies.Objects.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 seen.Add(key);
                 try
@@ -63,7 +64,7 @@ public sealed class PolicyTracker
             foreach (var gone in _skipped.Keys.Where(k => !seen.Contains(k)).ToList())
                 _skipped.Remove(gone);
             var namespaces = _namespaces.Objects.Values.Select(PolicyConversion.ToNamespace).ToList();
-            var pods = _pods.Objects.Values.Select(PolicyConversion.ToPod).OfType<PolicyEndpoint.Pod>().ToList();
+            var pods = _pods.Objects.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => PolicyConversion.ToPod(p.Value)).OfType<PolicyEndpoint.Pod>().ToList();
             var table = StackPolicyTable.Build(new PolicyEvaluator(policies, namespaces), pods);
             return new PolicySnapshot(table, policies.Count, pods.Count, reasons);
         }
