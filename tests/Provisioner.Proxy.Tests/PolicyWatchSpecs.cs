@@ -18,7 +18,7 @@ public sealed class PolicyWatchSpecs : IAsyncLifetime
     private readonly List<string> _log = [];
     private PolicySources _sources = null!;
     private Task _running = Task.CompletedTask;
-    private string _kubeconfig = "";
+    private Kubernetes _client = null!;
 
     public async Task InitializeAsync()
     {
@@ -26,10 +26,8 @@ public sealed class PolicyWatchSpecs : IAsyncLifetime
         _api.Upsert(Namespace(Api.Namespace, ("team", "blue")));
         _api.Upsert(Pod("web", "node-a", "10.244.1.2", Labels(("app", "web")), ContainerPort("http", 8080)));
         _api.Upsert(DenyAllIngress());
-        _kubeconfig = Path.Combine(Path.GetTempPath(), $"nlp-kubeconfig-{Guid.NewGuid():N}");
-        await File.WriteAllTextAsync(_kubeconfig, _api.Kubeconfig());
-        var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_kubeconfig));
-        _sources = new PolicySources(client, _tracker, line => { lock (_log) _log.Add(line); });
+        _client = _api.Client();
+        _sources = new PolicySources(_client, _tracker, line => { lock (_log) _log.Add(line); });
         _running = _sources.RunAsync(_stop.Token);
         await _sources.Synced.WaitAsync(TimeSpan.FromSeconds(30));
     }
@@ -39,7 +37,7 @@ public sealed class PolicyWatchSpecs : IAsyncLifetime
         await _stop.CancelAsync();
         await _running.ContinueWith(_ => { }, TaskScheduler.Default);
         await _api.DisposeAsync();
-        File.Delete(_kubeconfig);
+        _client.Dispose();
         _stop.Dispose();
     }
 

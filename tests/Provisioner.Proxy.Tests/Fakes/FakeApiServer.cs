@@ -129,6 +129,9 @@ public sealed class FakeApiServer : IAsyncDisposable
         current-context: fake
         """;
 
+    /// <summary>A client of this server with the test's bearer token (no kubeconfig file; WatchSpecs covers loading one).</summary>
+    public Kubernetes Client() => new(new KubernetesClientConfiguration { Host = Url, AccessToken = Token });
+
     public void Upsert(V1Service service) => Put("/api/v1/services", service);
 
     public void Upsert(V1EndpointSlice slice) => Put("/apis/discovery.k8s.io/v1/endpointslices", slice);
@@ -405,9 +408,19 @@ public sealed class FakeApiServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         DropWatches();
-        _listener.Stop();
-        _listener.Close();
-        await _loop;
+        // The managed HttpListener's Stop and Close re-bind its port to unregister a prefix whose endpoint is already
+        // gone ("Address already in use" when another socket took that port meanwhile): the server is stopping anyway.
+        foreach (var stop in new Action[] { _listener.Stop, _listener.Close })
+        {
+            try
+            {
+                stop();
+            }
+            catch (HttpListenerException)
+            {
+            }
+        }
+        await _loop.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     /// <summary>One kind: its objects as JSON, its event history since the last compaction, its open watches.</summary>
