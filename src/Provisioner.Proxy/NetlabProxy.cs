@@ -2,6 +2,7 @@ using k8s;
 using Provisioner.Proxy.Config;
 using Provisioner.Proxy.Health;
 using Provisioner.Proxy.LoadBalancing;
+using Provisioner.Proxy.Policy;
 using Provisioner.Proxy.Rules;
 using Provisioner.Proxy.Sources;
 using Provisioner.Proxy.Sync;
@@ -13,7 +14,9 @@ namespace Provisioner.Proxy;
 
 /// <summary>
 /// netlab-proxy wired together: the API sources feed the change tracker, every change requests a sync from the
-/// bounded-frequency runner, the syncer programs the rules; /healthz, /livez and /metrics are served meanwhile.
+/// bounded-frequency runner, the syncer programs the rules; the LoadBalancer controller and the NetworkPolicy
+/// controller (<see cref="PolicyEnforcement"/>) run beside it on runners of their own; /healthz, /livez and /metrics
+/// are served meanwhile.
 /// Runs until cancelled (SIGTERM from systemd, Ctrl-C).
 /// </summary>
 public sealed class NetlabProxy(ProxyOptions options, TextWriter logWriter)
@@ -43,6 +46,7 @@ public sealed class NetlabProxy(ProxyOptions options, TextWriter logWriter)
             ProcessRunner.Default, options.Netns, m => Log("load balancers: " + m));
         using var balancing = new BoundedFrequencyRunner((_, c) => balancer.SyncAsync(c), options.Config.MinSyncPeriod, options.Config.SyncPeriod,
             e => Log($"load balancer sync failed (retrying after {Durations.Format(options.Config.MinSyncPeriod)}): {e.Message}"));
+        var policies = new PolicyEnforcement(client, options, tracker.NodePodCidr, metrics, Log);
         using var healthz = new HttpEndpoints(options.HealthzBindAddress, new Dictionary<string, Func<System.Net.HttpListenerResponse, Task>>
         {
             ["/healthz"] = health.WriteAsync, ["/livez"] = health.WriteAsync,
@@ -60,6 +64,7 @@ public sealed class NetlabProxy(ProxyOptions options, TextWriter logWriter)
         Log($"node {options.HostnameOverride}, {options.ProxyMode} rules{(options.Netns is null ? "" : $" in netns {options.Netns}")}, " +
             $"healthz on {options.HealthzBindAddress}, metrics on {options.MetricsBindAddress}, API {client.BaseUri}");
         var watching = sources.RunAsync(ct);
+        var policing = policies.RunAsync(ct);
         try
         {
             await sources.Synced.WaitAsync(ct).ConfigureAwait(false);
@@ -67,7 +72,7 @@ public sealed class NetlabProxy(ProxyOptions options, TextWriter logWriter)
                 $"syncPeriod {Durations.Format(options.Config.SyncPeriod)})");
             tracker.Changed += runner.Request;
             tracker.AnyChanged += balancing.Request;
-            await Task.WhenAll(runner.RunAsync(ct), balancing.RunAsync(ct)).ConfigureAwait(false);
+            await Task.WhenAll(runner.RunAsync(ct), balancing.RunAsync(ct), policing).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -78,6 +83,7 @@ public sealed class NetlabProxy(ProxyOptions options, TextWriter logWriter)
             tracker.Changed -= runner.Request;
             tracker.AnyChanged -= balancing.Request;
             await watching.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            await policing.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             client.Dispose();
         }
     }

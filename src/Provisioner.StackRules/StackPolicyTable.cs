@@ -11,14 +11,17 @@ namespace Provisioner.StackRules;
 /// The policy table of a stack: selectors resolved to the addresses of the pods they select (a pod without an address
 /// yet matches nothing), ipBlocks to ranges with their exceptions cut out, named ports to each pod's port number (for
 /// ingress the isolated pod's own, for egress each destination pod's). Selection follows <see cref="PolicyEvaluator"/>.
+/// netlab-proxy builds the VM lab's table with the same code from the Kubernetes API's policies, namespaces and pods.
 /// </summary>
 public static class StackPolicyTable
 {
-    public static PolicyTable Build(LabConfig lab, Func<string, IPAddress?> podAddress)
+    public static PolicyTable Build(LabConfig lab, Func<string, IPAddress?> podAddress) =>
+        Build(new PolicyEvaluator(lab), [.. lab.Pods.Select(p => (Spec: p, Address: podAddress(p.Name)))
+            .Where(p => p.Address is not null).Select(p => new PolicyEndpoint.Pod(p.Spec, p.Address))]);
+
+    /// <summary>The table of <paramref name="pods"/> (each with its address and the ports it serves) under the evaluator's policies.</summary>
+    public static PolicyTable Build(PolicyEvaluator evaluator, IReadOnlyList<PolicyEndpoint.Pod> pods)
     {
-        var evaluator = new PolicyEvaluator(lab);
-        var pods = lab.Pods.Select(p => (Spec: p, Address: podAddress(p.Name)))
-            .Where(p => p.Address is not null).Select(p => new PolicyEndpoint.Pod(p.Spec, p.Address)).ToList();
         var rules = new List<PodPolicyRules>();
         foreach (var pod in pods)
         {
@@ -82,7 +85,7 @@ public static class StackPolicyTable
     }
 
     private static IEnumerable<PolicyPortRange> Resolve(PolicyEndpoint.Pod pod, PolicyPortSpec port) =>
-        PodPorts.Served(pod.Spec).Where(s => s.Name == port.Port && s.Protocol == port.Protocol).Select(s => new PolicyPortRange(Protocol(s.Protocol), s.Number, s.Number));
+        pod.Ports.Where(s => s.Name == port.Port && s.Protocol == port.Protocol).Select(s => new PolicyPortRange(Protocol(s.Protocol), s.Number, s.Number));
 
     private static IEnumerable<string> Ranges(PolicyEvaluator evaluator, NetworkPolicySpec policy, PolicyPeerSpec peer, IReadOnlyList<PolicyEndpoint.Pod> pods) =>
         peer.IpBlock is { } block

@@ -68,18 +68,20 @@ public sealed class ProxyStepSpecs
         var parsed = ProxyConfigFile.Parse(config);
         Assert.Equal((_deployment.Plan.Addresses.PodCidr.ToString(), _deployment.Plan.Addresses.ServiceCidr.ToString(), 30000, 32767),
             (parsed.ClusterCidr, parsed.ServiceCidr, parsed.NodePortMin, parsed.NodePortMax));
+        Assert.Equal(_deployment.Plan.Addresses.Node("worker1").PodSubnet.ToString(), parsed.PodCidr); // the policy rules' node subnet
     }
 
     [Fact]
-    public void The_RBAC_allows_exactly_list_and_watch_of_services_endpointslices_and_nodes_and_patching_service_status()
+    public void The_RBAC_allows_exactly_list_and_watch_of_the_six_kinds_the_proxy_reads_and_patching_service_status()
     {
         var rbac = _deployment.Step(ProxySteps.AccessId).LocalFiles.Single(f => f.Path.EndsWith("proxy-rbac.yaml", StringComparison.Ordinal)).Content;
         var rules = rbac.Split('\n').Where(l => l.Contains("resources:", StringComparison.Ordinal) || l.Contains("verbs:", StringComparison.Ordinal))
             .Select(l => l.Trim().TrimStart('-').Trim());
 
-        Assert.Equal(["resources: [\"services\", \"nodes\"]", "verbs: [\"list\", \"watch\"]",
+        Assert.Equal(["resources: [\"services\", \"nodes\", \"pods\", \"namespaces\"]", "verbs: [\"list\", \"watch\"]",
             "resources: [\"services/status\"]", "verbs: [\"patch\"]",
-            "resources: [\"endpointslices\"]", "verbs: [\"list\", \"watch\"]"], rules);
+            "resources: [\"endpointslices\"]", "verbs: [\"list\", \"watch\"]",
+            "resources: [\"networkpolicies\"]", "verbs: [\"list\", \"watch\"]"], rules);
         Assert.Contains("kubernetes.io/service-account.name: netlab-proxy", rbac, StringComparison.Ordinal);
     }
 

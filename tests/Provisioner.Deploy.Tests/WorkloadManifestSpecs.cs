@@ -49,7 +49,26 @@ public sealed class WorkloadManifestSpecs
             Assert.Equal(plan.Lab.Name, o.Metadata.Labels[WorkloadLabels.Lab]);
             Assert.Matches("^[0-9a-f]{12}$", o.Metadata.Labels[WorkloadLabels.Spec]);
         });
-        Assert.All(objects.OfType<V1Namespace>(), n => Assert.Null(n.Metadata.Labels)); // never pruned: not labelled as ours
+        Assert.Equal(plan.Lab.NetworkPolicies.Select(p => p.Name), objects.OfType<V1NetworkPolicy>().Select(p => p.Metadata.Name));
+        // never pruned: not labelled as ours (a namespace carries only the stack's labels, for namespaceSelectors)
+        Assert.All(objects.OfType<V1Namespace>(), n => Assert.False(n.Metadata.Labels?.ContainsKey(WorkloadLabels.ManagedBy) ?? false));
+    }
+
+    [Fact]
+    public void Each_stack_policy_is_a_NetworkPolicy_object_as_written_and_its_namespace_has_the_stacks_labels()
+    {
+        var objects = KubernetesYaml.LoadAllFromString(WorkloadManifest.Yaml(PlanOf("every-kind")), strict: true);
+        var policy = Assert.Single(objects.OfType<V1NetworkPolicy>());
+
+        Assert.Equal(("default", "echo"), (policy.Metadata.NamespaceProperty, policy.Spec.PodSelector.MatchLabels["app"]));
+        Assert.Equal(("tier", "In", "back"), (policy.Spec.PodSelector.MatchExpressions[0].Key, policy.Spec.PodSelector.MatchExpressions[0].OperatorProperty,
+            policy.Spec.PodSelector.MatchExpressions[0].Values.Single()));
+        Assert.Equal(["Ingress"], policy.Spec.PolicyTypes);
+        var rule = Assert.Single(policy.Spec.Ingress);
+        Assert.Equal("dmz", rule.FromProperty[0].NamespaceSelector.MatchLabels["zone"]);
+        Assert.Equal(("192.168.64.0/24", "192.168.64.1/32"), (rule.FromProperty[1].IpBlock.Cidr, rule.FromProperty[1].IpBlock.Except.Single()));
+        Assert.Equal(["9000-9010/TCP", "http-/TCP"], rule.Ports.Select(p => $"{p.Port?.Value}-{p.EndPort}/{p.Protocol}"));
+        Assert.Equal("dmz", objects.OfType<V1Namespace>().Single(n => n.Metadata.Name == "outside").Metadata.Labels["zone"]);
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class WorkloadStepSpecs
         var removed = before.Single(o => o.Key == "pod.web-1").SpecHash;
 
         var prune = StepOf(fewer).Create.Split(" && ")[0];
-        Assert.StartsWith("multipass exec dev-cp1 -- sudo kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s delete pods,services " +
+        Assert.StartsWith("multipass exec dev-cp1 -- sudo kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s delete pods,services,networkpolicies.networking.k8s.io " +
             "--all-namespaces --selector 'app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev,netlab.io/spec notin (", prune, StringComparison.Ordinal);
         Assert.DoesNotContain(removed, prune, StringComparison.Ordinal);
         Assert.All(before.Where(o => o.Key != "pod.web-1"), o => Assert.Contains(o.SpecHash, prune, StringComparison.Ordinal));
@@ -68,7 +68,7 @@ public sealed class WorkloadStepSpecs
     public void Its_delete_removes_exactly_the_labs_pods_and_services_whatever_the_stack_says_later()
     {
         Assert.Equal("if multipass info dev-cp1 --format json </dev/null >/dev/null 2>&1; then multipass exec dev-cp1 -- sudo kubectl " +
-            "--kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s delete pods,services --all-namespaces " +
+            "--kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s delete pods,services,networkpolicies.networking.k8s.io --all-namespaces " +
             "--selector app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev --ignore-not-found --wait=true </dev/null; fi", Example.Delete);
         Assert.Equal(Example.Delete, StepOf(Labs.Example with { Pods = [], Services = [] }).Delete);
     }

@@ -27,7 +27,7 @@ public static class ProxyCommand
         mode.AcceptOnlyFromAmong("iptables", "nftables");
         var config = new Option<FileInfo>("--config") { Required = true, Description = "YAML with clusterCIDR, serviceCIDR, nodePortRange, masqueradeAll, syncPeriod, minSyncPeriod" };
         var netns = new Option<string?>("--netns") { Description = "Program the rules of this network namespace instead of the host's (tests, the netns lab)" };
-        var cleanup = new Option<bool>("--cleanup") { Description = "Delete netlab's service rules and exit (as kube-proxy --cleanup)" };
+        var cleanup = new Option<bool>("--cleanup") { Description = "Delete netlab's service and NetworkPolicy rules and exit (as kube-proxy --cleanup)" };
         var command = new Command("proxy", "Run netlab-proxy: watch Services, EndpointSlices and Nodes and program this node's Service rules")
         {
             kubeconfig, hostname, healthz, metrics, mode, config, netns, cleanup,
@@ -51,9 +51,11 @@ public static class ProxyCommand
                 {
                     using var engine = new ServiceRulesEngine(options.ProxyMode, options.Netns);
                     var removed = await new EngineRuleSink(engine).RemoveAsync(ct);
+                    var policyRules = await Provisioner.Proxy.Policy.PolicyEnforcement.RemoveAsync(options, ct);
                     await new Provisioner.Host.Announcing.L2Announcer(Provisioner.Host.Processes.ProcessRunner.Default, options.Netns,
                         Provisioner.Proxy.LoadBalancing.LoadBalancerController.Label).RemoveAsync(ct);
                     output.Line(removed.Summary);
+                    output.Line("NetworkPolicy rules: " + policyRules.Summary);
                     return ExitCodes.Ok;
                 }
                 await new NetlabProxy(options, parseResult.InvocationConfiguration.Error).RunAsync(ct);

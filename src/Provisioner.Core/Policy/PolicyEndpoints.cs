@@ -8,8 +8,12 @@ namespace Provisioner.Core.Policy;
 /// <summary>One end of a connection, as a NetworkPolicy sees it (after Service DNAT: a pod, a node, or an address).</summary>
 public abstract record PolicyEndpoint(IPAddress? Address)
 {
+    /// <summary>A pod; <see cref="Ports"/> are what its named ports resolve against (a lab pod's by default, a
+    /// cluster pod's container ports when it comes from the Kubernetes API).</summary>
     public sealed record Pod(PodSpec Spec, IPAddress? PodAddress) : PolicyEndpoint(PodAddress)
     {
+        public ImmutableArray<ServedPort> Ports { get; init; } = PodPorts.Served(Spec);
+
         public override string ToString() => Spec.Namespace == "default" ? Spec.Name : $"{Spec.Namespace}/{Spec.Name}";
     }
 

@@ -27,14 +27,19 @@ public sealed record PolicyVerdict(bool Allowed, DirectionVerdict Egress, Direct
 /// NetworkPolicy v1 semantics over the stack, with no kernel involved: the expected reachability the lab's rules must
 /// produce. A pod is isolated in a direction only when a policy of that type selects it; then a connection passes
 /// when any rule of any of those policies matches it (the union). Traffic between a pod and its own node, and a pod's
-/// traffic to itself, is always allowed. Named ports resolve against the destination pod's ports.
+/// traffic to itself, is always allowed. Named ports resolve against the destination pod's ports. The policies and
+/// namespaces come from a stack or, on the VM lab, from the Kubernetes API (netlab-proxy): one implementation of v1.
 /// </summary>
-public sealed class PolicyEvaluator(LabConfig lab)
+public sealed class PolicyEvaluator(IReadOnlyList<NetworkPolicySpec> policies, IEnumerable<NamespaceSpec> namespaces)
 {
     private readonly ImmutableDictionary<string, ImmutableSortedDictionary<string, string>> _namespaceLabels =
-        lab.Namespaces.ToImmutableDictionary(n => n.Name, n => n.EffectiveLabels, StringComparer.Ordinal);
+        namespaces.ToImmutableDictionary(n => n.Name, n => n.EffectiveLabels, StringComparer.Ordinal);
 
-    public LabConfig Lab => lab;
+    public PolicyEvaluator(LabConfig lab) : this(lab.NetworkPolicies, lab.Namespaces)
+    {
+    }
+
+    public IReadOnlyList<NetworkPolicySpec> Policies => policies;
 
     /// <summary>The labels a namespace has in the cluster: declared ones, plus (always) its name label.</summary>
     public ImmutableSortedDictionary<string, string> NamespaceLabels(string name) =>
@@ -42,11 +47,11 @@ public sealed class PolicyEvaluator(LabConfig lab)
 
     /// <summary>The policies of the pod's namespace whose podSelector selects it and which isolate it in <paramref name="type"/>.</summary>
     public IEnumerable<NetworkPolicySpec> Selecting(PodSpec pod, PolicyType type) =>
-        lab.NetworkPolicies.Where(p => p.Namespace == pod.Namespace && p.Isolates(type) && p.PodSelector.Matches(pod.Labels));
+        policies.Where(p => p.Namespace == pod.Namespace && p.Isolates(type) && p.PodSelector.Matches(pod.Labels));
 
     public PolicyVerdict Check(PolicyEndpoint source, PolicyEndpoint destination, int port, TransportProtocol protocol)
     {
-        if (source is PolicyEndpoint.Pod s && destination is PolicyEndpoint.Pod d && s.Spec.Name == d.Spec.Name)
+        if (source is PolicyEndpoint.Pod s && destination is PolicyEndpoint.Pod d && s.Spec.Name == d.Spec.Name && s.Spec.Namespace == d.Spec.Namespace)
         {
             var self = DirectionVerdict.Open("a pod cannot block its traffic to itself");
             return new PolicyVerdict(true, self, self);
@@ -107,7 +112,7 @@ public sealed class PolicyEvaluator(LabConfig lab)
     private static bool AllowsPort(PolicyRuleSpec rule, PolicyEndpoint.Pod? target, int port, TransportProtocol protocol) =>
         rule.Ports.IsEmpty || rule.Ports.Any(p => p.Protocol == protocol && (p.Port is null
             || (p.Number is { } start ? port >= start && port <= (p.EndPort ?? start)
-                : target is not null && PodPorts.Served(target.Spec).Any(s => s.Name == p.Port && s.Number == port && s.Protocol == protocol))));
+                : target is not null && target.Ports.Any(s => s.Name == p.Port && s.Number == port && s.Protocol == protocol))));
 
     private static string Lower(PolicyType type) => type == PolicyType.Ingress ? "ingress" : "egress";
 }

@@ -38,7 +38,7 @@ public static class ProxySteps
         return new CommandStep
         {
             Id = AccessId, PlanStepId = LabPlan.ControlPlaneId, Kind = StepKind.ControlPlane, Node = cp,
-            Summary = $"netlab-proxy's ServiceAccount and RBAC (list/watch services, endpointslices, nodes; patch services/status) on {vm}",
+            Summary = $"netlab-proxy's ServiceAccount and RBAC (list/watch services, endpointslices, nodes, networkpolicies, pods, namespaces; patch services/status) on {vm}",
             Create = Shell.AllOf(
                 MultipassCommands.Install(vm, [new NodeTransfer(rbac.Path, RbacPath, "0644"), new NodeTransfer(script.Path, PrintKubeconfigPath, "0755")]),
                 MultipassCommands.Exec(vm, "sudo", "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", "apply", "-f", RbacPath)),
@@ -99,6 +99,7 @@ public static class ProxySteps
         {
             context.ClusterCidr, context.ServiceCidr, context.NodePortMin, context.NodePortMax,
             MasqueradeAll = context.MasqueradeAll ? "true" : "false", SyncPeriod = "30s", MinSyncPeriod = "1s",
+            PodCidr = plan.Addresses.Node(node).PodSubnet.ToString(),
             LoadBalancerCidr = plan.Addresses.LoadBalancerPool?.ToString(),
             // One writer of status.loadBalancer.ingress: the control plane's proxy, beside the apiserver it writes to.
             LoadBalancerAllocator = plan.Addresses.LoadBalancerPool is not null && node == plan.Lab.ControlPlane.Name,

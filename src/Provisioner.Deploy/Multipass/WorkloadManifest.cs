@@ -14,9 +14,9 @@ namespace Provisioner.Deploy.Multipass;
 public sealed record WorkloadObject(string Key, string Line, string SpecHash, IKubernetesObject<V1ObjectMeta> Object);
 
 /// <summary>
-/// The stack's pods and services as Kubernetes objects, so the VM lab has the same workloads as the netns lab: each
+/// The stack's pods, services and NetworkPolicies as Kubernetes objects, so the VM lab has the same workloads as the netns lab: each
 /// pod pinned to its node (<c>nodeName</c>, no scheduler) running agnhost <c>netexec</c> on the pod's port, each
-/// service with the plan's ClusterIP and node ports. Every pod and service carries <see cref="WorkloadLabels"/>, so
+/// service with the plan's ClusterIP and node ports, each policy as written (netlab-proxy enforces it). Every object carries <see cref="WorkloadLabels"/>, so
 /// the step can find (and prune) exactly its own objects; namespaces are created if missing and never deleted.
 /// </summary>
 public static class WorkloadManifest
@@ -28,20 +28,33 @@ public static class WorkloadManifest
 
     private static readonly string[] BuiltInNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-    /// <summary>The pods and services, in stack order (pods first).</summary>
+    /// <summary>The pods, services and NetworkPolicies, in stack order (pods first).</summary>
     public static ImmutableArray<WorkloadObject> Objects(LabPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var lab = plan.Lab;
         return [.. lab.Pods.Select(p => Labelled(lab, PodKey(p.Name), PodLine(lab, p), Pod(lab, p))),
-            .. plan.Addresses.Services.Select(s => Labelled(lab, ServiceKey(s.Spec), ServiceLine(s), Service(s)))];
+            .. plan.Addresses.Services.Select(s => Labelled(lab, ServiceKey(s.Spec), ServiceLine(s), Service(s))),
+            .. lab.NetworkPolicies.Select(p => Labelled(lab, PolicyKey(p), PolicyManifest.Line(p), PolicyManifest.ToApi(p)))];
     }
 
-    /// <summary>The namespaces the services need that Kubernetes does not create itself.</summary>
-    public static ImmutableArray<V1Namespace> Namespaces(LabPlan plan) =>
-        [.. plan.Lab.Services.Select(s => s.Namespace).Concat(["default"]).Distinct(StringComparer.Ordinal)
-            .Where(n => !BuiltInNamespaces.Contains(n, StringComparer.Ordinal)).Order(StringComparer.Ordinal)
-            .Select(n => new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = new V1ObjectMeta { Name = n } })];
+    /// <summary>
+    /// The namespaces the services and policies need that Kubernetes does not create itself, and every namespace the
+    /// stack gives labels (a policy's namespaceSelector reads them), built-in ones included.
+    /// </summary>
+    public static ImmutableArray<V1Namespace> Namespaces(LabPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var labelled = plan.Lab.Namespaces.Where(n => !n.Labels.IsEmpty).ToDictionary(n => n.Name, StringComparer.Ordinal);
+        return [.. plan.Lab.Services.Select(s => s.Namespace).Concat(plan.Lab.NetworkPolicies.Select(p => p.Namespace)).Concat(["default"])
+            .Distinct(StringComparer.Ordinal).Where(n => !BuiltInNamespaces.Contains(n, StringComparer.Ordinal))
+            .Concat(labelled.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(n => new V1Namespace
+            {
+                ApiVersion = "v1", Kind = "Namespace",
+                Metadata = new V1ObjectMeta { Name = n, Labels = labelled.TryGetValue(n, out var spec) ? spec.Labels.ToDictionary(StringComparer.Ordinal) : null },
+            })];
+    }
 
     /// <summary>The manifest <c>kubectl apply -f -</c> reads: namespaces, then pods and services, one YAML document each.</summary>
     public static string Yaml(LabPlan plan) =>
@@ -51,6 +64,8 @@ public static class WorkloadManifest
     public static string PodKey(string pod) => $"pod.{pod}";
 
     public static string ServiceKey(ServiceSpec service) => $"service.{service.Namespace}/{service.Name}";
+
+    public static string PolicyKey(NetworkPolicySpec policy) => $"networkpolicy.{policy.Namespace}/{policy.Name}";
 
     private static WorkloadObject Labelled(LabConfig lab, string key, string line, IKubernetesObject<V1ObjectMeta> o)
     {
@@ -79,7 +94,7 @@ public static class WorkloadManifest
                 {
                     Name = ContainerName, Image = AgnhostImage,
                     Args = ["netexec", $"--http-port={pod.Port.ToString(CultureInfo.InvariantCulture)}", "--udp-port=-1"],
-                    Ports = [new V1ContainerPort { ContainerPort = pod.Port, Protocol = "TCP", Name = "http" }],
+                    Ports = [new V1ContainerPort { ContainerPort = pod.Port, Protocol = "TCP", Name = pod.PortName ?? "http" }], // a policy's named port resolves to it
                     ReadinessProbe = new V1Probe
                     {
                         HttpGet = new V1HTTPGetAction { Path = "/hostname", Port = pod.Port },

@@ -23,6 +23,9 @@ public sealed class WorkloadSteps(DeploymentPlanner.Inputs inputs)
     public const string FieldManager = "netlab";
     public static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>The kinds the step owns (and prunes, and deletes) by its labels.</summary>
+    public const string Kinds = "pods,services,networkpolicies.networking.k8s.io";
+
     private static readonly Arg[] Kubectl = ["sudo", "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", "--request-timeout=60s"];
 
     /// <param name="controlPlaneVm">The control plane's VM.</param>
@@ -51,12 +54,12 @@ public sealed class WorkloadSteps(DeploymentPlanner.Inputs inputs)
         return new CommandStep
         {
             Id = Id, PlanStepId = Id, Kind = StepKind.Pod, Node = null,
-            Summary = $"the stack's {plan.Lab.Pods.Length} pods and {plan.Lab.Services.Length} services on the cluster (kubectl apply --server-side)",
+            Summary = $"the stack's {plan.Lab.Pods.Length} pods, {plan.Lab.Services.Length} services and {plan.Lab.NetworkPolicies.Length} NetworkPolicies on the cluster (kubectl apply --server-side)",
             Create = create,
             Update = create,
             OnChange = ChangeMode.UpdateInPlace,
             Delete = MultipassCommands.ExecIfPresent(controlPlaneVm,
-                [.. Kubectl, "delete", "pods,services", "--all-namespaces", "--selector", selector, "--ignore-not-found", "--wait=true"]),
+                [.. Kubectl, "delete", Kinds, "--all-namespaces", "--selector", selector, "--ignore-not-found", "--wait=true"]),
             DependsOn = [.. plan.Steps.Where(s => s.Kind is StepKind.ControlPlane or StepKind.Join or StepKind.Cni or StepKind.Fabric or StepKind.ServiceRules)
                 .Select(s => s.Id)],
             LocalFiles = [manifest],
@@ -66,7 +69,7 @@ public sealed class WorkloadSteps(DeploymentPlanner.Inputs inputs)
     }
 
     /// <summary>
-    /// <c>delete pods,services</c> of this lab whose spec hash is not one of the manifest's: pods and services removed
+    /// <c>delete pods,services,networkpolicies</c> of this lab whose spec hash is not one of the manifest's: objects removed
     /// from the stack, and changed ones (recreated by the apply that follows). With no objects, every one of the lab's.
     /// </summary>
     private static IEnumerable<Arg> Prune(string selector, ImmutableArray<WorkloadObject> objects)
@@ -74,6 +77,6 @@ public sealed class WorkloadSteps(DeploymentPlanner.Inputs inputs)
         var stale = objects.IsEmpty
             ? selector
             : $"{selector},{WorkloadLabels.Spec} notin ({string.Join(",", objects.Select(o => o.SpecHash).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))})";
-        return ["delete", "pods,services", "--all-namespaces", "--selector", stale, "--ignore-not-found", "--wait=true"];
+        return ["delete", Kinds, "--all-namespaces", "--selector", stale, "--ignore-not-found", "--wait=true"];
     }
 }

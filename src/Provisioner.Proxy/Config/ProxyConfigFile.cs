@@ -21,6 +21,12 @@ public sealed record ProxyConfigFile
     public int NodePortMax { get; init; } = 32767;
     public bool MasqueradeAll { get; init; }
 
+    /// <summary>
+    /// This node's pod subnet (its slice of <see cref="ClusterCidr"/>): NetworkPolicy ingress is checked here for sources
+    /// in it. Null: the Node object's <c>spec.podCIDR</c> (the VM lab sets this, as its controller manager allocates none).
+    /// </summary>
+    public string? PodCidr { get; init; }
+
     /// <summary>The node's addresses when given; otherwise the Node object's InternalIPs.</summary>
     public IReadOnlyList<string> NodeIPs { get; init; } = [];
 
@@ -52,6 +58,7 @@ public sealed record ProxyConfigFile
         $"serviceCIDR: {ServiceCidr}",
         $"nodePortRange: {NodePortMin}-{NodePortMax}",
         $"masqueradeAll: {(MasqueradeAll ? "true" : "false")}",
+        .. PodCidr is null ? Array.Empty<string>() : [$"podCIDR: {PodCidr}"],
         .. NodeIPs.Count == 0 ? Array.Empty<string>() : [$"nodeIPs: [{string.Join(", ", NodeIPs)}]"],
         .. LoadBalancerCidr is null ? Array.Empty<string>() : [$"loadBalancerCIDR: {LoadBalancerCidr}"],
         .. LoadBalancerAllocator ? ["loadBalancerAllocator: true"] : Array.Empty<string>(),
@@ -77,11 +84,12 @@ public sealed record ProxyConfigFile
         catch (YamlException e)
         {
             throw new InvalidDataException($"{source}: line {e.Start.Line}: {e.InnerException?.Message ?? e.Message} " +
-                "(known fields: clusterCIDR, serviceCIDR, nodePortRange, masqueradeAll, nodeIPs, loadBalancerCIDR, loadBalancerAllocator, syncPeriod, minSyncPeriod)", e);
+                "(known fields: clusterCIDR, serviceCIDR, nodePortRange, masqueradeAll, podCIDR, nodeIPs, loadBalancerCIDR, loadBalancerAllocator, syncPeriod, minSyncPeriod)", e);
         }
         var problems = new List<string>();
         var cluster = Cidr(raw.clusterCIDR, "clusterCIDR", "10.244.0.0/16", problems);
         var service = Cidr(raw.serviceCIDR, "serviceCIDR", "10.96.0.0/12", problems);
+        var podCidr = raw.podCIDR is null ? null : Cidr(raw.podCIDR, "podCIDR", "10.244.1.0/24", problems);
         var (min, max) = PortRange(raw.nodePortRange ?? "30000-32767", problems);
         foreach (var ip in raw.nodeIPs ?? [])
         {
@@ -98,7 +106,7 @@ public sealed record ProxyConfigFile
         return new ProxyConfigFile
         {
             ClusterCidr = cluster, ServiceCidr = service, NodePortMin = min, NodePortMax = max, MasqueradeAll = raw.masqueradeAll,
-            NodeIPs = raw.nodeIPs ?? [], SyncPeriod = sync, MinSyncPeriod = minSync,
+            PodCidr = podCidr, NodeIPs = raw.nodeIPs ?? [], SyncPeriod = sync, MinSyncPeriod = minSync,
             LoadBalancerCidr = pool, LoadBalancerAllocator = raw.loadBalancerAllocator,
         };
     }
@@ -136,6 +144,7 @@ public sealed record ProxyConfigFile
         public string? serviceCIDR { get; set; }
         public string? nodePortRange { get; set; }
         public bool masqueradeAll { get; set; }
+        public string? podCIDR { get; set; }
         public List<string>? nodeIPs { get; set; }
         public string? loadBalancerCIDR { get; set; }
         public bool loadBalancerAllocator { get; set; }

@@ -27,6 +27,20 @@ public sealed class ProxyMetrics
         Endpoints = factory.CreateGauge("netlab_proxy_endpoints", "Endpoints programmed, over all services");
         Skipped = factory.CreateCounter("netlab_proxy_skipped_objects_total", "API objects skipped as invalid (the log says why)");
         ConntrackDeletions = factory.CreateCounter("netlab_proxy_conntrack_deletions_total", "conntrack -D commands run for stale UDP flows");
+        PolicySyncDuration = factory.CreateHistogram("netlab_proxy_sync_policy_rules_duration_seconds",
+            "How long a sync of the NetworkPolicy rules took, from snapshot to kernel", new HistogramConfiguration
+            {
+                LabelNames = ["kind"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16),
+            });
+        PolicySyncs = factory.CreateCounter("netlab_proxy_policy_syncs_total",
+            "NetworkPolicy syncs that reached the kernel, by kind: full (periodic or first, reads the kernel) or partial (the node's part changed)",
+            new CounterConfiguration { LabelNames = ["kind"] });
+        PolicyErrors = factory.CreateCounter("netlab_proxy_sync_policy_rules_errors_total", "NetworkPolicy syncs that failed (retried after minSyncPeriod)");
+        PolicyRuleChanges = factory.CreateCounter("netlab_proxy_sync_policy_rules_changes_total", "NetworkPolicy rule lines a sync added or removed",
+            new CounterConfiguration { LabelNames = ["change"] });
+        PolicyLastSync = factory.CreateGauge("netlab_proxy_sync_policy_rules_last_timestamp_seconds", "When the last successful NetworkPolicy sync ended (Unix time)");
+        NetworkPolicies = factory.CreateGauge("netlab_proxy_network_policies", "NetworkPolicies in force (converted, not skipped)");
+        IsolatedPods = factory.CreateGauge("netlab_proxy_policy_isolated_pods", "Pods some NetworkPolicy isolates, in either direction");
         DotNetStats.Register(Registry); // process_resident_memory_bytes and friends
     }
 
@@ -41,4 +55,11 @@ public sealed class ProxyMetrics
     public Gauge Endpoints { get; }
     public Counter Skipped { get; }
     public Counter ConntrackDeletions { get; }
+    public Histogram PolicySyncDuration { get; }
+    public Counter PolicySyncs { get; }
+    public Counter PolicyErrors { get; }
+    public Counter PolicyRuleChanges { get; }
+    public Gauge PolicyLastSync { get; }
+    public Gauge NetworkPolicies { get; }
+    public Gauge IsolatedPods { get; }
 }

@@ -76,6 +76,13 @@ public sealed class ChangeTracker(string nodeName, Config.ProxyConfigFile config
             SetNode(type == WatchEventType.Deleted ? null : item);
     });
 
+    /// <summary>This node's <c>spec.podCIDR</c> from its Node object, when it has one (the policy rules' node subnet).</summary>
+    public string? NodePodCidr()
+    {
+        lock (_lock)
+            return _nodes.Objects.TryGetValue("/" + nodeName, out var node) && node.Spec?.PodCIDR is { Length: > 0 } cidr ? cidr : null;
+    }
+
     /// <summary>Marks everything for reconversion: the periodic full resync repairs what a partial one may have missed.</summary>
     public void MarkAllChanged() => Mutate(() => _allDirty = true);
 

@@ -10,7 +10,8 @@ using System.Text.Json.Nodes;
 namespace Provisioner.Proxy.Tests.Fakes;
 
 /// <summary>
-/// A Kubernetes API server for Services, EndpointSlices and Nodes that speaks the real wire format, built on
+/// A Kubernetes API server for Services, EndpointSlices and Nodes (the service rules' kinds) and NetworkPolicies, Pods
+/// and Namespaces (the policy controller's) that speaks the real wire format, built on
 /// KubernetesClient's own models serialized with <see cref="KubernetesJson"/>: lists carrying metadata.resourceVersion,
 /// chunked watch streams of {"type":...,"object":...} lines from a resourceVersion, BOOKMARK events, a 410 Gone
 /// Status for a compacted version, bearer-token auth, connections it can drop on demand, and PATCH of a Service's
@@ -21,6 +22,9 @@ namespace Provisioner.Proxy.Tests.Fakes;
 public sealed class FakeApiServer : IAsyncDisposable
 {
     public const string Token = "netlab-proxy-test-token";
+    public const string NetworkPolicies = "/apis/networking.k8s.io/v1/networkpolicies";
+    public const string Pods = "/api/v1/pods";
+    public const string Namespaces = "/api/v1/namespaces";
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Kind> _kinds = new(StringComparer.Ordinal)
@@ -28,6 +32,9 @@ public sealed class FakeApiServer : IAsyncDisposable
         ["/api/v1/services"] = new("ServiceList", "v1", "Service"),
         ["/apis/discovery.k8s.io/v1/endpointslices"] = new("EndpointSliceList", "discovery.k8s.io/v1", "EndpointSlice"),
         ["/api/v1/nodes"] = new("NodeList", "v1", "Node"),
+        [NetworkPolicies] = new("NetworkPolicyList", "networking.k8s.io/v1", "NetworkPolicy"),
+        [Pods] = new("PodList", "v1", "Pod"),
+        [Namespaces] = new("NamespaceList", "v1", "Namespace"),
     };
     private readonly List<string> _requests = [];
     private readonly HttpListener _listener;
@@ -122,11 +129,26 @@ public sealed class FakeApiServer : IAsyncDisposable
         current-context: fake
         """;
 
+    /// <summary>A client of this server with the test's bearer token (no kubeconfig file; WatchSpecs covers loading one).</summary>
+    public Kubernetes Client() => new(new KubernetesClientConfiguration { Host = Url, AccessToken = Token });
+
     public void Upsert(V1Service service) => Put("/api/v1/services", service);
 
     public void Upsert(V1EndpointSlice slice) => Put("/apis/discovery.k8s.io/v1/endpointslices", slice);
 
     public void Upsert(V1Node node) => Put("/api/v1/nodes", node);
+
+    public void Upsert(V1NetworkPolicy policy) => Put(NetworkPolicies, policy);
+
+    public void Upsert(V1Pod pod) => Put(Pods, pod);
+
+    public void Upsert(V1Namespace ns) => Put(Namespaces, ns);
+
+    public void Delete(V1NetworkPolicy policy) => Remove(NetworkPolicies, policy);
+
+    public void Delete(V1Pod pod) => Remove(Pods, pod);
+
+    public void Delete(V1Namespace ns) => Remove(Namespaces, ns);
 
     public void Delete(V1Service service) => Remove("/api/v1/services", service);
 
@@ -386,9 +408,19 @@ public sealed class FakeApiServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         DropWatches();
-        _listener.Stop();
-        _listener.Close();
-        await _loop;
+        // The managed HttpListener's Stop and Close re-bind its port to unregister a prefix whose endpoint is already
+        // gone ("Address already in use" when another socket took that port meanwhile): the server is stopping anyway.
+        foreach (var stop in new Action[] { _listener.Stop, _listener.Close })
+        {
+            try
+            {
+                stop();
+            }
+            catch (HttpListenerException)
+            {
+            }
+        }
+        await _loop.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     /// <summary>One kind: its objects as JSON, its event history since the last compaction, its open watches.</summary>

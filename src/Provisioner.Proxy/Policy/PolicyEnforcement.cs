@@ -1,0 +1,48 @@
+using k8s;
+using Provisioner.Proxy.Config;
+using Provisioner.Proxy.Health;
+using Provisioner.Proxy.Sources;
+using Provisioner.Proxy.Sync;
+using Provisioner.ServiceRules.Applying;
+using Provisioner.ServiceRules.Policy;
+
+namespace Provisioner.Proxy.Policy;
+
+/// <summary>
+/// netlab-proxy's second controller: NetworkPolicies, Pods and Namespaces from the API, this node's policy rules
+/// kept by a <see cref="PolicyRulesApplier"/> on a bounded-frequency runner of its own (the service rules' periods),
+/// so a <c>kubectl apply</c> of a policy is in the kernel within minSyncPeriod. It starts on its own: a cluster that
+/// refuses these kinds (older RBAC) delays the policies, never the Service rules.
+/// </summary>
+public sealed class PolicyEnforcement(IKubernetes client, ProxyOptions options, Func<string?> apiPodCidr, ProxyMetrics metrics, Action<string> log)
+{
+    public PolicyTracker Tracker { get; } = new();
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var sources = new PolicySources(client, Tracker, log);
+        var applier = new PolicyRulesApplier(options.ProxyMode, options.Netns);
+        var controller = new PolicyController(options.HostnameOverride, options.Config, Tracker, apiPodCidr, applier.SyncAsync, metrics, log);
+        var period = options.Config.MinSyncPeriod;
+        using var runner = new BoundedFrequencyRunner(controller.SyncAsync, period, options.Config.SyncPeriod,
+            e => log($"policy sync failed (retrying after {Durations.Format(period)}): {e.Message}"));
+        var watching = sources.RunAsync(ct);
+        try
+        {
+            await sources.Synced.WaitAsync(ct).ConfigureAwait(false);
+            log("listed networkpolicies, pods and namespaces; syncing NetworkPolicy rules");
+            Tracker.Changed += runner.Request;
+            await runner.RunAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Tracker.Changed -= runner.Request;
+            await watching.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes this node's policy rules (<c>--cleanup</c>).</summary>
+    public static Task<RulePlan> RemoveAsync(ProxyOptions options, CancellationToken ct) =>
+        new PolicyRulesApplier(options.ProxyMode, options.Netns).RemoveAsync(
+            new PolicyNode(options.HostnameOverride, options.Config.PodCidr ?? options.Config.ClusterCidr, options.Config.ClusterCidr), ct);
+}
