@@ -166,9 +166,10 @@ public sealed partial class LabVerifier
             var output = result.StandardOutput.Trim();
             if (result.Succeeded && output.Length > 0 && !output.Contains(";;", StringComparison.Ordinal))
                 return (true, asked == 1 ? "DNS answered" : $"DNS answered (query {asked}, after {(DateTime.UtcNow - started).TotalSeconds:0.0} s)");
-            last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith(";;", StringComparison.Ordinal)) ?? (output.Length > 0 ? output : $"dig exited {result.ExitCode}");
-            if (Refused(last))
-                return (false, $"refused: {last.TrimStart(';', ' ')}");
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (lines.FirstOrDefault(Refused) is { } refused) // ";; communications error to ...: host unreachable", then ";; no servers could be reached"
+                return (false, $"refused: {refused.TrimStart(';', ' ')}");
+            last = lines.LastOrDefault(l => l.StartsWith(";;", StringComparison.Ordinal)) ?? (output.Length > 0 ? output : $"dig exited {result.ExitCode}");
         }
         while (DateTime.UtcNow - started < DnsCellDeadline);
         return (false, $"no answer to {asked} queries in {(DateTime.UtcNow - started).TotalSeconds:0} s (last: {last.TrimStart(';', ' ')})");

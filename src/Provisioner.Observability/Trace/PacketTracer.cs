@@ -95,7 +95,7 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
     private static string Verdict(string line)
     {
         var verdict = VerdictText().Match(line) is { Success: true } m ? (m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value) : line;
-        if (!line.Contains("reject", StringComparison.OrdinalIgnoreCase))
+        if (!line.Contains("-j REJECT", StringComparison.Ordinal) && !line.Contains("reject with", StringComparison.Ordinal))
             return verdict;
         return RuleComment().Match(line) is { Success: true } c ? $"REJECT ({c.Groups[1].Value})" : "REJECT";
     }
