@@ -60,12 +60,17 @@ plan_b=$(seconds "$netlab" plan --stack "$work/Pulumi.b.yaml")
 noop_b=$(seconds "$netlab" up --stack "$work/Pulumi.b.yaml")
 cross_b=$(iperf p2); same_b=$(iperf p3)
 node_rules=$(ip netns exec "$lab-w1" sh -c "iptables-save -t filter 2>/dev/null | grep -c '^-A NETLAB-POL' || true")
-[ "$rules" = nftables ] && node_rules=$(ip netns exec "$lab-w1" nft list table ip netlab-policy | grep -cE 'return|reject')
+shared=$(ip netns exec "$lab-w1" sh -c "iptables-save -t filter 2>/dev/null | grep -c '^:NETLAB-POL-A-' || true")
+[ "$rules" = nftables ] && node_rules=$(ip netns exec "$lab-w1" nft list table ip netlab-policy | grep -cE 'return|reject') && shared=$(ip netns exec "$lab-w1" nft list table ip netlab-policy | grep -c '^\s*set ')
+# Every peer x port as its own rule in every pod chain (the iptables compiler before shared allow chains): the reference.
+peers=$(( (pods + 9) / 10 ))
+expanded=$(( pods * (policies * peers * 2 + 2) + 2 * pods + 1 ))
 
 printf '%-44s %12s %12s\n' "" "no policies" "$policies policies"
 printf '%-44s %12s %12s\n' "netlab up (no-op / policies applied), s" "$noop_a" "$sync_b"
 printf '%-44s %12s %12s\n' "netlab up, no-op with policies, s" "-" "$noop_b"
 printf '%-44s %12s %12s\n' "netlab plan (drift check), s" "-" "$plan_b"
-printf '%-44s %12s %12s\n' "policy rules on w1" "0" "$node_rules"
+printf '%-44s %12s %12s   (every peer x port expanded per pod: ~%s)\n' "policy rules on w1" "0" "$node_rules" "$expanded"
+printf '%-44s %12s %12s\n' "shared allow chains (iptables) / sets (nft)" "0" "$shared"
 printf '%-44s %12s %12s   ratio %s (goal >= 0.9)\n' "iperf3 p2 (cp1) -> p1 (w1), Gbit/s" "$cross_a" "$cross_b" "$(ratio "$cross_b" "$cross_a")"
 printf '%-44s %12s %12s   ratio %s (goal >= 0.9)\n' "iperf3 p3 (w1) -> p1 (w1), Gbit/s" "$same_a" "$same_b" "$(ratio "$same_b" "$same_a")"

@@ -93,6 +93,7 @@ public sealed class PolicyEndToEndSpecs : IDisposable
     [InlineData("linux-vxlan", "nftables")]
     [InlineData("ovs-vxlan", "iptables")]
     [InlineData("ovs-vxlan", "nftables")]
+    [InlineData("routed", "nftables")] // the same Linux-bridge path as linux-vxlan, routed between nodes: one backend is enough
     public async Task The_upstream_scenarios_hold_cell_for_cell_and_hand_made_drift_is_seen_and_repaired(string fabric, string rules)
     {
         (_name, _fabric, _rules) = (TestNames.Unique("p"), fabric, rules);

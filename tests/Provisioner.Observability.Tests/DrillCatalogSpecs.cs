@@ -45,9 +45,9 @@ public sealed class DrillCatalogSpecs
     }
 
     [Theory]
-    [InlineData("linux-vxlan", "lost-route tunnel-mtu rp-filter bridge-netfilter conntrack-full service-blackhole stale-udp resolv-conf")]
-    [InlineData("ovs-vxlan", "tunnel-mtu bridge-netfilter conntrack-full service-blackhole stale-udp resolv-conf")]
-    [InlineData("routed", "lost-route bridge-netfilter conntrack-full service-blackhole stale-udp resolv-conf")]
+    [InlineData("linux-vxlan", "lost-route tunnel-mtu rp-filter bridge-netfilter conntrack-full service-blackhole stale-udp resolv-conf policy-blocks-dns")]
+    [InlineData("ovs-vxlan", "tunnel-mtu bridge-netfilter conntrack-full service-blackhole stale-udp resolv-conf policy-blocks-dns")]
+    [InlineData("routed", "lost-route bridge-netfilter conntrack-full service-blackhole stale-udp resolv-conf policy-blocks-dns")]
     public void Each_fabric_offers_the_drills_that_can_break_it(string fabric, string names) =>
         Assert.Equal(names, string.Join(' ', For(fabric).Select(d => d.Name)));
 

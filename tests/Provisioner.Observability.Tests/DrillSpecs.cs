@@ -36,6 +36,7 @@ public sealed class DrillSpecs(LabFixture lab) : IClassFixture<LabFixture>
     [InlineData("service-blackhole", Layer.ServiceRules)]
     [InlineData("stale-udp", Layer.ServiceRules)]
     [InlineData("resolv-conf", Layer.Dns)]
+    [InlineData("policy-blocks-dns", Layer.Policy)]
     public async Task Verify_names_the_layer_a_drill_broke_trace_packet_shows_where_the_probe_dies_and_the_lab_is_repaired(string name, Layer layer)
     {
         var runner = new DrillRunner(lab.Lab!, ProcessRunner.Default);
@@ -75,6 +76,7 @@ public sealed class DrillSpecs(LabFixture lab) : IClassFixture<LabFixture>
         "stale-udp" => Traces.RunAsync(lab, "web-2", $"{ClusterDnsAddress}:53", ProbeProtocol.Udp, sourcePort: LabVerifier.StableUdpPort),
         "resolv-conf" => Traces.RunAsync(lab, "web-1", "web.default.svc.cluster.local"),
         "rp-filter" => Traces.RunAsync(lab, "outside", "web-1"),
+        "policy-blocks-dns" => Traces.RunAsync(lab, "client", $"{ClusterDnsAddress}:53", ProbeProtocol.Udp),
         _ => Traces.RunAsync(lab, "client", "web"),
     };
 
@@ -115,6 +117,10 @@ public sealed class DrillSpecs(LabFixture lab) : IClassFixture<LabFixture>
             case "rp-filter": // FROM=outside: in through cp1 and the tunnel, dropped at w1 by the reverse-path check
                 Assert.Equal("node w1 kernel drop", drop.Where);
                 Assert.Contains("IP_RPFILTER", drop.What, StringComparison.Ordinal);
+                break;
+            case "policy-blocks-dns": // client's egress chain on its node rejects the query, after the DNAT to the DNS pod
+                Assert.Contains("REJECT (isolated by default/client-egress)", Traces.Hop(trace, "node cp1 netfilter").What, StringComparison.Ordinal);
+                Assert.Equal("node cp1 kernel drop", drop.Where);
                 break;
             case "resolv-conf":
                 Assert.Contains("does not resolve", Traces.Hop(trace, "web-1 DNS lookup").What, StringComparison.Ordinal);

@@ -60,8 +60,11 @@ public static class PolicyExplainer
         else
         {
             var compiled = PolicyIptablesCompiler.Compile(table, node);
-            var chains = new[] { PolicyChainNames.Iptables(id, ingress: true), PolicyChainNames.Iptables(id, ingress: false) };
-            foreach (var line in compiled.Lines.Where(l => chains.Any(c => l.StartsWith($"-A {c} ", StringComparison.Ordinal) || l.Contains($"-j {c}", StringComparison.Ordinal))))
+            var podChains = new[] { PolicyChainNames.Iptables(id, ingress: true), PolicyChainNames.Iptables(id, ingress: false) };
+            var jumps = compiled.Chains.GetValueOrDefault(PolicyChainNames.Forward, []).Where(l => podChains.Any(c => l.EndsWith("-j " + c, StringComparison.Ordinal)));
+            var own = podChains.Where(compiled.Chains.ContainsKey).SelectMany(c => compiled.Chains[c]).ToList();
+            var shared = own.Select(l => l[(l.LastIndexOf("-j ", StringComparison.Ordinal) + 3)..]).Where(compiled.Chains.ContainsKey).Distinct().SelectMany(c => compiled.Chains[c]);
+            foreach (var line in jumps.Concat(own).Concat(shared))
                 text.Append("  ").Append(line).Append('\n');
         }
         return text.ToString();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Provisioner.Host.Iproute;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
 using Provisioner.Core.Policy;
@@ -17,7 +18,38 @@ public sealed partial class LabVerifier
 
     /// <summary>Pods no policy selects: the connectivity layers probe only these, the policy layer every pod.</summary>
     private bool Unisolated(PodSpec pod) =>
-        !Policies.Selecting(pod, PolicyType.Ingress).Any() && !Policies.Selecting(pod, PolicyType.Egress).Any();
+        !Policies.Selecting(pod, PolicyType.Ingress).Any() && !Policies.Selecting(pod, PolicyType.Egress).Any() && !_isolatedByTheKernelOnly.Contains(pod.Name);
+
+    /// <summary>Pods the nodes' policy rules isolate though no policy of the stack selects them (read at the start of a run).</summary>
+    private IReadOnlySet<string> _isolatedByTheKernelOnly = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The pods that have a policy chain on their node while the stack's policies select none of them: a policy the
+    /// kernel enforces and the stack does not have (applied by hand, or left behind). They are the policy layer's to
+    /// probe, not the connectivity layers', whose failures would blame DNS or the service rules for a policy's reject.
+    /// </summary>
+    private async Task<IReadOnlySet<string>> IsolatedByTheKernelOnlyAsync(CancellationToken ct)
+    {
+        var nft = Lab.Network.ServiceRules == RuleBackend.Nftables;
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in Lab.Pods.Where(p => !ClusterDns.IsDnsPod(p) && !Policies.Selecting(p, PolicyType.Ingress).Any() && !Policies.Selecting(p, PolicyType.Egress).Any())
+            .GroupBy(p => p.Node))
+        {
+            var listing = (await Run.TryRunAsync(NetnsExec.Ip, NetnsExec.Command(layout.NodeNamespace(node.Key), nft
+                ? ["nft", "list", "table", "ip", ServiceRules.Policy.PolicyChainNames.NftTable]
+                : ["iptables-nft-save", "-t", "filter"]), cancellationToken: ct).ConfigureAwait(false)).StandardOutput;
+            foreach (var pod in node)
+            {
+                var id = $"{pod.Namespace}/{pod.Name}";
+                bool Has(bool ingress) => listing.Contains(nft
+                    ? $"chain {ServiceRules.Policy.PolicyChainNames.Nft(id, ingress)} {{"
+                    : $":{ServiceRules.Policy.PolicyChainNames.Iptables(id, ingress)} ", StringComparison.Ordinal);
+                if (Has(ingress: true) || Has(ingress: false))
+                    found.Add(pod.Name);
+            }
+        }
+        return found;
+    }
 
     /// <summary>
     /// The policy layer: every user pod to every pod's port, to cluster DNS through its Service (UDP), and to each
@@ -26,7 +58,7 @@ public sealed partial class LabVerifier
     /// </summary>
     private async Task<IEnumerable<VerifyCheck>> PolicyAsync(CancellationToken ct)
     {
-        if (Lab.NetworkPolicies.IsEmpty)
+        if (Lab.NetworkPolicies.IsEmpty && _isolatedByTheKernelOnly.Count == 0)
             return [];
         var matrix = await ReachabilityAsync(ct).ConfigureAwait(false);
         Matrix = matrix;
@@ -38,7 +70,10 @@ public sealed partial class LabVerifier
             return new VerifyCheck(Layer.Policy, $"pod {source} -> {row.Count} targets", wrong.Count == 0,
                 wrong.Count == 0
                     ? $"as the policies say: {row.Count(c => c.Observed == true)} answered, {row.Count(c => c.Observed == false)} blocked"
-                    : string.Join("; ", wrong.Select(c => $"{c.To.Label}: expected {ReachabilityMatrix.Describe(c.Expected!)}, but {c.Detail}")),
+                    : string.Join("; ", wrong.Select(c => $"{c.To.Label}: expected {ReachabilityMatrix.Describe(c.Expected!)}, but {c.Detail}"))
+                        + (_isolatedByTheKernelOnly.Contains(source)
+                            ? $"; the rules on {pod.Node} isolate {source} though no policy of the stack selects it (netlab plan lists them, netlab up removes them)"
+                            : ""),
                 $"netlab explain policy {source}; ip netns exec {layout.NodeNamespace(pod.Node)} {PolicyRuleDump}");
         });
     }
@@ -98,8 +133,7 @@ public sealed partial class LabVerifier
         var podNs = layout.PodNamespace(source.Name);
         if (target.Port.Protocol == TransportProtocol.UDP)
         {
-            var answer = await DigAsync(podNs, [$"@{address}", $"dns-version.{Lab.Network.ClusterDomain}", "TXT"], ct).ConfigureAwait(false);
-            return answer is [_] ? (true, "DNS answered") : (false, Describe(answer));
+            return await DnsCellAsync(podNs, address, ct).ConfigureAwait(false);
         }
         var (body, error) = await probe.HttpGetAsync(podNs, address, target.Port.Number, ct).ConfigureAwait(false);
         var answeredBy = body?.Split(' ')[0];
@@ -107,4 +141,40 @@ public sealed partial class LabVerifier
             ? (true, $"answered by {answeredBy}")
             : (false, error ?? $"answered '{body}'");
     }
+
+    /// <summary>How long a DNS cell keeps asking before it counts as lost: see <see cref="DnsCellAsync"/>.</summary>
+    public static readonly TimeSpan DnsCellDeadline = TimeSpan.FromSeconds(12);
+
+    /// <summary>
+    /// A DNS query through the Service, asked again (a new dig, so a new source port and a new conntrack entry and
+    /// flow) until it is answered, refused at once (the policies' REJECT: dig reports the ICMP error), or
+    /// <see cref="DnsCellDeadline"/> passes. One dig's 2 × 1 s was the matrix's whole bound before, and on the OVS
+    /// fabric each query and reply passes the userspace datapath four times (pod → LOCAL → pod, both ways): the first
+    /// packets of a new flow are upcalled to ovs-vswitchd and wait, with the node's ARP for the DNS pod, behind
+    /// whatever else runs; at a load of 30 on two cores both tries of one dig once ran out.
+    /// </summary>
+    private async Task<(bool Observed, string Detail)> DnsCellAsync(string podNs, IPAddress address, CancellationToken ct)
+    {
+        var started = DateTime.UtcNow;
+        var asked = 0;
+        string last;
+        do
+        {
+            asked++;
+            var result = await Run.TryRunAsync(NetnsExec.Ip, NetnsExec.Arguments(podNs, "dig", ["+short", "+time=2", "+tries=1", $"@{address}", $"dns-version.{Lab.Network.ClusterDomain}", "TXT"]),
+                cancellationToken: ct).ConfigureAwait(false);
+            var output = result.StandardOutput.Trim();
+            if (result.Succeeded && output.Length > 0 && !output.Contains(";;", StringComparison.Ordinal))
+                return (true, asked == 1 ? "DNS answered" : $"DNS answered (query {asked}, after {(DateTime.UtcNow - started).TotalSeconds:0.0} s)");
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (lines.FirstOrDefault(Refused) is { } refused) // ";; communications error to ...: host unreachable", then ";; no servers could be reached"
+                return (false, $"refused: {refused.TrimStart(';', ' ')}");
+            last = lines.LastOrDefault(l => l.StartsWith(";;", StringComparison.Ordinal)) ?? (output.Length > 0 ? output : $"dig exited {result.ExitCode}");
+        }
+        while (DateTime.UtcNow - started < DnsCellDeadline);
+        return (false, $"no answer to {asked} queries in {(DateTime.UtcNow - started).TotalSeconds:0} s (last: {last.TrimStart(';', ' ')})");
+    }
+
+    private static bool Refused(string digLine) =>
+        digLine.Contains("unreachable", StringComparison.OrdinalIgnoreCase) || digLine.Contains("refused", StringComparison.OrdinalIgnoreCase);
 }

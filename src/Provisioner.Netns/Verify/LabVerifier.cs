@@ -27,6 +27,7 @@ public sealed partial class LabVerifier(LabPlan plan, LabLayout layout, Probe pr
     public async Task<IReadOnlyList<VerifyCheck>> RunAsync(CancellationToken ct = default)
     {
         var checks = new List<VerifyCheck>();
+        _isolatedByTheKernelOnly = await IsolatedByTheKernelOnlyAsync(ct).ConfigureAwait(false);
         checks.AddRange(await ConntrackTablesAsync(ct).ConfigureAwait(false));
         checks.AddRange(await UnderlayAsync(ct).ConfigureAwait(false));
         checks.AddRange(await GatewaysAsync(ct).ConfigureAwait(false));

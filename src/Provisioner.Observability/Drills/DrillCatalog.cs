@@ -14,7 +14,7 @@ public static class DrillCatalog
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(layout);
         var lab = new DrillLab(plan, layout, podAddress);
-        return [.. FabricDrills.For(lab), .. NodeDrills.For(lab), .. ServiceDrills.For(lab), .. DnsDrills.For(lab)];
+        return [.. FabricDrills.For(lab), .. NodeDrills.For(lab), .. ServiceDrills.For(lab), .. DnsDrills.For(lab), .. PolicyDrills.For(lab)];
     }
 }
 

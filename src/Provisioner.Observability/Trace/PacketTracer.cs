@@ -88,11 +88,20 @@ public sealed partial class PacketTracer(LabPlan plan, LabLayout layout, Process
         var verdict = rules[^1];
         hops.Add(new TraceHop($"node {node} netfilter", $"{rules.Count} rule(s) met, last: {Verdict(verdict)}", rules,
             iptables ? $"sudo ip netns exec {layout.NodeNamespace(node)} iptables-save -c | grep NETLAB"
-                     : $"sudo ip netns exec {layout.NodeNamespace(node)} nft list table ip netlab"));
+                     : $"sudo ip netns exec {layout.NodeNamespace(node)} nft list table ip {(verdict.Contains(ServiceRules.Policy.PolicyChainNames.NftTable, StringComparison.Ordinal) ? ServiceRules.Policy.PolicyChainNames.NftTable : "netlab")}"));
     }
 
-    private static string Verdict(string line) =>
-        VerdictText().Match(line) is { Success: true } m ? (m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value) : line;
+    /// <summary>The last rule's verdict; a reject (the kernel reports it as a drop) says so, with the rule's comment (a policy's names it).</summary>
+    private static string Verdict(string line)
+    {
+        var verdict = VerdictText().Match(line) is { Success: true } m ? (m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value) : line;
+        if (!line.Contains("-j REJECT", StringComparison.Ordinal) && !line.Contains("reject with", StringComparison.Ordinal))
+            return verdict;
+        return RuleComment().Match(line) is { Success: true } c ? $"REJECT ({c.Groups[1].Value})" : "REJECT";
+    }
+
+    [GeneratedRegex(@"comment\s+(?:--comment\s+)?""([^""]+)""")]
+    private static partial Regex RuleComment();
 
     private async Task<TraceHop> RouteHopAsync(string netns, string who, IPAddress to, CancellationToken ct)
     {

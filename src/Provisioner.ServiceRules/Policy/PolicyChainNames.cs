@@ -15,5 +15,10 @@ public static class PolicyChainNames
 
     public static string Iptables(string pod, bool ingress) => Prefix + (ingress ? "I-" : "E-") + ChainNames.PortProtoHash(pod, ingress ? "ingress" : "egress")[..15];
 
+    public const string AllowPrefix = Prefix + "A-";
+
+    /// <summary>The chain of one distinct allow (its matches), shared by every pod chain that has it.</summary>
+    public static string IptablesAllow(string matches) => AllowPrefix + ChainNames.PortProtoHash(matches, "allow")[..15];
+
     public static string Nft(string pod, bool ingress) => (ingress ? "ingress-" : "egress-") + pod.Replace('/', '-');
 }

@@ -52,9 +52,13 @@ public sealed class PolicyRulesApplier(RuleBackend backend, string? netns, Proce
         return plan;
     }
 
-    public Task ApplyAsync(RulePlan plan, CancellationToken ct = default) => backend == RuleBackend.Nftables
-        ? RunAsync("nft", ["-f", "-"], plan.Script, mayFail: false, ct)
-        : RunAsync($"iptables-{Variant}-restore", ["--wait", "10", "--noflush"], plan.Script, mayFail: false, ct);
+    public Task ApplyAsync(RulePlan plan, CancellationToken ct = default) =>
+        RunAsync(ApplyCommand.Program, ApplyCommand.Arguments, plan.Script, mayFail: false, ct);
+
+    /// <summary>The command that applies a plan's script from its standard input (outside the node's namespace).</summary>
+    public (string Program, string[] Arguments) ApplyCommand => backend == RuleBackend.Nftables
+        ? ("nft", ["-f", "-"])
+        : ($"iptables-{Variant}-restore", ["--wait", "10", "--noflush"]);
 
     /// <summary>Removes every policy rule of the node (nothing to do when there is none).</summary>
     public Task<RulePlan> RemoveAsync(PolicyNode node, CancellationToken ct = default) => SyncAsync(PolicyTable.Empty, node, ct);

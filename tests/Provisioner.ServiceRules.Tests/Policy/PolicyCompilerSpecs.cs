@@ -84,7 +84,8 @@ public class PolicyCompilerSpecs
         Assert.Contains(forward, l => l.StartsWith("-A NETLAB-POL-FORWARD -s 10.244.0.0/24 -d 10.244.1.3/32 ", StringComparison.Ordinal));
         Assert.Contains(forward, l => l.StartsWith("-A NETLAB-POL-FORWARD ! -s 10.244.0.0/16 -d 10.244.1.3/32 ", StringComparison.Ordinal));
         var egress = cp1.Chains[PolicyChainNames.Iptables("default/client", false)];
-        Assert.Contains("-A " + PolicyChainNames.Iptables("default/client", false) + " -d 10.244.1.2/32 -p tcp -m tcp --dport 8080:8090 -m comment --comment \"default/out egress[0]\" -j RETURN", egress);
+        var shared = egress.Single(l => l.Contains("default/out egress[0]", StringComparison.Ordinal)).Split("-j ")[^1]; // three peers: a shared chain
+        Assert.Contains($"-A {shared} -d 10.244.1.2/32 -p tcp -m tcp --dport 8080:8090 -j MARK --set-xmark 0x20000/0x20000", cp1.Chains[shared]);
         Assert.EndsWith(PolicyIptablesCompiler.Reject, egress[^1], StringComparison.Ordinal);
         var w1 = PolicyIptablesCompiler.Compile(table, W1);
         Assert.DoesNotContain(PolicyChainNames.Iptables("default/client", false), w1.Chains.Keys); // client lives on cp1
@@ -103,6 +104,27 @@ public class PolicyCompilerSpecs
         Assert.Contains("meta l4proto udp return comment \"default/in ingress[0]\"", nft, StringComparison.Ordinal);
         Assert.Contains("reject with icmp type admin-prohibited comment \"isolated by default/in\"", nft, StringComparison.Ordinal);
         Assert.StartsWith("table ip netlab-policy\ndelete table ip netlab-policy\n", PolicyNftCompiler.ReplaceScript(nft), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_allow_of_several_peers_and_ports_is_one_shared_chain_that_marks_and_each_pod_chain_returns_on_the_mark()
+    {
+        var table = Table("[{name: many, podSelector: {}, ingress: [{from: [{podSelector: {matchLabels: {app: client}}}, {podSelector: {matchLabels: {app: web}}}], ports: [{port: 80}, {port: 443}]}]}]");
+        var rules = PolicyIptablesCompiler.Compile(table, W1);
+        var shared = Assert.Single(rules.Chains.Keys, c => c.StartsWith(PolicyChainNames.AllowPrefix, StringComparison.Ordinal));
+        Assert.Equal(4, rules.Chains[shared].Length); // 2 peers x 2 ports, once for the node however many pods use them
+        Assert.All(rules.Chains[shared], l => Assert.EndsWith("-j MARK --set-xmark 0x20000/0x20000", l, StringComparison.Ordinal));
+        Assert.Contains($"-A {shared} -s 10.244.0.2/32 -p tcp -m tcp --dport 443 -j MARK --set-xmark 0x20000/0x20000", rules.Chains[shared]);
+        foreach (var pod in new[] { "default/web-1", "default/client", "default/db" })
+        {
+            var chain = PolicyChainNames.Iptables(pod, ingress: true);
+            var lines = rules.Chains[chain];
+            Assert.Equal($"-A {chain} -j MARK --set-xmark 0x0/0x20000", lines[1]); // a mark from the egress check must not allow ingress
+            Assert.Equal($"-A {chain} -m comment --comment \"default/many ingress[0]\" -j {shared}", lines[2]);
+            Assert.StartsWith($"-A {chain} -m mark --mark 0x20000/0x20000 ", lines[3], StringComparison.Ordinal);
+            Assert.EndsWith(PolicyIptablesCompiler.Reject, lines[4], StringComparison.Ordinal);
+        }
+        Assert.Equal($"-A {PolicyChainNames.Forward} -j MARK --set-xmark 0x0/0x20000", rules.Chains[PolicyChainNames.Forward][^1]);
     }
 
     [Fact]
