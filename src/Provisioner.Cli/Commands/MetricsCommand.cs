@@ -46,7 +46,7 @@ public static class MetricsCommand
         mode.AcceptOnlyFromAmong("iptables", "nftables");
         var ovsDb = new Option<string?>("--ovs-db")
         {
-            Description = $"With --node: read the OVS tunnel ports from this database socket (the VM lab's OVS: {NodeTargets.SystemOvsDbSocket})",
+            Description = $"With --node: read the OVS tunnel ports from this database socket, once it exists (the VM lab's OVS: {NodeTargets.SystemOvsDbSocket})",
             HelpName = "SOCKET",
         };
         var command = new Command("metrics", "Serve the lab's counters as Prometheus metrics (Ctrl-C to stop)") { stack, listen, traceDrops, node, netns, mode, ovsDb };
@@ -80,8 +80,6 @@ public static class MetricsCommand
     {
         if (node.Trim().Length == 0)
             throw new LabInputException("--node is empty. Fix: give the node's name in the lab, e.g. --node worker1");
-        if (ovsDb is not null && !File.Exists(ovsDb))
-            throw new LabInputException($"--ovs-db '{ovsDb}' does not exist. Fix: the OVS database socket ({NodeTargets.SystemOvsDbSocket} on a VM), or leave it out");
         var label = netns ?? Environment.MachineName;
         var targets = NodeTargets.Build(node, label, mode == "nftables" ? ServiceRules.Applying.RuleBackend.Nftables : ServiceRules.Applying.RuleBackend.Iptables, ovsDb);
         return (() => targets, $"node '{node}' (namespace {label})");
