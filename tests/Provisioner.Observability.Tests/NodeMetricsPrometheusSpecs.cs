@@ -12,7 +12,8 @@ namespace Provisioner.Observability.Tests;
 /// The VM lab's node exporter, proven on a netns lab: the command line of the <c>netlab-metrics</c> unit a VM node
 /// gets, run inside node cp1's namespace with <c>ip netns exec</c> (so it sees only what a VM would: its own
 /// namespace and rules, no stack file), listening on the node's address; a real Prometheus on the lab's outside
-/// client (the host beside the VMs) scrapes that address while a pod on cp1 calls a service.
+/// client (the host beside the VMs) scrapes that address, found in the file_sd targets <c>netlab metrics targets</c>
+/// wrote, while a pod on cp1 calls a service.
 /// </summary>
 [Collection(PrivilegedCollection.Name)]
 public sealed class NodeMetricsPrometheusSpecs(LabFixture lab) : IClassFixture<LabFixture>
@@ -34,8 +35,14 @@ public sealed class NodeMetricsPrometheusSpecs(LabFixture lab) : IClassFixture<L
             line => { lock (exporterLog) exporterLog.Add(line); }, stopExporter.Token);
         try
         {
-            await using var prometheus = new PrometheusServer($"{address}:9108", netns: lab.Lab.Layout.OutsideNamespace);
-            var up = await prometheus.WaitForAsync("up{job=\"netlab\"}", v => v == 1, TimeSpan.FromSeconds(60));
+            // The scrape targets as `netlab metrics targets` writes them for file_sd_configs: every node's address and port.
+            var targets = Path.Combine(lab.Directory, "targets.json");
+            using (var output = new StringWriter())
+            using (var error = new StringWriter())
+                Assert.True(await Cli.NetlabCli.RunAsync(["metrics", "targets", "--stack", lab.StackPath, "--backend", "netns", "--out", targets], output, error) == 0, error.ToString());
+            Assert.Contains($"\"{address}:9108\"", await File.ReadAllTextAsync(targets), StringComparison.Ordinal);
+            await using var prometheus = new PrometheusServer(targets, netns: lab.Lab.Layout.OutsideNamespace);
+            var up = await prometheus.WaitForAsync("up{job=\"netlab\",lab_node=\"cp1\"}", v => v == 1, TimeSpan.FromSeconds(60));
             Assert.True(up == 1, $"Prometheus never scraped {address}:9108 (up = {up}).\nnetlab: {Log(exporterLog)}\nprometheus: {prometheus.Log}");
 
             const string connections = "sum(netlab_service_rule_packets_total{node=\"cp1\",service=\"default/web\",frontend=\"cluster IP\"})";

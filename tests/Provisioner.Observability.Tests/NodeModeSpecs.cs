@@ -52,4 +52,17 @@ public class NodeModeSpecs
         Assert.Equal(expected, own.Interfaces.Select(i => i.Name).Order(StringComparer.Ordinal));
         Assert.NotNull(own.TcpRetransmits);
     }
+
+    [Fact]
+    public void File_sd_targets_list_every_node_at_its_address_labelled_with_the_lab_and_node()
+    {
+        var json = ScrapeTargets.FileSd("dev", 9108, [new("worker1", "192.168.64.12"), new("cp1", "192.168.64.11")]);
+
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var groups = document.RootElement.EnumerateArray().Select(g => (
+            Target: g.GetProperty("targets").EnumerateArray().Single().GetString(),
+            Lab: g.GetProperty("labels").GetProperty("lab").GetString(),
+            Node: g.GetProperty("labels").GetProperty("lab_node").GetString())).ToList();
+        Assert.Equal([("192.168.64.11:9108", "dev", "cp1"), ("192.168.64.12:9108", "dev", "worker1")], groups);
+    }
 }

@@ -21,6 +21,7 @@ public sealed class PrometheusServer : IAsyncDisposable
     private readonly string _directory;
     private readonly List<string> _log = [];
 
+    /// <param name="target">ADDRESS:PORT to scrape, or (starting with '/') a file_sd_configs file of targets.</param>
     public PrometheusServer(string target, string? netns = null)
     {
         _http = new HttpClient(netns is null ? new SocketsHttpHandler() : new SocketsHttpHandler { ConnectCallback = (c, ct) => ConnectInAsync(netns, c, ct) })
@@ -36,8 +37,7 @@ public sealed class PrometheusServer : IAsyncDisposable
               scrape_timeout: 1s
             scrape_configs:
               - job_name: netlab
-                static_configs:
-                  - targets: ["{target}"]
+            {(target.StartsWith('/') ? $"    file_sd_configs:\n      - files: [\"{target}\"]" : $"    static_configs:\n      - targets: [\"{target}\"]")}
             """);
         Port = LabFixture.FreePort();
         var (program, arguments) = NetnsExec.Wrap(netns, "prometheus",

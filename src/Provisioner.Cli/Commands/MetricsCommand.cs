@@ -50,6 +50,7 @@ public static class MetricsCommand
             HelpName = "SOCKET",
         };
         var command = new Command("metrics", "Serve the lab's counters as Prometheus metrics (Ctrl-C to stop)") { stack, listen, traceDrops, node, netns, mode, ovsDb };
+        command.Subcommands.Add(MetricsTargetsCommand.Create());
         command.SetAction(async (parseResult, ct) =>
         {
             var output = CliOutput.For(parseResult);
