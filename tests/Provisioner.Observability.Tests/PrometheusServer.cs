@@ -15,11 +15,9 @@ namespace Provisioner.Observability.Tests;
 /// </summary>
 public sealed class PrometheusServer : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task<int> _process;
+    private readonly StreamedProcess _process;
     private readonly HttpClient _http;
     private readonly string _directory;
-    private readonly List<string> _log = [];
 
     /// <param name="target">ADDRESS:PORT to scrape, or (starting with '/') a file_sd_configs file of targets.</param>
     public PrometheusServer(string target, string? netns = null)
@@ -42,7 +40,7 @@ public sealed class PrometheusServer : IAsyncDisposable
         Port = LabFixture.FreePort();
         var (program, arguments) = NetnsExec.Wrap(netns, "prometheus",
             [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(_directory, "data")}", $"--web.listen-address=127.0.0.1:{Port}"]);
-        _process = ProcessRunner.Default.StreamAsync(program, arguments, line => { lock (_log) _log.Add(line); }, _stop.Token);
+        _process = new StreamedProcess(program, arguments);
     }
 
     /// <summary>A TCP connection from inside <paramref name="netns"/>: a socket belongs to the namespace of the thread that made it.</summary>
@@ -64,14 +62,7 @@ public sealed class PrometheusServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-                return string.Join("\n", _log.TakeLast(20));
-        }
-    }
+    public string Log => _process.Tail(20);
 
     /// <summary>The values of an instant query (/api/v1/query), by the series' labels; empty when Prometheus is not ready.</summary>
     public async Task<IReadOnlyList<(IReadOnlyDictionary<string, string> Labels, double Value)>> QueryAsync(string query)
@@ -102,7 +93,7 @@ public sealed class PrometheusServer : IAsyncDisposable
     {
         var deadline = DateTime.UtcNow + timeout;
         double? value = null;
-        while (DateTime.UtcNow < deadline && !_process.IsCompleted)
+        while (DateTime.UtcNow < deadline && !_process.Exited)
         {
             value = await ValueAsync(query);
             if (value is { } v && accept(v))
@@ -114,16 +105,8 @@ public sealed class PrometheusServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        try
-        {
-            await _process.WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
-        {
-        }
+        await _process.DisposeAsync();
         _http.Dispose();
-        _stop.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 }

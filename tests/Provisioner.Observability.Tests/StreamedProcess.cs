@@ -13,13 +13,16 @@ public sealed class StreamedProcess : IAsyncDisposable
         _process = ProcessRunner.Default.StreamAsync(program, [.. arguments], line => { lock (_lines) _lines.Add(line); }, _stop.Token);
 
     /// <summary>Everything it printed so far (for failure messages).</summary>
-    public string Log
+    public string Log => Tail(int.MaxValue);
+
+    /// <summary>True once it ended by itself (or was stopped).</summary>
+    public bool Exited => _process.IsCompleted;
+
+    /// <summary>Its last <paramref name="lines"/> lines.</summary>
+    public string Tail(int lines)
     {
-        get
-        {
-            lock (_lines)
-                return string.Join("\n", _lines);
-        }
+        lock (_lines)
+            return string.Join("\n", _lines.TakeLast(lines));
     }
 
     public async ValueTask DisposeAsync()
