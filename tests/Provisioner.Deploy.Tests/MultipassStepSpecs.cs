@@ -150,7 +150,7 @@ public sealed class MultipassStepSpecs
         var grown = Labs.Multipass(lab: lab);
 
         var added = grown.Steps.Select(s => s.Id).Except(_deployment.Steps.Select(s => s.Id)).Order().ToList();
-        Assert.Equal(["address-worker3", "cni-worker3", "fabric-worker3", "join-worker3", "machine-worker3", "ready-worker3", "service-rules-worker3"], added);
+        Assert.Equal(["address-worker3", "cni-worker3", "fabric-worker3", "join-worker3", "machine-worker3", "metrics-worker3", "ready-worker3", "service-rules-worker3"], added);
         var differing = Differing(_deployment, grown);
         Assert.DoesNotContain(LabPlan.JoinId("worker1"), differing);     // the new worker mints its own token
         Assert.Contains(LabPlan.FabricId("worker1"), differing);        // a new peer: updated in place

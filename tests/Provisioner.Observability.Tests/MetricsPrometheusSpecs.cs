@@ -18,49 +18,32 @@ public sealed class MetricsPrometheusSpecs(LabFixture lab) : IClassFixture<LabFi
     public async Task Prometheus_scraping_netlab_metrics_sees_service_endpoint_conntrack_and_interface_counters_rise()
     {
         var port = LabFixture.FreePort();
-        using var stopExporter = new CancellationTokenSource();
-        var exporterLog = new List<string>();
-        var exporter = ProcessRunner.Default.StreamAsync(LabFixture.Netlab, ["metrics", "--stack", lab.StackPath, "--listen", $"127.0.0.1:{port}"],
-            line => { lock (exporterLog) exporterLog.Add(line); }, stopExporter.Token);
-        try
+        await using var exporter = new StreamedProcess(LabFixture.Netlab, ["metrics", "--stack", lab.StackPath, "--listen", $"127.0.0.1:{port}"]);
+        await using var prometheus = new PrometheusServer($"127.0.0.1:{port}");
+        var up = await prometheus.WaitForAsync("up{job=\"netlab\"}", v => v == 1, TimeSpan.FromSeconds(60));
+        Assert.True(up == 1, $"Prometheus never scraped netlab metrics (up = {up}).\nnetlab: {exporter.Log}\nprometheus: {prometheus.Log}");
+
+        const string connections = "sum(netlab_service_rule_packets_total{service=\"default/web\",frontend=\"cluster IP\"})";
+        const string hits = "sum(netlab_endpoint_hits_total{service=\"default/web\"})";
+        const string clientBytes = "sum(netlab_interface_transmit_bytes_total{role=\"pod\",owner=\"client\",interface=\"eth0\"})";
+        var before = (Connections: await prometheus.WaitForAsync(connections, _ => true, TimeSpan.FromSeconds(10)) ?? 0,
+            Hits: await prometheus.ValueAsync(hits) ?? 0, Bytes: await prometheus.ValueAsync(clientBytes) ?? 0);
+
+        var probe = new Probe(ProcessRunner.Default);
+        for (var i = 0; i < Requests; i++)
         {
-            await using var prometheus = new PrometheusServer($"127.0.0.1:{port}");
-            var up = await prometheus.WaitForAsync("up{job=\"netlab\"}", v => v == 1, TimeSpan.FromSeconds(60));
-            Assert.True(up == 1, $"Prometheus never scraped netlab metrics (up = {up}).\nnetlab: {string.Join("\n", exporterLog)}\nprometheus: {prometheus.Log}");
-
-            const string connections = "sum(netlab_service_rule_packets_total{service=\"default/web\",frontend=\"cluster IP\"})";
-            const string hits = "sum(netlab_endpoint_hits_total{service=\"default/web\"})";
-            const string clientBytes = "sum(netlab_interface_transmit_bytes_total{role=\"pod\",owner=\"client\",interface=\"eth0\"})";
-            var before = (Connections: await prometheus.WaitForAsync(connections, _ => true, TimeSpan.FromSeconds(10)) ?? 0,
-                Hits: await prometheus.ValueAsync(hits) ?? 0, Bytes: await prometheus.ValueAsync(clientBytes) ?? 0);
-
-            var probe = new Probe(ProcessRunner.Default);
-            for (var i = 0; i < Requests; i++)
-            {
-                var (body, error) = await probe.HttpGetAsync(lab.Namespace("client"), lab.ClusterIP("web"), 80);
-                Assert.True(body is not null, $"request {i} to the web service failed: {error}");
-            }
-
-            var after = await prometheus.WaitForAsync(connections, v => v >= before.Connections + Requests, TimeSpan.FromSeconds(20));
-            Assert.True(after >= before.Connections + Requests, $"new connections to default/web went from {before.Connections} to {after}, expected +{Requests}");
-            Assert.True(await prometheus.WaitForAsync(hits, v => v >= before.Hits + Requests, TimeSpan.FromSeconds(20)) >= before.Hits + Requests);
-            var byPod = await prometheus.QueryAsync("sum by (pod) (netlab_endpoint_hits_total{service=\"default/web\"})");
-            Assert.Equal(["web-1", "web-2"], byPod.Select(r => r.Labels["pod"]).Order(StringComparer.Ordinal));
-            Assert.True(await prometheus.WaitForAsync(clientBytes, v => v > before.Bytes, TimeSpan.FromSeconds(20)) > before.Bytes, "the client pod's eth0 sent no bytes");
-            Assert.True(await prometheus.ValueAsync("netlab_conntrack_entries{role=\"node\",owner=\"cp1\"}") > 0, "no conntrack entries on cp1 after the traffic");
-            Assert.Equal(0, await prometheus.ValueAsync("max(netlab_collect_problems)"));
+            var (body, error) = await probe.HttpGetAsync(lab.Namespace("client"), lab.ClusterIP("web"), 80);
+            Assert.True(body is not null, $"request {i} to the web service failed: {error}");
         }
-        finally
-        {
-            await stopExporter.CancelAsync();
-            try
-            {
-                await exporter.WaitAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (Exception e) when (e is OperationCanceledException or TimeoutException)
-            {
-            }
-        }
+
+        var after = await prometheus.WaitForAsync(connections, v => v >= before.Connections + Requests, TimeSpan.FromSeconds(20));
+        Assert.True(after >= before.Connections + Requests, $"new connections to default/web went from {before.Connections} to {after}, expected +{Requests}");
+        Assert.True(await prometheus.WaitForAsync(hits, v => v >= before.Hits + Requests, TimeSpan.FromSeconds(20)) >= before.Hits + Requests);
+        var byPod = await prometheus.QueryAsync("sum by (pod) (netlab_endpoint_hits_total{service=\"default/web\"})");
+        Assert.Equal(["web-1", "web-2"], byPod.Select(r => r.Labels["pod"]).Order(StringComparer.Ordinal));
+        Assert.True(await prometheus.WaitForAsync(clientBytes, v => v > before.Bytes, TimeSpan.FromSeconds(20)) > before.Bytes, "the client pod's eth0 sent no bytes");
+        Assert.True(await prometheus.ValueAsync("netlab_conntrack_entries{role=\"node\",owner=\"cp1\"}") > 0, "no conntrack entries on cp1 after the traffic");
+        Assert.Equal(0, await prometheus.ValueAsync("max(netlab_collect_problems)"));
     }
 
     [PrivilegedFact]

@@ -52,6 +52,7 @@ public static class ConfigKeys
         public const string LoadBalancerCidr = "loadBalancerCidr";
         public const string NodePortMin = "nodePortMin";
         public const string NodePortMax = "nodePortMax";
+        public const string ExporterBindAddress = "exporterBindAddress";
 
         public static string Path(string key) => $"{Network}.{key}";
     }

@@ -117,6 +117,7 @@ public static class LabConfigReader
             LoadBalancerCidr = r.String(NetworkKeys.LoadBalancerCidr),
             NodePortMin = r.Int(NetworkKeys.NodePortMin, d.NodePortMin, Str(d.NodePortMin)),
             NodePortMax = r.Int(NetworkKeys.NodePortMax, d.NodePortMax, Str(d.NodePortMax)),
+            ExporterBindAddress = r.String(NetworkKeys.ExporterBindAddress) ?? d.ExporterBindAddress,
         };
         r.RejectUnknownKeys();
         return spec;

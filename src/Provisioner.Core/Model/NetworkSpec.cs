@@ -50,4 +50,9 @@ public sealed record NetworkSpec
 
     public int NodePortMin { get; init; } = 30000;
     public int NodePortMax { get; init; } = 32767;
+
+    /// <summary>Where <c>netlab metrics --node</c> listens on each VM node for Prometheus (systemd unit <c>netlab-metrics</c>).</summary>
+    public string ExporterBindAddress { get; init; } = DefaultExporterBindAddress;
+
+    public const string DefaultExporterBindAddress = "0.0.0.0:9108";
 }

@@ -55,6 +55,7 @@ public static partial class LabValidator
         if (n.ServiceProxy == ServiceProxy.KubeProxy && lab.Backend == Model.Backend.Netns)
             problems.Add(new ConfigProblem(NetworkKeys.Path(NetworkKeys.ServiceProxy), "kube-proxy", "needs a Kubernetes cluster; the netns backend has none",
                 ConfigKeys.SetCommand(NetworkKeys.Path(NetworkKeys.ServiceProxy), "netlab")));
+        CheckExporter(problems, n);
     }
 
     private static void CheckPodSlicing(List<ConfigProblem> problems, LabConfig lab, IPNetwork2 pod)

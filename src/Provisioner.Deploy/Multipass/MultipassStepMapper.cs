@@ -50,6 +50,7 @@ public sealed class MultipassStepMapper(DeploymentPlanner.Inputs inputs)
         foreach (var join in _plan.OfKind(StepKind.Join))
             yield return Join(join, clusterDigest);
         if (_plan.Lab.Network.ServiceProxy == ServiceProxy.Netlab) yield return ProxySteps.Access(inputs);
+        foreach (var node in lab.Nodes) yield return ExporterSteps.ForNode(inputs, node.Name, MachineTrigger(node.Name)); // netlab-metrics
         yield return Kubeconfig(_plan.Step(LabPlan.KubeconfigId), clusterDigest);
         yield return new WorkloadSteps(inputs).Apply(Deployed(lab.ControlPlane).Machine, clusterDigest);
     }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Provisioner.Host.Processes;
 using Provisioner.ServiceRules.Applying;
-using Provisioner.Host.Iproute;
 
 namespace Provisioner.Observability.Metrics;
 
@@ -79,7 +78,7 @@ public sealed class LabSampler(ProcessRunner run)
 
     private async Task<NodeRuleSample?> ReadRulesAsync(NodeTarget node, CancellationToken ct)
     {
-        if (!Netns.Namespaces.Exists(node.Netns))
+        if (!node.Own && !Netns.Namespaces.Exists(node.Netns))
             return null;
         var rules = await ReadServiceRulesAsync(node, ct).ConfigureAwait(false);
         if (node.OvsDbSocket is null || !File.Exists(node.OvsDbSocket))
@@ -93,13 +92,15 @@ public sealed class LabSampler(ProcessRunner run)
     {
         if (node.Backend == RuleBackend.Nftables)
         {
-            var listing = await run.TryRunAsync(NetnsExec.Ip, NetnsExec.Arguments(node.Netns, "nft", "list", "table", "ip", "netlab"), cancellationToken: ct).ConfigureAwait(false);
+            var (nft, arguments) = node.Command("nft", "list", "table", "ip", "netlab");
+            var listing = await run.TryRunAsync(nft, arguments, cancellationToken: ct).ConfigureAwait(false);
             var elements = listing.Succeeded ? KernelCounters.ParseNftElements(listing.StandardOutput) : [];
             var (services, endpoints) = RuleCounterMatcher.FromNftables(node, elements);
             return new NodeRuleSample(node.Name, node.Backend, elements.Count > 0, services, endpoints);
         }
         var save = node.Backend == RuleBackend.IptablesLegacy ? "iptables-legacy-save" : "iptables-nft-save";
-        var text = await run.RunAsync(NetnsExec.Ip, NetnsExec.Arguments(node.Netns, save, "-c"), cancellationToken: ct).ConfigureAwait(false);
+        var (program, argv) = node.Command(save, "-c");
+        var text = await run.RunAsync(program, argv, cancellationToken: ct).ConfigureAwait(false);
         var counted = KernelCounters.ParseIptablesSave(text.StandardOutput);
         var (s, e) = RuleCounterMatcher.FromIptables(node, counted);
         return new NodeRuleSample(node.Name, node.Backend, counted.Count > 0, s, e);

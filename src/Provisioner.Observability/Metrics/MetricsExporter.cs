@@ -61,7 +61,9 @@ public sealed class MetricsExporter : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(listen);
         try
         {
-            _server = new MetricServer(listen.Address.ToString(), listen.Port, "metrics/", Registry).Start();
+            // HttpListener takes "+" for every address (a VM node's 0.0.0.0); an address of its own must be the scrape's Host.
+            var host = listen.Address.Equals(IPAddress.Any) ? "+" : listen.Address.ToString();
+            _server = new MetricServer(host, listen.Port, "metrics/", Registry).Start();
         }
         catch (HttpListenerException e)
         {

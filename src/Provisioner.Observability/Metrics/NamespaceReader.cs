@@ -8,7 +8,7 @@ public sealed record NamespaceSample(WatchedNamespace Namespace, IReadOnlyList<I
 /// <summary>
 /// Reads a namespace's counters from /proc on a thread that has entered it (no process started): /proc/thread-self/net
 /// is the calling thread's namespace (/proc/net would be the process's), and net.* sysctls are read in the namespace
-/// of the thread that opens them.
+/// of the thread that opens them. A namespace the process runs in (<see cref="WatchedNamespace.Own"/>) is read as it is.
 /// </summary>
 public static class NamespaceReader
 {
@@ -16,19 +16,23 @@ public static class NamespaceReader
 
     public static NamespaceSample? Read(WatchedNamespace watched)
     {
+        if (watched.Own)
+            return ReadHere(watched);
         try
         {
             using var ns = NetworkNamespace.Open(Netns.Namespaces.PathOf(watched.Netns));
-            return ns.Run(() => new NamespaceSample(watched,
-                KernelCounters.ParseNetDev(File.ReadAllText("/proc/thread-self/net/dev")).Where(i => i.Name != "lo").ToList(),
-                KernelCounters.ParseTcpRetransmits(File.ReadAllText("/proc/thread-self/net/snmp")),
-                ReadLong(ConntrackCount)));
+            return ns.Run(() => ReadHere(watched));
         }
         catch (NamespaceNotFoundException)
         {
             return null; // a pod being recreated, or a node not up yet: no series until it is back
         }
     }
+
+    private static NamespaceSample ReadHere(WatchedNamespace watched) => new(watched,
+        KernelCounters.ParseNetDev(File.ReadAllText("/proc/thread-self/net/dev")).Where(i => i.Name != "lo").ToList(),
+        KernelCounters.ParseTcpRetransmits(File.ReadAllText("/proc/thread-self/net/snmp")),
+        ReadLong(ConntrackCount));
 
     /// <summary>A single-number file; absent when the module is not loaded (no conntrack: no rules need it yet).</summary>
     private static long? ReadLong(string path)

@@ -1,5 +1,4 @@
 using Provisioner.ServiceRules.Model;
-using Provisioner.ServiceRules.Naming;
 
 namespace Provisioner.Observability.Metrics;
 
@@ -13,37 +12,51 @@ public sealed record ServiceCounter(string Node, string Service, string Frontend
 public sealed record EndpointCounter(string Node, string Service, string Endpoint, string Rule, long Packets, long Bytes);
 
 /// <summary>
-/// Maps the kernel's counted rules back to services and endpoints through the names the rules engine derives (chain
-/// names from <see cref="ChainNames"/>, map keys as <c>NftCompiler</c> writes them), so a metric's labels point at the
-/// same rule as <c>netlab explain</c>. nat rules see only the first packet of each connection: their packets are
-/// new connections, their bytes those first packets' bytes.
+/// Maps the kernel's counted rules back to services and endpoints, so a metric's labels point at the same rule as
+/// <c>netlab explain</c>. nat rules see only the first packet of each connection: their packets are new connections,
+/// their bytes those first packets' bytes.
+/// iptables needs nothing but the rules (the node mode has no stack or API to ask): a dispatch rule is a rule of a
+/// dispatch chain (<c>NETLAB-SERVICES</c>, <c>NETLAB-NODEPORTS</c>, or however those are split) that jumps to a
+/// service's own <c>NETLAB-SVC/SVL/EXT-</c> chain, and its comment, which the rules engine writes as
+/// "<c>namespace/name:port FRONTEND</c>" (a node port's is the port name alone), names the service and the frontend;
+/// an endpoint is the DNAT rule of a <c>NETLAB-SEP-</c> chain, commented with the port name, its target the endpoint.
+/// nftables map elements are matched by their keys (<c>NftCompiler</c>'s), which needs the node's resolved ports.
 /// </summary>
 public static class RuleCounterMatcher
 {
+    private static readonly string[] ServiceChainPrefixes = ["NETLAB-SVC-", "NETLAB-SVL-", "NETLAB-EXT-"];
+    private const string EndpointChainPrefix = "NETLAB-SEP-";
+    private static readonly string[] Frontends = ["cluster IP", "external IP", "loadbalancer IP"];
+
     public static (IReadOnlyList<ServiceCounter> Services, IReadOnlyList<EndpointCounter> Endpoints) FromIptables(NodeTarget node, IReadOnlyList<CountedRule> rules)
     {
-        var dispatch = new Dictionary<string, ResolvedServicePort>(StringComparer.Ordinal);
-        var endpoints = new Dictionary<string, (ResolvedServicePort Port, EndpointTarget Endpoint)>(StringComparer.Ordinal);
-        foreach (var port in node.Ports)
-        {
-            dispatch[port.ServiceChain] = dispatch[port.LocalServiceChain] = dispatch[port.ExternalChain] = port;
-            foreach (var endpoint in port.ReachableEndpoints)
-                endpoints[endpoint.Chain] = (port, endpoint);
-        }
         var services = new List<ServiceCounter>();
         var hits = new List<EndpointCounter>();
         foreach (var rule in rules.Where(r => r.Table == "nat"))
         {
-            if ((rule.Chain == ChainNames.Services || rule.Chain == ChainNames.NodePorts) && rule.Target is { } target && dispatch.TryGetValue(target, out var port))
-            {
-                var frontend = rule.Chain == ChainNames.NodePorts ? "node port"
-                    : rule.Comment is { } c && c.StartsWith(port.PortName + " ", StringComparison.Ordinal) ? c[(port.PortName.Length + 1)..] : "cluster IP";
-                services.Add(new ServiceCounter(node.Name, port.PortName, frontend, rule.Rule, rule.Packets, rule.Bytes));
-            }
-            else if (rule.Target == "DNAT" && endpoints.TryGetValue(rule.Chain, out var ep))
-                hits.Add(new EndpointCounter(node.Name, ep.Port.PortName, ep.Endpoint.HostPort, rule.Rule, rule.Packets, rule.Bytes));
+            if (IsServiceChain(rule.Target) && !IsServiceChain(rule.Chain) && !rule.Chain.StartsWith(EndpointChainPrefix, StringComparison.Ordinal)
+                && Dispatch(rule.Comment) is var (service, frontend))
+                services.Add(new ServiceCounter(node.Name, service, frontend, rule.Rule, rule.Packets, rule.Bytes));
+            else if (rule.Target == "DNAT" && rule.Chain.StartsWith(EndpointChainPrefix, StringComparison.Ordinal) && rule.Comment is { Length: > 0 } port
+                     && rule.DnatTo is { } endpoint)
+                hits.Add(new EndpointCounter(node.Name, port, endpoint, rule.Rule, rule.Packets, rule.Bytes));
         }
         return (services, hits);
+    }
+
+    private static bool IsServiceChain(string? chain) =>
+        chain is not null && ServiceChainPrefixes.Any(p => chain.StartsWith(p, StringComparison.Ordinal));
+
+    /// <summary>"default/web:http cluster IP" is (default/web:http, cluster IP); "default/web:http" alone is a node port's.</summary>
+    private static (string Service, string Frontend)? Dispatch(string? comment)
+    {
+        if (comment is null || comment.Length == 0)
+            return null;
+        var space = comment.IndexOf(' ', StringComparison.Ordinal);
+        if (space < 0)
+            return (comment, "node port");
+        var frontend = comment[(space + 1)..];
+        return Frontends.Contains(frontend, StringComparer.Ordinal) ? (comment[..space], frontend) : null;
     }
 
     public static (IReadOnlyList<ServiceCounter> Services, IReadOnlyList<EndpointCounter> Endpoints) FromNftables(NodeTarget node, IReadOnlyList<CountedElement> elements)
