@@ -88,6 +88,8 @@ foreach (var backend in backends)
         {
             Endpoints = [.. table.Services[size / 2].Endpoints.Take(2), new Endpoint("10.250.0.1", "node-a")],
         });
+        // a new service: new chains and a dispatch rule (the "changed" one above only rewrites chains)
+        var added = changed.WithService(table.Services[0] with { Name = "svc-added", ClusterIP = "10.111.0.1" });
         await InNamespaceAsync(async ns =>
         {
             var state = Path.Combine(Path.GetTempPath(), $"netlab-bench-{ns}.state");
@@ -108,6 +110,7 @@ foreach (var backend in backends)
                     return engine.SyncAsync(table, node);
                 });
                 await Row(backend, size, "netlab", "one service changed", () => engine.SyncAsync(changed, node));
+                await Row(backend, size, "netlab", "one service added", () => engine.SyncAsync(added, node));
             }
             catch (CommandTimedOutException e)
             {
