@@ -38,6 +38,7 @@ if (args is ["--profile", var profileCount])
         Provisioner.ServiceRules.Validation.ServiceTableValidator.ThrowIfInvalid(t, Node()); Phase("validate");
         var ipt = Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(t, Node()); Phase("iptables compile");
         Provisioner.ServiceRules.Iptables.ChainGraphValidator.Check(ipt); Phase("iptables chain graph check");
+        _ = Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(ipt, Provisioner.ServiceRules.Iptables.IptablesKernelState.Empty); Phase("iptables plan (first sync)");
         var known = new Provisioner.ServiceRules.Iptables.IptablesKernelState(ipt.Chains.ToDictionary(x => x.Key, x => x.Rules), ipt.Jumps); Phase("iptables last-applied state");
         var ipt2 = Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(c, Node()); Phase("iptables compile (changed)");
         Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(ipt2, known); Phase("iptables plan (one change)");
@@ -87,6 +88,8 @@ foreach (var backend in backends)
         {
             Endpoints = [.. table.Services[size / 2].Endpoints.Take(2), new Endpoint("10.250.0.1", "node-a")],
         });
+        // a new service: new chains and a dispatch rule (the "changed" one above only rewrites chains)
+        var added = changed.WithService(table.Services[0] with { Name = "svc-added", ClusterIP = "10.111.0.1" });
         await InNamespaceAsync(async ns =>
         {
             var state = Path.Combine(Path.GetTempPath(), $"netlab-bench-{ns}.state");
@@ -107,6 +110,7 @@ foreach (var backend in backends)
                     return engine.SyncAsync(table, node);
                 });
                 await Row(backend, size, "netlab", "one service changed", () => engine.SyncAsync(changed, node));
+                await Row(backend, size, "netlab", "one service added", () => engine.SyncAsync(added, node));
             }
             catch (CommandTimedOutException e)
             {

@@ -61,6 +61,24 @@ public sealed class OrderedTransactionSpecs
     }
 
     [Fact]
+    public void A_small_change_runs_as_one_transaction_per_table_so_the_kernel_validates_the_table_once()
+    {
+        var before = IptablesCompiler.Compile(Table(700), Node);
+        var kernel = Replay(IptablesKernelState.Empty, IptablesPlanner.Plan(before, IptablesKernelState.Empty).Payload);
+        var services = Table(701).Services.ToList();
+        services[3] = services[3] with { Ports = [new ServicePort("http", 81, 8080)] }; // new chains, dispatch rules out and in
+        services.RemoveAt(10);
+        var after = IptablesCompiler.Compile(new ServiceTable(services), Node);
+
+        var (_, payload) = IptablesPlanner.Plan(after, kernel);
+
+        Assert.Equal(1, IptablesPlanner.TransactionCount(payload));
+        Assert.Contains("-X NETLAB-SEP-", payload, StringComparison.Ordinal);
+        Assert.Contains("-I NETLAB-SERVICES 1 ", payload, StringComparison.Ordinal);
+        Assert.Empty(IptablesPlanner.Plan(after, Replay(kernel, payload)).Changes);
+    }
+
+    [Fact]
     public void The_check_form_of_a_payload_has_one_transaction_per_table()
     {
         var (_, payload) = IptablesPlanner.Plan(IptablesCompiler.Compile(Table(700), Node), IptablesKernelState.Empty);

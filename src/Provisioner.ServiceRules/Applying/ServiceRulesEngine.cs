@@ -127,8 +127,9 @@ public sealed class ServiceRulesEngine : IDisposable
         delta.Commit();
         var compiled = delta.Base;
         var version = compiled.Version;
+        var assembled = delta.Assembled; // a full sync assembled the rules the commit now holds: no second assembly
         Remember(new Known(new Lazy<KnownRules>(() => compiled.Version == version
-                ? compiled.Assembled().AfterApply()
+                ? (assembled ?? compiled.Assembled()).AfterApply()
                 : throw new InvalidOperationException("the compiled table moved on since this state was remembered (a netlab bug)")),
             generation, readAt, target.Fingerprint, compiled, version));
     }

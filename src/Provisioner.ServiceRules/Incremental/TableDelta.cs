@@ -68,6 +68,10 @@ internal sealed class TableDelta(CompiledTable compiled, ServiceTable table, Dic
         return true;
     }
 
+    /// <summary>The whole desired state, if <see cref="Assemble"/> has built it (a full sync did): once committed it is
+    /// the compiled table's rules, so the engine remembers it instead of assembling 10k services again.</summary>
+    public DesiredRules? Assembled => _assembled;
+
     /// <summary>The whole desired state after this delta (the changed services compiled, the others reused).</summary>
     public DesiredRules Assemble()
     {

@@ -21,9 +21,11 @@ public sealed record ResolvedServicePort(
     IReadOnlyList<EndpointTarget> AllEndpoints,
     IReadOnlyList<EndpointTarget> LocalEndpoints)
 {
-    public string ServiceChain => ChainNames.ServiceChain(PortName, Protocol);
-    public string LocalServiceChain => ChainNames.LocalServiceChain(PortName, Protocol);
-    public string ExternalChain => ChainNames.ExternalChain(PortName, Protocol);
+    // hashed once per port (the compilers ask for them several times); PortName and Protocol are never changed by `with`
+    private readonly string _hash = ChainNames.PortProtoHash(PortName, Protocol);
+    public string ServiceChain => ChainNames.ServiceChainPrefix + _hash;
+    public string LocalServiceChain => ChainNames.LocalServiceChainPrefix + _hash;
+    public string ExternalChain => ChainNames.ExternalChainPrefix + _hash;
     public string ClusterIP => Service.ClusterIP!;
     public bool InternalLocal => Service.InternalTrafficPolicy == TrafficPolicy.Local;
     public bool ExternalLocal => Service.ExternalTrafficPolicy == TrafficPolicy.Local;
@@ -77,9 +79,12 @@ public static class ServiceResolver
         {
             var portName = service.Key + (port.Name.Length == 0 ? "" : ":" + port.Name);
             var protocol = port.Protocol.ToString().ToLowerInvariant();
+            var chains = new Dictionary<string, string>(StringComparer.Ordinal); // a local endpoint is a cluster one too: hash it once
+            string ChainOf(string hostPort) => chains.TryGetValue(hostPort, out var chain)
+                ? chain
+                : chains[hostPort] = ChainNames.EndpointChain(portName, protocol, hostPort);
             List<EndpointTarget> Targets(IEnumerable<Endpoint> chosen) => [.. chosen
-                .Select(e => new EndpointTarget(e.Address, e.PortFor(port), e.NodeName,
-                    ChainNames.EndpointChain(portName, protocol, $"{e.Address}:{e.PortFor(port)}")))
+                .Select(e => new EndpointTarget(e.Address, e.PortFor(port), e.NodeName, ChainOf($"{e.Address}:{e.PortFor(port)}")))
                 .DistinctBy(e => e.HostPort)
                 .OrderBy(e => e.HostPort, StringComparer.Ordinal)];
             var endpoints = Targets(EndpointSelection.Cluster(service.Endpoints));
