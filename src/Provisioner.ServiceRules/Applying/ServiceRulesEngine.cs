@@ -107,7 +107,8 @@ public sealed class ServiceRulesEngine : IDisposable
             var generation = await ApplyAsync(plan, known, ct).ConfigureAwait(false);
             var applied = clock.Elapsed;
             Converged(target, generation, known.ReadAt);
-            return new SyncResult(plan, kind, basis, true, read, applied, target.DnsOnly, generation);
+            return new SyncResult(plan, kind, basis, true, read, applied, target.DnsOnly, generation)
+                { AppliedFrom = generation is null ? null : known.Generation }; // ApplyAsync proves a generation only from known's
         }
         finally
         {
