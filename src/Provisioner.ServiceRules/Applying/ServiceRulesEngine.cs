@@ -213,7 +213,7 @@ public sealed class ServiceRulesEngine : IDisposable
     {
         if (_options.StateFile is not { } file || !_commands.HasGeneration || !File.Exists(file))
             return null;
-        return KnownRules.FromStateText(File.ReadAllText(file), Backend) is { } state
+        return KnownRules.FromStateBytes(File.ReadAllBytes(file), Backend) is { } state
             ? new Known(state.Rules, state.Generation, DateTime.MinValue, state.Fingerprint)
             : null;
     }
