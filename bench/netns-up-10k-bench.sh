@@ -8,10 +8,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [[ $EUID -eq 0 ]] || { echo "netns-up-10k-bench: run as root (it builds a netns lab)" >&2; exit 1; }
 services=${1:-10000}
 rules=${2:-iptables}
-dotnet build -c Release --nologo -v quiet "$root/src/Provisioner.Cli" >/dev/null
-dotnet build -c Release --nologo -v quiet "$root/src/Provisioner.Cni" >/dev/null
-netlab="$root/src/Provisioner.Cli/bin/Release/net10.0/netlab"
-cni="$root/src/Provisioner.Cni/bin/Release/net10.0"
+# The programs as a user gets them (scripts/lab.sh): netlab published ReadyToRun, netlab-cni NativeAOT.
+"$root/scripts/build.sh" >/dev/null
+netlab="$root/out/bin/netlab"
+cni="$root/out/bin"
 work=$(mktemp -d)
 name="b$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 trap '"$netlab" down --stack "$work/stack.yaml" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT

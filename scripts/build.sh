@@ -24,7 +24,9 @@ echo "build: netlab -> $out/netlab"
 if [ "$#" -gt 0 ]; then
   dotnet publish src/Provisioner.Cli -c Release -r "$rid" --self-contained true -p:PublishSingleFile=true -o "$out" --nologo -v quiet
 else
-  dotnet publish src/Provisioner.Cli -c Release -r "$rid" --self-contained false -o "$out" --nologo -v quiet
+  # ReadyToRun: netlab is a short-lived command, and JIT-compiling YamlDotNet, Scriban and the rules compiler at every
+  # start cost a 10k-service `netlab up` about half of its CPU (bench/netns-up-10k-bench.sh).
+  dotnet publish src/Provisioner.Cli -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "$out" --nologo -v quiet
 fi
 
 # NativeAOT links with clang; for another architecture it needs that architecture's C runtime and linker

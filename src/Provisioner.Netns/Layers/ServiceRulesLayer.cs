@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Provisioner.Core.Planning;
 using Provisioner.ServiceRules.Applying;
+using Provisioner.ServiceRules.Model;
 using Provisioner.ServiceRules.Sources;
 using Provisioner.StackRules;
 
@@ -27,13 +28,22 @@ public sealed class ServiceRulesLayer(LabPlan plan, LabLayout layout, Func<strin
         var table = Core.Diagnostics.PhaseTimer.Time("service rules: the stack's service table", () => StackServiceTable.Build(plan, podAddress));
         var context = StackServiceTable.Node(plan, node.Node.Name, node.UnderlayAddress);
         if (!Namespaces.Exists(netns))
-            return [new Change(step.Id, $"{plan.Lab.Services.Length} services as {Backend} rules in {netns}", c => engine.SyncAsync(table, context, c))];
+            return [new Change(step.Id, $"{plan.Lab.Services.Length} services as {Backend} rules in {netns}", c => SyncAsync(engine, node.Node.Name, table, context, c))];
         RulePlan rules;
         using (Core.Diagnostics.PhaseTimer.Start("service rules: engine plan"))
             rules = (await engine.PlanAsync(table, context, ct).ConfigureAwait(false)).Plan;
         return rules.HasChanges
-            ? [new Change(step.Id, Indent(rules.Describe(maxLines: 6)).TrimStart(), c => engine.SyncAsync(table, context, c))]
+            ? [new Change(step.Id, Indent(rules.Describe(maxLines: 6)).TrimStart(), c => SyncAsync(engine, node.Node.Name, table, context, c))]
             : [];
+    }
+
+    /// <summary>Syncs, and records the generation move the engine proved its own, so other rules' proofs
+    /// (<see cref="RulesProof"/>: the node's policy rules) carry over it.</summary>
+    private async Task SyncAsync(ServiceRulesEngine engine, string node, ServiceTable table, NodeContext context, CancellationToken ct)
+    {
+        RulesProof.RecordServiceMove(layout.NodeDirectory(node), null, null); // no proof across an apply that may fail half-way
+        var result = await engine.SyncAsync(table, context, ct).ConfigureAwait(false);
+        RulesProof.RecordServiceMove(layout.NodeDirectory(node), result.AppliedFrom, result.Generation);
     }
 
     public async Task RemoveAsync(PlanStep step, CancellationToken ct)

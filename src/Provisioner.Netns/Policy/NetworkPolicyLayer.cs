@@ -4,6 +4,9 @@ using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
 using Provisioner.Host.Iproute;
 using Provisioner.Host.Processes;
+using Provisioner.Netns.Layers;
+using RuleBackend = Provisioner.ServiceRules.Applying.RuleBackend;
+using RulePlan = Provisioner.ServiceRules.Applying.RulePlan;
 using Provisioner.ServiceRules.Policy;
 using Provisioner.StackRules;
 
@@ -47,9 +50,16 @@ public sealed class NetworkPolicyLayer(LabPlan plan, LabLayout layout, ProcessRu
             if (drift.Count > 0)
                 changes.Add(new Change(step.Id, "same-node pod traffic through the node: " + string.Join("; ", drift), c => path.ApplyAsync(wanted, c)));
         }
+        var proof = ProofFor(node);
+        var digest = Digest(table, policyNode);
+        if (proof?.Holds(digest) == true)
+            return changes; // the kernel proves it still holds the rules a read found (or an apply wrote) before
+        var before = proof?.Generation();
         var rules = await applier.PlanAsync(table, policyNode, ct).ConfigureAwait(false);
+        var read = proof?.Generation() is { } after && after == before ? after : (Host.Netlink.NfTablesGeneration?)null;
+        proof?.Record(digest, rules.HasChanges ? null : read);
         if (rules.HasChanges)
-            changes.Add(new Change(step.Id, Indent(rules.Describe(maxLines: 8)).TrimStart(), c => applier.ApplyAsync(rules, c)));
+            changes.Add(new Change(step.Id, Indent(rules.Describe(maxLines: 8)).TrimStart(), c => ApplyAsync(applier, rules, proof, digest, read, c)));
         return changes;
     }
 
@@ -72,11 +82,32 @@ public sealed class NetworkPolicyLayer(LabPlan plan, LabLayout layout, ProcessRu
         await ApplierFor(node).SyncAsync(table, StackPolicyTable.Node(plan, node), ct).ConfigureAwait(false);
     }
 
-    private OvsPolicyPath OvsPath(string node) =>
+    /// <summary>Applies a plan made against the kernel at generation <paramref name="planned"/>; the rules are proven
+    /// when the kernel was still there and the apply's one transaction is all that moved it.</summary>
+    private static async Task ApplyAsync(PolicyRulesApplier applier, RulePlan rules, RulesProof? proof, string digest,
+        Host.Netlink.NfTablesGeneration? planned, CancellationToken ct)
+    {
+        var before = proof?.Generation();
+        await applier.ApplyAsync(rules, ct).ConfigureAwait(false);
+        var after = proof?.Generation();
+        proof?.Record(digest, planned is { } p && before == p && after is { } a && a.Namespace == p.Namespace && a.Id == p.Id + 1 ? a : null);
+    }
+
+    /// <summary>Where nf_tables can prove the node's policy rules unchanged (not iptables-legacy: x_tables has no generation).</summary>
+    private RulesProof? ProofFor(string node) => Backend == RuleBackend.IptablesLegacy ? null
+        : new RulesProof(layout.NodeDirectory(node), layout.NodeNamespace(node), "policy-rules");
+
+    private string Digest(PolicyTable table, PolicyNode node) => Backend == RuleBackend.Nftables
+        ? RulesProof.Digest("nftables", PolicyNftCompiler.Compile(table, node) ?? "")
+        : RulesProof.Digest(Backend.ToString(), PolicyIptablesCompiler.RestorePayload(PolicyIptablesCompiler.Compile(table, node), [], 0));
+
+    private RuleBackend Backend => StackServiceTable.Backend(plan.Lab.Network.ServiceRules);
+
+        private OvsPolicyPath OvsPath(string node) =>
         new(layout.NodeNamespace(node), layout.OvsDirectory(node), plan.Addresses.Node(node).PodSubnet.ToString(), run);
 
     private PolicyRulesApplier ApplierFor(string node) =>
-        _appliers.GetOrAdd(node, n => new PolicyRulesApplier(StackServiceTable.Backend(plan.Lab.Network.ServiceRules), layout.NodeNamespace(n), run,
+        _appliers.GetOrAdd(node, n => new PolicyRulesApplier(Backend, layout.NodeNamespace(n), run,
             cacheDirectory: Path.Combine(layout.NodeDirectory(n), "policy")));
 
     private async Task<string> SysctlAsync(string netns, string key, CancellationToken ct) =>

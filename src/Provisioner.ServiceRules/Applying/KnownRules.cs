@@ -73,6 +73,22 @@ internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState?
         return text.ToString();
     }
 
+    /// <summary>A state file as its bytes: only the header is decoded now, the rules (megabytes at 10k services) only when
+    /// a diff needs them (a no-op <c>netlab up</c> in a new process never does).</summary>
+    public static (Lazy<KnownRules> Rules, NfTablesGeneration Generation, string? Fingerprint)? FromStateBytes(byte[] bytes, RuleBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var end = -1;
+        for (var line = 0; line < 4; line++)
+        {
+            if ((end = Array.IndexOf(bytes, (byte)'\n', end + 1)) < 0)
+                return FromStateText(Encoding.UTF8.GetString(bytes), backend); // no body: the header alone decides
+        }
+        if (FromStateText(Encoding.UTF8.GetString(bytes, 0, end + 1), backend) is not { } header)
+            return null;
+        return (new Lazy<KnownRules>(() => FromStateText(Encoding.UTF8.GetString(bytes), backend)!.Value.Rules.Value), header.Generation, header.Fingerprint);
+    }
+
     /// <summary>Reads a state file's header, and its rules only when asked (a no-op sync never parses them); null when
     /// it is not a state file, or is of another backend.</summary>
     public static (Lazy<KnownRules> Rules, NfTablesGeneration Generation, string? Fingerprint)? FromStateText(string text, RuleBackend backend)

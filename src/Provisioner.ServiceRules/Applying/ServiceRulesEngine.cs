@@ -107,7 +107,8 @@ public sealed class ServiceRulesEngine : IDisposable
             var generation = await ApplyAsync(plan, known, ct).ConfigureAwait(false);
             var applied = clock.Elapsed;
             Converged(target, generation, known.ReadAt);
-            return new SyncResult(plan, kind, basis, true, read, applied, target.DnsOnly, generation);
+            return new SyncResult(plan, kind, basis, true, read, applied, target.DnsOnly, generation)
+                { AppliedFrom = generation is null ? null : known.Generation }; // ApplyAsync proves a generation only from known's
         }
         finally
         {
@@ -213,7 +214,7 @@ public sealed class ServiceRulesEngine : IDisposable
     {
         if (_options.StateFile is not { } file || !_commands.HasGeneration || !File.Exists(file))
             return null;
-        return KnownRules.FromStateText(File.ReadAllText(file), Backend) is { } state
+        return KnownRules.FromStateBytes(File.ReadAllBytes(file), Backend) is { } state
             ? new Known(state.Rules, state.Generation, DateTime.MinValue, state.Fingerprint)
             : null;
     }

@@ -22,6 +22,10 @@ public sealed record SyncResult(
     IReadOnlyList<string> DnsOnlyServices,
     Host.Netlink.NfTablesGeneration? Generation)
 {
+    /// <summary>When <see cref="Applied"/> and <see cref="Generation"/> is known: the generation the apply started from.
+    /// The kernel went from it to <see cref="Generation"/> by this sync's transactions and nothing else.</summary>
+    public Host.Netlink.NfTablesGeneration? AppliedFrom { get; init; }
+
     public override string ToString() =>
         (Applied ? $"applied: {Plan.Summary}" : Plan.Summary) + $" [{Kind.ToString().ToLowerInvariant()} sync: {Basis}]";
 }
