@@ -94,6 +94,32 @@ public sealed class TracePacketNftablesSpecs(RoutedNftablesLab lab) : IClassFixt
     }
 
     [PrivilegedFact]
+    public async Task The_policy_blocks_dns_drill_on_nftables_ends_the_query_in_the_policy_table_s_reject_and_up_removes_it()
+    {
+        var runner = new Drills.DrillRunner(lab.Lab!, ProcessRunner.Default);
+        try
+        {
+            await runner.StartAsync("policy-blocks-dns");
+            var pods = Netns.NetnsLabBuilder.PodReconciler(lab.Lab!.Plan, new Netns.NetnsOptions { CniPluginDirectory = AppContext.BaseDirectory }, ProcessRunner.Default, lab.Lab.Layout);
+            var checks = await new Netns.Verify.LabVerifier(lab.Lab.Plan, lab.Lab.Layout, new Netns.Verify.Probe(ProcessRunner.Default),
+                p => pods.AddressOf(p) is { } a ? System.Net.IPAddress.Parse(a) : null).RunAsync();
+            var first = Core.Verification.VerifyCheck.FirstBroken(checks);
+            Assert.True(first?.Layer == Core.Verification.Layer.Policy, string.Join("\n", checks.Where(c => !c.Passed).Select(c => $"{c.Layer} {c.Name}: {c.Detail}")));
+            Assert.Contains("isolate client though no policy of the stack selects it", first!.Detail, StringComparison.Ordinal);
+
+            var trace = await Traces.RunAsync(lab, "client", "kube-dns:53", ProbeProtocol.Udp); // the service by name, as a learner types it
+            Assert.False(trace.Delivered, Traces.Describe(trace));
+            Assert.Contains("REJECT (isolated by default/client-egress)", Traces.Hop(trace, "node cp1 netfilter").What, StringComparison.Ordinal);
+            Assert.Contains("nft list table ip netlab-policy", Traces.Hop(trace, "node cp1 netfilter").LookWith, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await runner.StopAsync();
+        }
+        Assert.Empty(await lab.Lab!.PlanAsync());
+    }
+
+    [PrivilegedFact]
     public async Task A_ping_to_a_pod_on_another_node_goes_by_the_routed_fabric_s_route_to_that_node()
     {
         var trace = await Traces.RunAsync(lab, "client", "web-1", ProbeProtocol.Icmp);
