@@ -58,9 +58,9 @@ public static class PolicyNftCompiler
         text.Append("\t\tip ").Append(peerField).Append(' ').Append(pod.Address).Append(" return comment \"a pod may always reach itself\"\n");
         foreach (var allow in direction.Allows)
         {
-            var peers = allow.Peers is { } list ? $"ip {peerField} {sets.Of(list, "ipv4_addr")} " : "";
             if (allow.Peers is { IsEmpty: true })
-                continue;
+                continue; // a selector that matches no pod admits nobody; nor may it leave an empty set behind (nft refuses `elements = { }`)
+            var peers = allow.Peers is { } list ? $"ip {peerField} {sets.Of(list, "ipv4_addr")} " : "";
             var ports = allow.Ports.IsEmpty ? [""] : allow.Ports.GroupBy(p => p.Protocol).Select(g => g.Any(p => p.From is null)
                 ? $"meta l4proto {g.Key} "
                 : $"meta l4proto {g.Key} th dport {sets.Of([.. g.Select(p => p.To is { } to && to != p.From ? $"{p.From}-{to}" : $"{p.From}")], "inet_service")} ");
