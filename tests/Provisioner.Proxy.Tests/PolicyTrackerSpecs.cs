@@ -257,4 +257,49 @@ public sealed class PolicyTrackerSpecs
         Assert.Equal(3, controller.Programmed);
         Assert.Equal(["lab/b"], programmed[^1].Pods.Select(p => p.Pod));
     }
+
+    [Fact]
+    public async Task On_the_OVS_fabric_same_node_traffic_goes_through_the_node_exactly_while_the_node_has_policy_rules()
+    {
+        var pods = new[]
+        {
+            Pod("web", "node-a", "10.244.1.2", Labels(("app", "web"))),
+            Pod("b", "node-b", "10.244.2.2", Labels(("app", "b"))),
+        };
+        var tracker = Tracker([], pods);
+        var config = Provisioner.Proxy.Config.ProxyConfigFile.Parse(
+            "clusterCIDR: 10.244.0.0/16\nserviceCIDR: 10.96.0.0/16\npodCIDR: 10.244.1.0/24\novsRunDirectory: /var/run/openvswitch\n");
+        var bridge = false; // what the fake bridge holds: the path's flows or not
+        var asked = new List<bool>();
+        var controller = new PolicyController("node-a", config, tracker, () => null,
+            (_, _, _) => Task.FromResult(new ServiceRules.Applying.RulePlan(ServiceRules.Applying.RuleBackend.Nftables, null, [], "", true)),
+            new Health.ProxyMetrics(), _ => { }, (node, wanted, _) =>
+            {
+                Assert.Equal("10.244.1.0/24", node.PodSubnet);
+                asked.Add(wanted);
+                IReadOnlyList<string> drift = bridge == wanted ? [] : [wanted ? "+ flow" : "- flow"];
+                bridge = wanted;
+                return Task.FromResult(drift);
+            });
+
+        await controller.SyncAsync(false, default); // no policy: the bridge switches same-node traffic
+        Assert.False(bridge);
+        tracker.OnPolicy(WatchEventType.Added, Versioned(DenyAllIngress()));
+        await controller.SyncAsync(false, default);
+        Assert.True(bridge);
+        bridge = false; // the flows deleted by hand: the next full sync puts them back
+        await controller.SyncAsync(true, default);
+        Assert.True(bridge);
+        tracker.OnPolicy(WatchEventType.Deleted, DenyAllIngress());
+        tracker.OnPolicy(WatchEventType.Added, Versioned(NetworkPolicy("b-egress",
+            new V1NetworkPolicySpec { PodSelector = Selecting(("app", "b")), PolicyTypes = ["Egress"] })));
+        await controller.SyncAsync(false, default); // only node-b's egress is isolated: node-a's pods need no detour
+
+        Assert.False(bridge);
+        Assert.Equal([false, true, true, false], asked);
+        Assert.Equal("ovsRunDirectory: /var/run/openvswitch", config.ToYaml().Split('\n').Single(l => l.StartsWith("ovs", StringComparison.Ordinal)));
+        var refused = Assert.Throws<InvalidDataException>(() => Provisioner.Proxy.Config.ProxyConfigFile.Parse(
+            "clusterCIDR: 10.244.0.0/16\nserviceCIDR: 10.96.0.0/16\novsRunDirectory: run/openvswitch\n"));
+        Assert.Contains("ovsRunDirectory: 'run/openvswitch' is not an absolute path; write e.g. ovsRunDirectory: /var/run/openvswitch", refused.Message, StringComparison.Ordinal);
+    }
 }

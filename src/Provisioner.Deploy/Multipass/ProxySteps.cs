@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Net;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
+using Provisioner.Fabric.Ovs;
 using Provisioner.Rendering.Templates;
 using Provisioner.ServiceRules.Sources;
 using Provisioner.StackRules;
@@ -103,6 +104,8 @@ public static class ProxySteps
             LoadBalancerCidr = plan.Addresses.LoadBalancerPool?.ToString(),
             // One writer of status.loadBalancer.ingress: the control plane's proxy, beside the apiserver it writes to.
             LoadBalancerAllocator = plan.Addresses.LoadBalancerPool is not null && node == plan.Lab.ControlPlane.Name,
+            // OVS switches same-node pod traffic past netfilter: the policy controller sends it through the node instead
+            OvsRunDirectory = plan.Lab.Network.Fabric == FabricKind.OvsVxlan ? OvsPolicyPath.SystemRunDirectory : null,
         });
         var unit = TemplateRenderer.Embedded.Render("proxy/netlab-proxy.service.sbn", new
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
+using Provisioner.Fabric.Ovs;
 using Provisioner.Host.Iproute;
 using Provisioner.Host.Processes;
 using Provisioner.Netns.Layers;

@@ -27,6 +27,14 @@ public sealed record ProxyConfigFile
     /// </summary>
     public string? PodCidr { get; init; }
 
+    /// <summary>
+    /// Set on the OVS fabric: the directory with the <c>netlab0</c> bridge's management socket. The bridge switches
+    /// same-node pod traffic without the node's netfilter, so while some pod is isolated by a NetworkPolicy the policy
+    /// controller sends that traffic through the node (<see cref="Provisioner.Fabric.Ovs.OvsPolicyPath"/>). Null: a
+    /// Linux-bridge or routed fabric, whose same-node traffic meets netfilter anyway.
+    /// </summary>
+    public string? OvsRunDirectory { get; init; }
+
     /// <summary>The node's addresses when given; otherwise the Node object's InternalIPs.</summary>
     public IReadOnlyList<string> NodeIPs { get; init; } = [];
 
@@ -62,6 +70,7 @@ public sealed record ProxyConfigFile
         .. NodeIPs.Count == 0 ? Array.Empty<string>() : [$"nodeIPs: [{string.Join(", ", NodeIPs)}]"],
         .. LoadBalancerCidr is null ? Array.Empty<string>() : [$"loadBalancerCIDR: {LoadBalancerCidr}"],
         .. LoadBalancerAllocator ? ["loadBalancerAllocator: true"] : Array.Empty<string>(),
+        .. OvsRunDirectory is null ? Array.Empty<string>() : [$"ovsRunDirectory: {OvsRunDirectory}"],
         $"syncPeriod: {Durations.Format(SyncPeriod)}",
         $"minSyncPeriod: {Durations.Format(MinSyncPeriod)}",
     ]) + "\n";
@@ -84,7 +93,7 @@ public sealed record ProxyConfigFile
         catch (YamlException e)
         {
             throw new InvalidDataException($"{source}: line {e.Start.Line}: {e.InnerException?.Message ?? e.Message} " +
-                "(known fields: clusterCIDR, serviceCIDR, nodePortRange, masqueradeAll, podCIDR, nodeIPs, loadBalancerCIDR, loadBalancerAllocator, syncPeriod, minSyncPeriod)", e);
+                "(known fields: clusterCIDR, serviceCIDR, nodePortRange, masqueradeAll, podCIDR, nodeIPs, loadBalancerCIDR, loadBalancerAllocator, ovsRunDirectory, syncPeriod, minSyncPeriod)", e);
         }
         var problems = new List<string>();
         var cluster = Cidr(raw.clusterCIDR, "clusterCIDR", "10.244.0.0/16", problems);
@@ -99,6 +108,8 @@ public sealed record ProxyConfigFile
         var pool = raw.loadBalancerCIDR is null ? null : Cidr(raw.loadBalancerCIDR, "loadBalancerCIDR", "192.168.64.240/28", problems);
         if (raw.loadBalancerAllocator && raw.loadBalancerCIDR is null)
             problems.Add("loadBalancerAllocator: true needs a pool to allocate from; write e.g. loadBalancerCIDR: 192.168.64.240/28");
+        if (raw.ovsRunDirectory is { } ovs && !Path.IsPathFullyQualified(ovs))
+            problems.Add($"ovsRunDirectory: '{ovs}' is not an absolute path; write e.g. ovsRunDirectory: /var/run/openvswitch");
         var sync = Duration(raw.syncPeriod ?? "30s", "syncPeriod", problems);
         var minSync = Duration(raw.minSyncPeriod ?? "1s", "minSyncPeriod", problems);
         if (problems.Count > 0)
@@ -107,7 +118,7 @@ public sealed record ProxyConfigFile
         {
             ClusterCidr = cluster, ServiceCidr = service, NodePortMin = min, NodePortMax = max, MasqueradeAll = raw.masqueradeAll,
             PodCidr = podCidr, NodeIPs = raw.nodeIPs ?? [], SyncPeriod = sync, MinSyncPeriod = minSync,
-            LoadBalancerCidr = pool, LoadBalancerAllocator = raw.loadBalancerAllocator,
+            LoadBalancerCidr = pool, LoadBalancerAllocator = raw.loadBalancerAllocator, OvsRunDirectory = raw.ovsRunDirectory,
         };
     }
 
@@ -148,6 +159,7 @@ public sealed record ProxyConfigFile
         public List<string>? nodeIPs { get; set; }
         public string? loadBalancerCIDR { get; set; }
         public bool loadBalancerAllocator { get; set; }
+        public string? ovsRunDirectory { get; set; }
         public string? syncPeriod { get; set; }
         public string? minSyncPeriod { get; set; }
     }

@@ -12,13 +12,21 @@ namespace Provisioner.Proxy.Policy;
 public delegate Task<RulePlan> PolicyProgrammer(PolicyTable table, PolicyNode node, CancellationToken ct);
 
 /// <summary>
+/// Brings the OVS fabric's same-node path (<see cref="Provisioner.Fabric.Ovs.OvsPolicyPath"/>) to <paramref name="wanted"/>
+/// on <paramref name="node"/>, checked against the bridge; returns what it changed (drift lines, empty when nothing).
+/// </summary>
+public delegate Task<IReadOnlyList<string>> SameNodePath(PolicyNode node, bool wanted, CancellationToken ct);
+
+/// <summary>
 /// One NetworkPolicy sync, as its bounded-frequency runner calls it: the tracker's table, this node's part of it
 /// (<see cref="PolicyPlacement"/>: egress of its own pods, ingress of every isolated pod), and the applier. When that
 /// part is what was last programmed, a partial sync touches the kernel not at all; the periodic full sync plans
-/// against the kernel and so repairs drift. A failed sync forgets what was programmed, so its retry writes.
+/// against the kernel and so repairs drift. A failed sync forgets what was programmed, so its retry writes. On the OVS
+/// fabric (<paramref name="sameNode"/> given) same-node pod traffic goes through the node while this node has a part.
 /// </summary>
 public sealed class PolicyController(
-    string nodeName, ProxyConfigFile config, PolicyTracker tracker, Func<string?> apiPodCidr, PolicyProgrammer program, ProxyMetrics metrics, Action<string> log)
+    string nodeName, ProxyConfigFile config, PolicyTracker tracker, Func<string?> apiPodCidr, PolicyProgrammer program, ProxyMetrics metrics, Action<string> log,
+    SameNodePath? sameNode = null)
 {
     private string? _programmed;
     private bool _reportedNoPodCidr;
@@ -54,6 +62,9 @@ public sealed class PolicyController(
         try
         {
             var plan = await program(snapshot.Table, node, ct).ConfigureAwait(false);
+            if (sameNode is not null && await sameNode(node, HasPart(snapshot.Table, node), ct).ConfigureAwait(false) is { Count: > 0 } path)
+                log($"same-node pod traffic {(HasPart(snapshot.Table, node) ? "now goes through the node for its policy rules" : "is switched by the bridge again")}: " +
+                    string.Join(", ", path));
             _programmed = part;
             Programmed++;
             metrics.PolicySyncDuration.WithLabels(kind).Observe(clock.Elapsed.TotalSeconds);
@@ -74,6 +85,10 @@ public sealed class PolicyController(
             throw;
         }
     }
+
+    /// <summary>Whether this node has policy rules to program: then its same-node pod traffic must meet them.</summary>
+    internal static bool HasPart(PolicyTable table, PolicyNode node) =>
+        PolicyPlacement.Ingress(table).Any() || PolicyPlacement.EgressHere(table, node).Any();
 
     /// <summary>What this node programs, as text: the node, every isolated pod's ingress, and its own pods' egress.</summary>
     internal static string NodePart(PolicyTable table, PolicyNode node) => JsonSerializer.Serialize(new

@@ -1,4 +1,6 @@
 using k8s;
+using Provisioner.Fabric.Ovs;
+using Provisioner.Host.Processes;
 using Provisioner.Proxy.Config;
 using Provisioner.Proxy.Health;
 using Provisioner.Proxy.Sources;
@@ -22,7 +24,7 @@ public sealed class PolicyEnforcement(IKubernetes client, ProxyOptions options, 
     {
         var sources = new PolicySources(client, Tracker, log);
         var applier = new PolicyRulesApplier(options.ProxyMode, options.Netns);
-        var controller = new PolicyController(options.HostnameOverride, options.Config, Tracker, apiPodCidr, applier.SyncAsync, metrics, log);
+        var controller = new PolicyController(options.HostnameOverride, options.Config, Tracker, apiPodCidr, applier.SyncAsync, metrics, log, SameNodePath(options));
         var period = options.Config.MinSyncPeriod;
         using var runner = new BoundedFrequencyRunner(controller.SyncAsync, period, options.Config.SyncPeriod,
             e => log($"policy sync failed (retrying after {Durations.Format(period)}): {e.Message}"));
@@ -41,8 +43,24 @@ public sealed class PolicyEnforcement(IKubernetes client, ProxyOptions options, 
         }
     }
 
-    /// <summary>Removes this node's policy rules (<c>--cleanup</c>).</summary>
-    public static Task<RulePlan> RemoveAsync(ProxyOptions options, CancellationToken ct) =>
-        new PolicyRulesApplier(options.ProxyMode, options.Netns).RemoveAsync(
-            new PolicyNode(options.HostnameOverride, options.Config.PodCidr ?? options.Config.ClusterCidr, options.Config.ClusterCidr), ct);
+    /// <summary>Removes this node's policy rules (<c>--cleanup</c>), and on the OVS fabric the same-node path's flows.</summary>
+    public static async Task<RulePlan> RemoveAsync(ProxyOptions options, CancellationToken ct)
+    {
+        var node = new PolicyNode(options.HostnameOverride, options.Config.PodCidr ?? options.Config.ClusterCidr, options.Config.ClusterCidr);
+        var plan = await new PolicyRulesApplier(options.ProxyMode, options.Netns).RemoveAsync(node, ct).ConfigureAwait(false);
+        if (SameNodePath(options) is { } path)
+            await path(node, false, ct).ConfigureAwait(false);
+        return plan;
+    }
+
+    /// <summary>The OVS fabric's same-node path, when the config names the bridge's run directory; null on other fabrics.</summary>
+    private static SameNodePath? SameNodePath(ProxyOptions options) => options.Config.OvsRunDirectory is not { } directory ? null
+        : async (node, wanted, ct) =>
+        {
+            var path = new OvsPolicyPath(options.Netns, directory, node.PodSubnet, ProcessRunner.Default);
+            var drift = await path.DriftAsync(wanted, ct).ConfigureAwait(false);
+            if (drift.Count > 0)
+                await path.ApplyAsync(wanted, ct).ConfigureAwait(false);
+            return drift;
+        };
 }
