@@ -20,6 +20,7 @@ public sealed class PolicyRulesApplier(RuleBackend backend, string? netns, Proce
         "whether another iptables/nft process holds the lock or is hung (ps -ef | grep -E 'iptables|nft')");
 
     private static readonly ConcurrentDictionary<string, IReadOnlyList<string>> Canonical = new(StringComparer.Ordinal);
+    private const int MaxRemembered = 64; // a few per node of a lab (its current and previous rules)
 
     private string Variant => backend == RuleBackend.IptablesLegacy ? "legacy" : "nft";
 
@@ -90,12 +91,12 @@ public sealed class PolicyRulesApplier(RuleBackend backend, string? netns, Proce
         var file = cacheDirectory is null ? null
             : Path.Combine(cacheDirectory, $"canonical-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..16]}.txt");
         if (file is not null && File.Exists(file))
-            return Canonical[key] = await File.ReadAllLinesAsync(file, ct).ConfigureAwait(false);
+            return Remember(key, await File.ReadAllLinesAsync(file, ct).ConfigureAwait(false));
         var listing = await _run.RunAsync("unshare", ["--net", "--", "sh", "-c", script], payload,
             hint: "unshare (util-linux), nft and iptables must be installed", cancellationToken: ct).ConfigureAwait(false);
         var lines = backend == RuleBackend.Nftables ? Lines(listing.StandardOutput) : ReadIptables(listing.StandardOutput) is var (_, jumps, rules)
             ? [.. rules, .. Enumerable.Repeat(PolicyIptablesRules.Jump, jumps)] : [];
-        Canonical[key] = lines;
+        Remember(key, lines);
         if (file is not null)
         {
             Directory.CreateDirectory(cacheDirectory!);
@@ -104,6 +105,17 @@ public sealed class PolicyRulesApplier(RuleBackend backend, string? netns, Proce
             await File.WriteAllLinesAsync(file, lines, ct).ConfigureAwait(false);
         }
         return lines;
+    }
+
+    /// <summary>
+    /// Keeps a listing for the next plan of the same rules. Bounded: a netlab-proxy that runs for weeks through many
+    /// policy changes would otherwise keep every ruleset it ever wanted; a cleared cache costs one scratch load each.
+    /// </summary>
+    private static IReadOnlyList<string> Remember(string key, IReadOnlyList<string> lines)
+    {
+        if (Canonical.Count >= MaxRemembered)
+            Canonical.Clear();
+        return Canonical[key] = lines;
     }
 
     private static List<string> Lines(string text) =>
