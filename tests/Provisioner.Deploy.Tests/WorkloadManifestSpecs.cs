@@ -1,6 +1,8 @@
+using System.Collections.Immutable;
 using k8s;
 using k8s.Models;
 using Provisioner.Core.Config;
+using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
 using Provisioner.Deploy.Multipass;
 using Provisioner.Testing;
@@ -50,8 +52,68 @@ public sealed class WorkloadManifestSpecs
             Assert.Matches("^[0-9a-f]{12}$", o.Metadata.Labels[WorkloadLabels.Spec]);
         });
         Assert.Equal(plan.Lab.NetworkPolicies.Select(p => p.Name), objects.OfType<V1NetworkPolicy>().Select(p => p.Metadata.Name));
-        // never pruned: not labelled as ours (a namespace carries only the stack's labels, for namespaceSelectors)
-        Assert.All(objects.OfType<V1Namespace>(), n => Assert.False(n.Metadata.Labels?.ContainsKey(WorkloadLabels.ManagedBy) ?? false));
+        // a namespace Kubernetes does not create is the lab's (pruned by name, never by a spec hash); a built-in one never is
+        Assert.All(objects.OfType<V1Namespace>(), n =>
+        {
+            Assert.Equal(!NamespaceManifest.IsBuiltIn(n.Metadata.Name), n.Metadata.Labels is { } labels && labels.TryGetValue(WorkloadLabels.Lab, out var lab) && lab == plan.Lab.Name);
+            Assert.False(n.Metadata.Labels?.ContainsKey(WorkloadLabels.Spec) ?? false);
+        });
+    }
+
+    [Fact]
+    public void A_policy_for_pods_of_namespace_x_is_in_x_with_those_pods_and_x_is_created_first_with_the_stacks_labels()
+    {
+        var lab = StackFile.Parse("""
+            config:
+              netlab:name: ns
+              netlab:backend: multipass
+              netlab:nodes:
+                - { name: cp, role: control-plane }
+                - { name: w1, role: worker }
+              netlab:pods:
+                - { name: web-1, node: w1, namespace: x, labels: { app: web } }
+                - { name: web-2, node: cp, labels: { app: web } }
+                - { name: client, node: cp, namespace: x, labels: { app: client } }
+              netlab:services:
+                - { name: web, namespace: x, selector: { app: web }, ports: [ { port: 80, targetPort: 8080 } ] }
+              netlab:namespaces:
+                - { name: x, labels: { team: a } }
+              netlab:networkPolicies:
+                - name: web-from-client
+                  namespace: x
+                  podSelector: { matchLabels: { app: web } }
+                  ingress:
+                    - from: [ { podSelector: { matchLabels: { app: client } } } ]
+            """);
+        var objects = KubernetesYaml.LoadAllFromString(WorkloadManifest.Yaml(LabPlan.For(lab)), strict: true);
+
+        var policy = Assert.Single(objects.OfType<V1NetworkPolicy>());
+        Assert.Equal("x", policy.Metadata.NamespaceProperty);
+        var pods = objects.OfType<V1Pod>().ToDictionary(p => p.Metadata.Name, p => p.Metadata.NamespaceProperty);
+        Assert.Equal(("x", "default", "x"), (pods["web-1"], pods["web-2"], pods["client"])); // the policy selects web-1 only, as in the netns lab
+        Assert.Equal("x", objects.OfType<V1Service>().Single().Metadata.NamespaceProperty);
+        var x = Assert.Single(objects.OfType<V1Namespace>()); // default exists on every cluster and the stack gives it no labels
+        Assert.Equal(("x", "a", "netlab", "ns"), (x.Metadata.Name, x.Metadata.Labels["team"], x.Metadata.Labels[WorkloadLabels.ManagedBy], x.Metadata.Labels[WorkloadLabels.Lab]));
+        Assert.False(x.Metadata.Labels.ContainsKey(NamespaceSpec.NameLabel)); // the API server sets it
+        Assert.IsType<V1Namespace>(objects[0]);
+    }
+
+    [Fact]
+    public void A_built_in_namespace_gets_only_the_stacks_labels_and_a_labelled_namespace_nothing_uses_is_still_created()
+    {
+        var lab = Labs.Example with
+        {
+            Namespaces = [new NamespaceSpec { Name = "kube-system", Labels = ImmutableSortedDictionary<string, string>.Empty.Add("tier", "system") },
+                new NamespaceSpec { Name = "team-b" }],
+        };
+        var namespaces = NamespaceManifest.For(lab);
+
+        Assert.Equal(["kube-system", "team-b"], namespaces.Select(n => n.Name));
+        Assert.Equal(new Dictionary<string, string> { ["tier"] = "system" }, namespaces[0].Object.Metadata.Labels);
+        Assert.False(namespaces[0].Owned);
+        Assert.True(namespaces[1].Owned);
+        Assert.Equal("namespace kube-system (built-in: labels only), labels tier=system", namespaces[0].Line);
+        Assert.Equal("namespace team-b (the lab's), no labels", namespaces[1].Line);
     }
 
     [Fact]

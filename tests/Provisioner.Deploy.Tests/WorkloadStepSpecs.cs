@@ -65,12 +65,66 @@ public sealed class WorkloadStepSpecs
     }
 
     [Fact]
-    public void Its_delete_removes_exactly_the_labs_pods_and_services_whatever_the_stack_says_later()
+    public void Its_delete_removes_exactly_the_labs_objects_and_namespaces_whatever_the_stack_says_later()
     {
         Assert.Equal("if multipass info dev-cp1 --format json </dev/null >/dev/null 2>&1; then multipass exec dev-cp1 -- sudo kubectl " +
-            "--kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s delete pods,services,networkpolicies.networking.k8s.io --all-namespaces " +
+            "--kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s delete pods,services,networkpolicies.networking.k8s.io,namespaces --all-namespaces " +
             "--selector app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev --ignore-not-found --wait=true </dev/null; fi", Example.Delete);
         Assert.Equal(Example.Delete, StepOf(Labs.Example with { Pods = [], Services = [] }).Delete);
+        Assert.Equal(Example.Delete, StepOf(InTeamA).Delete);
+    }
+
+    /// <summary>The example with pod web-2 and service web in namespace team-a (labelled), service api and its pods in team-b.</summary>
+    private static LabConfig InTeamA => Labs.Example with
+    {
+        Pods = [.. Labs.Example.Pods.Select(p => p.Name == "web-2" ? p with { Namespace = "team-a" } : p.Name.StartsWith("api", StringComparison.Ordinal) ? p with { Namespace = "team-b" } : p)],
+        Services = [.. Labs.Example.Services.Select(s => s.Name switch { "web" => s with { Namespace = "team-a" }, "api" => s with { Namespace = "team-b" }, _ => s })],
+        Namespaces = [new NamespaceSpec { Name = "team-a", Labels = ImmutableSortedDictionary<string, string>.Empty.Add("team", "a") }],
+    };
+
+    [Fact]
+    public void Pods_and_services_outside_default_get_their_namespaces_applied_first_and_a_preview_names_them()
+    {
+        var step = StepOf(InTeamA);
+        var commands = step.Create.Split(" && ");
+
+        Assert.Equal("pod team-a/web-2 on worker2 (dev-worker2): agnhost netexec :8080, labels app=web", step.Triggers["pod.web-2"]);
+        Assert.Equal("namespace team-a (the lab's), labels team=a", step.Triggers["namespace.team-a"]);
+        Assert.Equal("namespace team-b (the lab's), no labels", step.Triggers["namespace.team-b"]);
+        Assert.StartsWith("service team-a/web ClusterIP", step.Triggers["service.team-a/web"], StringComparison.Ordinal);
+        Assert.Equal([".netlab/dev/namespaces.yaml", ".netlab/dev/workloads.yaml"], step.LocalFiles.Select(f => f.Path));
+        Assert.Equal([
+            "delete pods,services,networkpolicies.networking.k8s.io --all-namespaces",
+            "delete namespaces --selector 'app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev,kubernetes.io/metadata.name notin (team-a,team-b)' --ignore-not-found --wait=true",
+            "apply --server-side --field-manager=netlab --force-conflicts -f - < .netlab/dev/namespaces.yaml",
+            "wait --namespace team-a --for=create serviceaccount/default --timeout=60s",
+            "wait --namespace team-b --for=create serviceaccount/default --timeout=60s",
+            "apply --server-side --field-manager=netlab --force-conflicts -f - < .netlab/dev/workloads.yaml",
+            "wait --all-namespaces --for=condition=Ready pods --selector app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev --timeout=300s",
+        ], commands.Select(Kubectl).ToArray());
+        Assert.Contains("name: team-a", step.LocalFiles[0].Content, StringComparison.Ordinal);
+        Assert.DoesNotContain("kind: Namespace", step.LocalFiles[1].Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_namespace_the_stack_no_longer_names_is_pruned_by_name_and_a_changed_label_recreates_nothing()
+    {
+        var relabelled = InTeamA with { Namespaces = [new NamespaceSpec { Name = "team-a", Labels = ImmutableSortedDictionary<string, string>.Empty.Add("team", "z") }] };
+
+        Assert.Equal(["namespace.team-a"], ChangedKeys(StepOf(InTeamA), StepOf(relabelled)));
+        Assert.Equal(StepOf(InTeamA).Create.Split(" && ")[..2], StepOf(relabelled).Create.Split(" && ")[..2]); // same prunes: nothing deleted
+        Assert.Equal("delete namespaces --selector app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev --ignore-not-found --wait=true",
+            Kubectl(Example.Create.Split(" && ")[1]));
+    }
+
+    /// <summary>A command of the step after <c>multipass exec VM -- sudo kubectl --kubeconfig ... --request-timeout=60s</c>, without its stdin redirect.</summary>
+    private static string Kubectl(string command)
+    {
+        const string prefix = "multipass exec dev-cp1 -- sudo kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s ";
+        Assert.StartsWith(prefix, command, StringComparison.Ordinal);
+        var rest = command[prefix.Length..];
+        return rest.StartsWith("delete pods", StringComparison.Ordinal) ? rest[..rest.IndexOf(" --selector", StringComparison.Ordinal)] // its spec hashes vary
+            : rest.EndsWith(" </dev/null", StringComparison.Ordinal) ? rest[..^" </dev/null".Length] : rest;
     }
 
     [Fact]
@@ -86,9 +140,9 @@ public sealed class WorkloadStepSpecs
 
         var commands = step.Create.Split(" && ");
         Assert.Equal("multipass exec dev-cp1 -- sudo kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s apply --server-side " +
-            "--field-manager=netlab --force-conflicts -f - < .netlab/dev/workloads.yaml", commands[1]);
-        Assert.Equal("multipass exec dev-cp1 -- sudo kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s wait --namespace default " +
-            "--for=condition=Ready pods --selector app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev --timeout=300s </dev/null", commands[2]);
+            "--field-manager=netlab --force-conflicts -f - < .netlab/dev/workloads.yaml", commands[2]);
+        Assert.Equal("multipass exec dev-cp1 -- sudo kubectl --kubeconfig /etc/kubernetes/admin.conf --request-timeout=60s wait --all-namespaces " +
+            "--for=condition=Ready pods --selector app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev --timeout=300s </dev/null", commands[3]);
         Assert.Equal(step.Create, step.Update);
     }
 
@@ -121,8 +175,9 @@ public sealed class WorkloadStepSpecs
             var prune = await File.ReadAllLinesAsync(Path.Combine(folder.FullName, "call0"));
             Assert.Contains(prune, a => a.StartsWith("app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev,netlab.io/spec notin (", StringComparison.Ordinal));
             Assert.Equal("", await File.ReadAllTextAsync(Path.Combine(folder.FullName, "stdin0")));
-            Assert.Equal(step.LocalFiles[0].Content, await File.ReadAllTextAsync(Path.Combine(folder.FullName, "stdin1")));
-            Assert.Equal(["exec", "dev-cp1", "--"], (await File.ReadAllLinesAsync(Path.Combine(folder.FullName, "call1")))[..3]);
+            Assert.Contains("namespaces", await File.ReadAllLinesAsync(Path.Combine(folder.FullName, "call1")));
+            Assert.Equal(step.LocalFiles[0].Content, await File.ReadAllTextAsync(Path.Combine(folder.FullName, "stdin2")));
+            Assert.Equal(["exec", "dev-cp1", "--"], (await File.ReadAllLinesAsync(Path.Combine(folder.FullName, "call2")))[..3]);
         }
         finally
         {

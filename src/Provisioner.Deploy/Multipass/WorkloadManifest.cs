@@ -9,15 +9,16 @@ using Provisioner.Rendering.Models;
 namespace Provisioner.Deploy.Multipass;
 
 /// <summary>One object of the workloads manifest, with the readable line its trigger shows in a preview.</summary>
-/// <param name="Key">The trigger key: <c>pod.web-1</c>, <c>service.default/web</c>.</param>
+/// <param name="Key">The trigger key: <c>pod.web-1</c> (pod names are unique across namespaces), <c>service.default/web</c>.</param>
 /// <param name="SpecHash">Hash of the object as applied (its <see cref="WorkloadLabels.Spec"/> label).</param>
 public sealed record WorkloadObject(string Key, string Line, string SpecHash, IKubernetesObject<V1ObjectMeta> Object);
 
 /// <summary>
 /// The stack's pods, services and NetworkPolicies as Kubernetes objects, so the VM lab has the same workloads as the netns lab: each
 /// pod pinned to its node (<c>nodeName</c>, no scheduler) running agnhost <c>netexec</c> on the pod's port, each
-/// service with the plan's ClusterIP and node ports, each policy as written (netlab-proxy enforces it). Every object carries <see cref="WorkloadLabels"/>, so
-/// the step can find (and prune) exactly its own objects; namespaces are created if missing and never deleted.
+/// service with the plan's ClusterIP and node ports, each policy as written (netlab-proxy enforces it), each in its
+/// stack namespace (<see cref="NamespaceManifest"/>). Every object carries <see cref="WorkloadLabels"/>, so the step can
+/// find (and prune) exactly its own objects.
 /// </summary>
 public static class WorkloadManifest
 {
@@ -25,8 +26,6 @@ public static class WorkloadManifest
     public const string AgnhostImage = "registry.k8s.io/e2e-test-images/agnhost:2.56";
 
     public const string ContainerName = "netexec";
-
-    private static readonly string[] BuiltInNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
     /// <summary>The pods, services and NetworkPolicies, in stack order (pods first).</summary>
     public static ImmutableArray<WorkloadObject> Objects(LabPlan plan)
@@ -38,28 +37,21 @@ public static class WorkloadManifest
             .. lab.NetworkPolicies.Select(p => Labelled(lab, PolicyKey(p), PolicyManifest.Line(p), PolicyManifest.ToApi(p)))];
     }
 
-    /// <summary>
-    /// The namespaces the services and policies need that Kubernetes does not create itself, and every namespace the
-    /// stack gives labels (a policy's namespaceSelector reads them), built-in ones included.
-    /// </summary>
-    public static ImmutableArray<V1Namespace> Namespaces(LabPlan plan)
+    /// <summary>The manifest of the namespaces (<see cref="NamespaceManifest"/>), applied before the objects in them.</summary>
+    public static string NamespacesYaml(LabPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var labelled = plan.Lab.Namespaces.Where(n => !n.Labels.IsEmpty).ToDictionary(n => n.Name, StringComparer.Ordinal);
-        return [.. plan.Lab.Services.Select(s => s.Namespace).Concat(plan.Lab.NetworkPolicies.Select(p => p.Namespace)).Concat(["default"])
-            .Distinct(StringComparer.Ordinal).Where(n => !BuiltInNamespaces.Contains(n, StringComparer.Ordinal))
-            .Concat(labelled.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
-            .Select(n => new V1Namespace
-            {
-                ApiVersion = "v1", Kind = "Namespace",
-                Metadata = new V1ObjectMeta { Name = n, Labels = labelled.TryGetValue(n, out var spec) ? spec.Labels.ToDictionary(StringComparer.Ordinal) : null },
-            })];
+        return Documents(NamespaceManifest.For(plan.Lab).Select(n => n.Object));
     }
 
-    /// <summary>The manifest <c>kubectl apply -f -</c> reads: namespaces, then pods and services, one YAML document each.</summary>
-    public static string Yaml(LabPlan plan) =>
-        string.Join("---\n", Namespaces(plan).Select(n => KubernetesYaml.Serialize(n))
-            .Concat(Objects(plan).Select(o => KubernetesYaml.Serialize(o.Object))).Select(d => d.EndsWith('\n') ? d : d + "\n"));
+    /// <summary>The manifest of the pods, services and NetworkPolicies, one YAML document each.</summary>
+    public static string ObjectsYaml(LabPlan plan) => Documents(Objects(plan).Select(o => o.Object));
+
+    /// <summary>Both manifests as one: namespaces, then pods, services and policies.</summary>
+    public static string Yaml(LabPlan plan) => string.Join("---\n", new[] { NamespacesYaml(plan), ObjectsYaml(plan) }.Where(d => d.Length > 0));
+
+    private static string Documents(IEnumerable<object> objects) =>
+        string.Join("---\n", objects.Select(o => KubernetesYaml.Serialize(o)).Select(d => d.EndsWith('\n') ? d : d + "\n"));
 
     public static string PodKey(string pod) => $"pod.{pod}";
 
@@ -83,7 +75,7 @@ public static class WorkloadManifest
     private static V1Pod Pod(LabConfig lab, PodSpec pod) => new()
     {
         ApiVersion = "v1", Kind = "Pod",
-        Metadata = new V1ObjectMeta { Name = pod.Name, NamespaceProperty = "default", Labels = pod.Labels.ToDictionary(StringComparer.Ordinal) },
+        Metadata = new V1ObjectMeta { Name = pod.Name, NamespaceProperty = pod.Namespace, Labels = pod.Labels.ToDictionary(StringComparer.Ordinal) },
         Spec = new V1PodSpec
         {
             NodeName = RenderModels.Hostname(lab, pod.Node), // bound to its node: the scheduler never moves it
@@ -143,9 +135,9 @@ public static class WorkloadManifest
         };
     }
 
-    /// <summary>E.g. <c>pod web-1 on worker1 (dev-worker1): agnhost netexec :8080, labels app=web</c>.</summary>
+    /// <summary>E.g. <c>pod web-1 on worker1 (dev-worker1): agnhost netexec :8080, labels app=web</c>; <c>pod team-a/web-1 ...</c> outside <c>default</c>.</summary>
     private static string PodLine(LabConfig lab, PodSpec p) =>
-        $"pod {p.Name} on {p.Node} ({RenderModels.Hostname(lab, p.Node)}): agnhost netexec :{p.Port}, labels {string.Join(",", p.Labels.Select(l => $"{l.Key}={l.Value}"))}";
+        $"pod {(p.Namespace == "default" ? "" : p.Namespace + "/")}{p.Name} on {p.Node} ({RenderModels.Hostname(lab, p.Node)}): agnhost netexec :{p.Port}, labels {string.Join(",", p.Labels.Select(l => $"{l.Key}={l.Value}"))}";
 
     /// <summary>E.g. <c>service default/api NodePort 10.96.0.11 8080->8080/TCP:30080 affinity=ClientIP(10800s)</c>.</summary>
     private static string ServiceLine(PlannedService planned)
@@ -181,6 +173,6 @@ public static class WorkloadLabels
     /// <summary>A hash of the object as applied: an object whose hash is not in the manifest is stale (removed or changed).</summary>
     public const string Spec = "netlab.io/spec";
 
-    /// <summary>The selector of every pod and service of lab <paramref name="lab"/>.</summary>
+    /// <summary>The selector of every pod, service, policy and namespace of lab <paramref name="lab"/>.</summary>
     public static string Selector(string lab) => $"{ManagedBy}={ManagedByValue},{Lab}={lab}";
 }
