@@ -66,6 +66,21 @@ public sealed class VmLabVerifierSpecs : IDisposable
     }
 
     [Fact]
+    public async Task A_pod_found_in_another_namespace_than_its_stack_one_is_not_the_stacks_pod()
+    {
+        const string web2 = "\"name\": \"web-2\",\n                \"namespace\": \"default\"";
+        var pods = Fixtures.Read("kubectl-get-pods.json").ReplaceLineEndings("\n");
+        Assert.Contains(web2, pods, StringComparison.Ordinal);
+        _lab.PodsJson(pods.Replace(web2, web2.Replace("\"default\"", "\"team-a\"", StringComparison.Ordinal), StringComparison.Ordinal));
+
+        var broken = VerifyCheck.FirstBroken(await VerifyAsync())!;
+
+        Assert.Equal((Layer.PodNetwork, "pod web-2 (no address) -> gateway 10.244.2.1"), (broken.Layer, broken.Name));
+        Assert.Equal("the pod is not on the cluster (did the workloads step run?)", broken.Detail);
+        Assert.Equal($"kubectl --kubeconfig {_lab.Target.Kubeconfig} get pods --all-namespaces --output wide", broken.LookFurther);
+    }
+
+    [Fact]
     public async Task A_pod_stuck_pulling_its_image_is_a_pod_network_failure_that_points_at_kubectl_describe()
     {
         _lab.Pods("kubectl-get-pods-web-2-pending.json");
@@ -75,7 +90,7 @@ public sealed class VmLabVerifierSpecs : IDisposable
 
         Assert.Equal(Layer.PodNetwork, broken.Layer);
         Assert.Equal("the pod is Pending (ImagePullBackOff)", broken.Detail);
-        Assert.Equal($"kubectl --kubeconfig {_lab.Target.Kubeconfig} describe pod web-2", broken.LookFurther);
+        Assert.Equal($"kubectl --kubeconfig {_lab.Target.Kubeconfig} describe pod --namespace default web-2", broken.LookFurther);
         Assert.Contains(checks, c => c.Name == "pod web-1 -> pod web-2 (worker1 -> worker2)" && !c.Passed && c.Detail == "pod web-2 is not running and ready");
     }
 

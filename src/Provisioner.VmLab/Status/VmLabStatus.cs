@@ -27,7 +27,8 @@ public sealed record VmLabStatus(ImmutableArray<VmNodeStatus> Nodes, ImmutableAr
         var kubectl = probes.Kubectl;
         var selector = WorkloadLabels.Selector(target.Lab.Name);
         var nodes = ClusterState.Nodes(await kubectl.GetJsonAsync("nodes", ct: ct).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
-        var pods = ClusterState.Pods(await kubectl.GetJsonAsync("pods", selector, "default", ct).ConfigureAwait(false)).ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var pods = ClusterState.Pods(await kubectl.GetJsonAsync("pods", selector, ct: ct).ConfigureAwait(false))
+            .ToDictionary(p => $"{p.Namespace}/{p.Name}", StringComparer.Ordinal);
         var services = ClusterState.Services(await kubectl.GetJsonAsync("services", selector, ct: ct).ConfigureAwait(false))
             .ToDictionary(s => $"{s.Namespace}/{s.Name}", StringComparer.Ordinal);
         var endpoints = ClusterState.Endpoints(await kubectl.GetJsonAsync("endpointslices", ct: ct).ConfigureAwait(false));
@@ -41,7 +42,7 @@ public sealed record VmLabStatus(ImmutableArray<VmNodeStatus> Nodes, ImmutableAr
             nodeStatus.Add(new VmNodeStatus(node, info?.State ?? "missing", address, nodes.GetValueOrDefault(node.Vm)));
         }
         return new VmLabStatus([.. nodeStatus],
-            [.. target.Lab.Pods.Select(p => new VmPodStatus(p.Name, p.Node, pods.GetValueOrDefault(p.Name)))],
+            [.. target.Lab.Pods.Select(p => new VmPodStatus(p.Name, p.Node, pods.GetValueOrDefault($"{p.Namespace}/{p.Name}")))],
             [.. target.Lab.Services.Select(s => new VmServiceStatus(s.Namespace, s.Name, services.GetValueOrDefault($"{s.Namespace}/{s.Name}"),
                 [.. endpoints.Where(e => e.Namespace == s.Namespace && e.Service == s.Name)]))]);
     }

@@ -26,7 +26,8 @@ public sealed class VmLabVerifier(VmLabTarget target, VmProbes probes)
     public async Task<IReadOnlyList<VerifyCheck>> RunAsync(CancellationToken ct = default)
     {
         var addresses = await AddressesAsync(ct).ConfigureAwait(false);
-        var pods = ClusterState.Pods(await Kubectl.GetJsonAsync("pods", WorkloadLabels.Selector(Lab.Name), "default", ct).ConfigureAwait(false))
+        var pods = ClusterState.Pods(await Kubectl.GetJsonAsync("pods", WorkloadLabels.Selector(Lab.Name), ct: ct).ConfigureAwait(false))
+            .Where(p => Lab.Pods.Any(s => s.Name == p.Name && s.Namespace == p.Namespace)) // each in its stack namespace
             .ToDictionary(p => p.Name, StringComparer.Ordinal);
         var lab = new Snapshot(addresses, pods);
 
@@ -97,11 +98,12 @@ public sealed class VmLabVerifier(VmLabTarget target, VmProbes probes)
         {
             return new VerifyCheck(Layer.PodNetwork, name, false,
                 state is null ? "the pod is not on the cluster (did the workloads step run?)" : $"the pod is {state.Describe()}",
-                state is null ? Kubectl.Line("get", "pods", "--output", "wide") : Kubectl.Line("describe", "pod", pod.Name));
+                state is null ? Kubectl.Line("get", "pods", "--all-namespaces", "--output", "wide") : Kubectl.Line("describe", "pod", "--namespace", pod.Namespace, pod.Name));
         }
-        var (ok, detail) = await probes.PingFromPodAsync(pod.Name, "default", gateway, ct).ConfigureAwait(false);
+        var (ok, detail) = await probes.PingFromPodAsync(pod.Name, pod.Namespace, gateway, ct).ConfigureAwait(false);
         return new VerifyCheck(Layer.PodNetwork, name, ok, ok ? detail : $"{detail} from the node bridge",
-            $"{Kubectl.Line("exec", pod.Name, "--", "ip", "addr")}; {Kubectl.Line("exec", pod.Name, "--", "ip", "route")}; multipass exec {vm} -- ip addr show netlab0");
+            $"{Kubectl.Line("exec", "--namespace", pod.Namespace, pod.Name, "--", "ip", "addr")}; {Kubectl.Line("exec", "--namespace", pod.Namespace, pod.Name, "--", "ip", "route")}; " +
+            $"multipass exec {vm} -- ip addr show netlab0");
     }
 
     private async Task<IEnumerable<VerifyCheck>> PodToPodAsync(Snapshot lab, CancellationToken ct)
@@ -139,14 +141,14 @@ public sealed class VmLabVerifier(VmLabTarget target, VmProbes probes)
         var name = $"pod {from.Name} -> pod {to.Name} ({what})";
         if (lab.PodAddress(from.Name) is null || lab.PodAddress(to.Name) is not { } address)
             return new VerifyCheck(layer, name, false, $"pod {(lab.PodAddress(from.Name) is null ? from.Name : to.Name)} is not running and ready", hint);
-        var (body, error) = await probes.HttpFromPodAsync(from.Name, "default", address, to.Port, NamePath, ct).ConfigureAwait(false);
+        var (body, error) = await probes.HttpFromPodAsync(from.Name, from.Namespace, address, to.Port, NamePath, ct).ConfigureAwait(false);
         var ok = body == to.Name;
         return new VerifyCheck(layer, name, ok, ok ? $"{address}:{to.Port} answered" : error ?? $"unexpected answer '{body}'", hint);
     }
 
-    /// <summary>The stack's pods a service's selector picks on the cluster: those of its namespace (the lab's pods are in <c>default</c>).</summary>
+    /// <summary>The stack's pods a service's selector picks on the cluster: those of its namespace.</summary>
     private HashSet<string> Endpoints(PlannedService service, string? node = null) =>
-        Lab.Pods.Where(p => service.Spec.Namespace == "default" && LabValidator.Selects(service.Spec, p) && (node is null || p.Node == node))
+        Lab.Pods.Where(p => LabValidator.Selects(service.Spec, p) && (node is null || p.Node == node))
             .Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
 
     private string RuleDump(string vm) => Lab.Network.ServiceProxy == ServiceProxy.KubeProxy
@@ -178,7 +180,7 @@ public sealed class VmLabVerifier(VmLabTarget target, VmProbes probes)
             return new VerifyCheck(Layer.ServiceRules, name, true, $"skipped: no pod of namespace {service.Spec.Namespace} matches its selector", Skipped: true);
         if (lab.PodAddress(client.Name) is null)
             return new VerifyCheck(Layer.ServiceRules, name, false, $"pod {client.Name} is not running and ready", look);
-        var (body, error) = await probes.HttpFromPodAsync(client.Name, "default", service.ClusterIP!, port.Port, NamePath, ct).ConfigureAwait(false);
+        var (body, error) = await probes.HttpFromPodAsync(client.Name, client.Namespace, service.ClusterIP!, port.Port, NamePath, ct).ConfigureAwait(false);
         var ok = body is not null && endpoints.Contains(body);
         return new VerifyCheck(Layer.ServiceRules, name, ok, ok ? $"answered by {body}" : error ?? $"answered by '{body}', not an endpoint", look);
     }
@@ -228,7 +230,7 @@ public sealed class VmLabVerifier(VmLabTarget target, VmProbes probes)
             return [new VerifyCheck(Layer.Egress, name, false, $"{vm} has no default route (multipass exec {vm} -- ip -4 route show default)", look)];
         if (lab.PodAddress(client.Name) is null)
             return [new VerifyCheck(Layer.Egress, name, false, $"pod {client.Name} is not running and ready", look)];
-        var (ok, detail) = await probes.PingFromPodAsync(client.Name, "default", gateway, ct).ConfigureAwait(false);
+        var (ok, detail) = await probes.PingFromPodAsync(client.Name, client.Namespace, gateway, ct).ConfigureAwait(false);
         return [new VerifyCheck(Layer.Egress, name, ok, ok ? $"{detail} (the node masquerades pod traffic leaving the cluster)"
             : $"{detail}: pod traffic leaves {vm} with its pod address, which nothing outside routes back", look)];
     }
@@ -247,7 +249,7 @@ public sealed class VmLabVerifier(VmLabTarget target, VmProbes probes)
             var name = $"pod {client.Name}: {l.Name} -> {l.Expected} (cluster DNS {Plan.Addresses.ClusterDns})";
             if (lab.PodAddress(client.Name) is null)
                 return new VerifyCheck(Layer.Dns, name, false, $"pod {client.Name} is not running and ready", look);
-            var (addresses, error) = await probes.LookupFromPodAsync(client.Name, "default", l.Name, ct).ConfigureAwait(false);
+            var (addresses, error) = await probes.LookupFromPodAsync(client.Name, client.Namespace, l.Name, ct).ConfigureAwait(false);
             var ok = addresses.Contains(l.Expected);
             return new VerifyCheck(Layer.Dns, name, ok, ok ? "CoreDNS answered" : error ?? $"answered {string.Join(", ", addresses)}", look);
         })).ConfigureAwait(false);

@@ -55,9 +55,11 @@ public sealed class RecordedLab : IDisposable
 
     public IPAddress ClusterIp(string service) => Plan.Addresses.Services.Single(s => s.Spec.Name == service).ClusterIP!;
 
-    public void Pods(string fixture) =>
-        Tools.On("kubectl", ["--kubeconfig", Target.Kubeconfig, "get", "pods", "--namespace", "default", "--selector", WorkloadLabels.Selector("dev"), "--output", "json"],
-            Fixtures.Read(fixture));
+    public void Pods(string fixture) => PodsJson(Fixtures.Read(fixture));
+
+    /// <summary>What <c>kubectl get pods</c> of the lab's pods (in every namespace) answers.</summary>
+    public void PodsJson(string json) =>
+        Tools.On("kubectl", ["--kubeconfig", Target.Kubeconfig, "get", "pods", "--all-namespaces", "--selector", WorkloadLabels.Selector("dev"), "--output", "json"], json);
 
     public void VmPing(string fromVm, IPAddress target, string fixture, int exitCode = 0) =>
         Tools.On("multipass", MultipassDriver.ExecArguments(fromVm, VmProbes.PingCommand(target)), Fixtures.Read(fixture), exitCode: exitCode);
