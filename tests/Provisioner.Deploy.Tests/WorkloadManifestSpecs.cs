@@ -99,11 +99,11 @@ public sealed class WorkloadManifestSpecs
     }
 
     [Fact]
-    public void A_built_in_namespace_gets_only_the_stacks_labels_and_a_labelled_namespace_nothing_uses_is_still_created()
+    public void A_built_in_namespace_gets_only_the_stacks_labels_never_the_labs_and_a_namespace_nothing_uses_is_still_created()
     {
         var lab = Labs.Example with
         {
-            Namespaces = [new NamespaceSpec { Name = "kube-system", Labels = ImmutableSortedDictionary<string, string>.Empty.Add("tier", "system") },
+            Namespaces = [new NamespaceSpec { Name = "kube-system", Labels = ImmutableSortedDictionary<string, string>.Empty.Add("tier", "system").Add(WorkloadLabels.Lab, "dev") },
                 new NamespaceSpec { Name = "team-b" }],
         };
         var namespaces = NamespaceManifest.For(lab);

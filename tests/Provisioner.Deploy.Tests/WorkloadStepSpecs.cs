@@ -107,6 +107,17 @@ public sealed class WorkloadStepSpecs
     }
 
     [Fact]
+    public void The_step_dump_shows_the_namespaces_and_the_pods_in_them()
+    {
+        var listing = StepListing.Write(Labs.Multipass(lab: InTeamA));
+
+        Assert.Contains("NETLAB_TRIGGER_NAMESPACE_TEAM_A=namespace team-a (the lab's), labels team=a\n", listing, StringComparison.Ordinal);
+        Assert.Contains("NETLAB_TRIGGER_POD_API_1=pod team-b/api-1 on worker1", listing, StringComparison.Ordinal);
+        Assert.Contains("in their namespaces (2 of them the lab's)", listing, StringComparison.Ordinal);
+        Assert.Contains("--request-timeout=60s apply --server-side --field-manager=netlab --force-conflicts -f - < .netlab/dev/namespaces.yaml &&", listing, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_namespace_the_stack_no_longer_names_is_pruned_by_name_and_a_changed_label_recreates_nothing()
     {
         var relabelled = InTeamA with { Namespaces = [new NamespaceSpec { Name = "team-a", Labels = ImmutableSortedDictionary<string, string>.Empty.Add("team", "z") }] };

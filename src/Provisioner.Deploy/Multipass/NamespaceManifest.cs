@@ -52,13 +52,15 @@ public static class NamespaceManifest
         var owned = !IsBuiltIn(name);
         if (!owned && stackLabels.IsEmpty)
             return null; // exists on every cluster and has nothing to add
-        var labels = stackLabels.Remove(NamespaceSpec.NameLabel).ToDictionary(StringComparer.Ordinal);
+        // a built-in namespace must never match the lab's prune or delete selector
+        var applied = owned ? stackLabels.Remove(NamespaceSpec.NameLabel) : stackLabels.Remove(NamespaceSpec.NameLabel).Remove(WorkloadLabels.Lab);
+        var labels = applied.ToDictionary(StringComparer.Ordinal);
         if (owned)
         {
             labels[WorkloadLabels.ManagedBy] = WorkloadLabels.ManagedByValue;
             labels[WorkloadLabels.Lab] = lab.Name;
         }
-        var shown = stackLabels.IsEmpty ? "no labels" : "labels " + string.Join(",", stackLabels.Select(l => $"{l.Key}={l.Value}"));
+        var shown = applied.IsEmpty ? "no labels" : "labels " + string.Join(",", applied.Select(l => $"{l.Key}={l.Value}"));
         var line = $"namespace {name} ({(owned ? "the lab's" : "built-in: labels only")}), {shown}";
         return new WorkloadNamespace(name, owned, line, new V1Namespace
         {
