@@ -162,6 +162,36 @@ public sealed class WorkloadStepSpecs
     public async Task Running_it_with_a_fake_multipass_feeds_kubectl_the_manifest_and_the_prune_selector()
     {
         var step = Example;
+        var calls = await RunWithFakeMultipassAsync(step);
+
+        Assert.Equal(4, calls.Count);
+        Assert.Contains(calls[0].Args, a => a.StartsWith("app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev,netlab.io/spec notin (", StringComparison.Ordinal));
+        Assert.Equal("", calls[0].Stdin);
+        Assert.Contains("namespaces", calls[1].Args);
+        Assert.Equal(step.LocalFiles[0].Content, calls[2].Stdin);
+        Assert.Equal(["exec", "dev-cp1", "--"], calls[2].Args[..3]);
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public async Task Running_it_for_namespaced_pods_applies_the_namespaces_before_the_objects_in_them()
+    {
+        var step = StepOf(InTeamA);
+        var calls = await RunWithFakeMultipassAsync(step);
+
+        Assert.Equal(7, calls.Count); // prune objects, prune namespaces, namespaces, 2 service accounts, objects, ready
+        Assert.Equal(step.LocalFiles[0].Content, calls[2].Stdin);
+        Assert.Contains("kind: Namespace", calls[2].Stdin, StringComparison.Ordinal);
+        Assert.Equal(["team-a", "serviceaccount/default"], calls[3].Args.Where(a => a is "team-a" or "serviceaccount/default"));
+        Assert.Equal(step.LocalFiles[1].Content, calls[5].Stdin);
+        Assert.Contains("namespace: team-b", calls[5].Stdin, StringComparison.Ordinal);
+        Assert.Contains("--all-namespaces", calls[6].Args);
+    }
+
+    /// <summary>Runs the step's create with a stand-in <c>multipass</c> that records each call's arguments and stdin.</summary>
+    [UnsupportedOSPlatform("windows")]
+    private static async Task<List<(string[] Args, string Stdin)>> RunWithFakeMultipassAsync(CommandStep step)
+    {
         var folder = Directory.CreateTempSubdirectory("netlab-workloads-");
         try
         {
@@ -183,12 +213,10 @@ public sealed class WorkloadStepSpecs
                 environment: new Dictionary<string, string?> { ["PATH"] = $"{folder.FullName}:/usr/bin:/bin" });
 
             Assert.True(result.Succeeded, result.StandardError);
-            var prune = await File.ReadAllLinesAsync(Path.Combine(folder.FullName, "call0"));
-            Assert.Contains(prune, a => a.StartsWith("app.kubernetes.io/managed-by=netlab,netlab.io/lab=dev,netlab.io/spec notin (", StringComparison.Ordinal));
-            Assert.Equal("", await File.ReadAllTextAsync(Path.Combine(folder.FullName, "stdin0")));
-            Assert.Contains("namespaces", await File.ReadAllLinesAsync(Path.Combine(folder.FullName, "call1")));
-            Assert.Equal(step.LocalFiles[0].Content, await File.ReadAllTextAsync(Path.Combine(folder.FullName, "stdin2")));
-            Assert.Equal(["exec", "dev-cp1", "--"], (await File.ReadAllLinesAsync(Path.Combine(folder.FullName, "call2")))[..3]);
+            var calls = new List<(string[], string)>();
+            for (var n = 0; File.Exists(Path.Combine(folder.FullName, $"call{n}")); n++)
+                calls.Add((await File.ReadAllLinesAsync(Path.Combine(folder.FullName, $"call{n}")), await File.ReadAllTextAsync(Path.Combine(folder.FullName, $"stdin{n}"))));
+            return calls;
         }
         finally
         {
