@@ -117,10 +117,14 @@ public sealed class EngineSpecs : IDisposable
             await first.SyncAsync(Samples.All, Samples.NodeA);
         var twoChanged = OneChanged.WithService(Samples.Sticky with { Endpoints = [new("10.244.1.3", "node-a")] });
 
-        foreach (var table in new[] { OneChanged, twoChanged, Samples.All })
+        var previous = Samples.All;
+        foreach (var (table, noOpFirst) in new[] { (OneChanged, false), (twoChanged, true), (Samples.All, false) })
         {
             using var next = new ServiceRulesEngine(backend, ns, options);
+            if (noOpFirst) // the compiled services file left unread, then needed: the same process diffs against its rules
+                Assert.False((await next.PlanAsync(previous, Samples.NodeA)).Plan.HasChanges);
             var result = await next.SyncAsync(table, Samples.NodeA);
+            previous = table;
 
             Assert.Equal((SyncKind.Partial, true), (result.Kind, result.Applied));
             Assert.Contains("rules in the compiled services file", File.ReadAllText(options.StateFile), StringComparison.Ordinal);

@@ -52,6 +52,7 @@ public sealed class ServiceRulesEngine : IDisposable
     private CompiledTable? _compiled;
     private (ServiceTable Table, TableDelta Delta, int Version)? _lastDelta;
     private bool _compiledFileTried;
+    private string? _unreadCompiledFile; // the fingerprint of the state whose compiled services file this process left unread
     private (int Version, long Length, long Whole)? _compiledFile; // the compiled services file on disk is the compiled table at Version
 
     public ServiceRulesEngine(RuleBackend backend, string? netns = null, ServiceRulesEngineOptions? options = null)
@@ -210,9 +211,8 @@ public sealed class ServiceRulesEngine : IDisposable
         ArgumentNullException.ThrowIfNull(node);
         if (_compiled is null && !_compiledFileTried && CompiledFilePath is { } path)
         {
-            _compiledFileTried = true; // the first sync of a process: what an earlier process compiled
-            _compiled = CompiledTable.FromFile(path, Backend, node, table);
-            _compiledFile = _compiled?.File is { } file ? (_compiled.Version, file.Length, file.Whole) : null;
+            _compiledFileTried = true;
+            _compiled = CompiledFromFile(path, table, node);
         }
         if (_compiled is null || _compiled.Node != node)
             _compiled = new CompiledTable(Backend, node);
@@ -224,16 +224,43 @@ public sealed class ServiceRulesEngine : IDisposable
         return new Target(delta.Fingerprint, delta.DnsOnly, delta.Assemble, delta);
     }
 
+    /// <summary>
+    /// The first sync of a process: what an earlier process compiled. The table is hashed first (against nothing): when
+    /// its fingerprint is the state file's, nothing changed since and the file is not read (a no-op <c>netlab up</c>);
+    /// otherwise the compiled services file's table, its unchanged services paired with the table's (hashed once).
+    /// </summary>
+    private CompiledTable? CompiledFromFile(string path, ServiceTable table, NodeContext node)
+    {
+        var fresh = new CompiledTable(Backend, node);
+        var first = fresh.Diff(table);
+        _lastDelta = (table, first, fresh.Version);
+        if (StateHeader() is { Rules: null } state && state.Fingerprint == first.Fingerprint)
+        {
+            _unreadCompiledFile = first.Fingerprint;
+            return fresh;
+        }
+        var compiled = CompiledTable.FromFile(path, Backend, node, (key, hash) =>
+            first.Changes.GetValueOrDefault(key) is { } current && current.Hash == hash ? current.Service : null);
+        _compiledFile = compiled?.File is { } file ? (compiled.Version, file.Length, file.Whole) : null;
+        return compiled ?? fresh;
+    }
+
+    private (Lazy<KnownRules>? Rules, NfTablesGeneration Generation, string? Fingerprint)? StateHeader() =>
+        _options.StateFile is { } file && _commands.HasGeneration && File.Exists(file) ? KnownRules.FromStateBytes(File.ReadAllBytes(file), Backend) : null;
+
     /// <summary>The state file's: its rules, or (when it says they are the compiled services file's) the compiled table
     /// read from that file, if its fingerprint is the one the state file names; else nothing (the kernel is read).</summary>
     private Known? Load()
     {
-        if (_options.StateFile is not { } file || !_commands.HasGeneration || !File.Exists(file))
-            return null;
-        if (KnownRules.FromStateBytes(File.ReadAllBytes(file), Backend) is not { } state)
+        if (StateHeader() is not { } state)
             return null;
         if (state.Rules is { } rules)
             return new Known(rules, state.Generation, DateTime.MinValue, state.Fingerprint);
+        if (state.Fingerprint is { } unread && unread == _unreadCompiledFile && CompiledFilePath is { } path && _compiled?.Node is { } node)
+            return new Known(new Lazy<KnownRules>(() => (CompiledTable.FromFile(path, Backend, node, ServiceTable.Empty) is { } read && read.Fingerprint == unread
+                    ? read.Assembled()
+                    : throw new InvalidOperationException("the compiled services file changed under this process; run the command again")).AfterApply()),
+                state.Generation, DateTime.MinValue, unread); // the table is the state's: a no-op, unless the kernel moved (then it is read)
         if (_compiled is not { } compiled || _compiledFile?.Version != compiled.Version || compiled.Fingerprint != state.Fingerprint)
             return null;
         var version = compiled.Version;

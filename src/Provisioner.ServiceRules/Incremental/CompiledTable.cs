@@ -45,16 +45,22 @@ internal sealed class CompiledTable(RuleBackend backend, NodeContext node)
     public static CompiledTable? FromFile(string path, RuleBackend backend, NodeContext node, ServiceTable current)
     {
         ArgumentNullException.ThrowIfNull(current);
-        if (CompiledTableFile.Read(path, backend, node) is not { } contents)
-            return null;
         var services = new Dictionary<string, Service>(current.Services.Count, StringComparer.Ordinal);
         foreach (var service in current.Services)
             services.TryAdd(service.Key, service);
+        return FromFile(path, backend, node, (key, hash) => services.GetValueOrDefault(key) is { } s && TableFingerprint.OfService(s) == hash ? s : null);
+    }
+
+    /// <summary>The same, pairing each of the file's services with the current service of that key and hash, if any.</summary>
+    public static CompiledTable? FromFile(string path, RuleBackend backend, NodeContext node, Func<string, UInt128, Service?> currentService)
+    {
+        ArgumentNullException.ThrowIfNull(currentService);
+        if (CompiledTableFile.Read(path, backend, node) is not { } contents)
+            return null;
         var table = new CompiledTable(backend, node) { File = contents };
         foreach (var (key, entry) in contents.Entries)
         {
-            var service = services.GetValueOrDefault(key) is { } s && TableFingerprint.OfService(s) == entry.Hash ? s : null;
-            var compiled = new CompiledService(key, service, entry.Hash, (entry.Frontends, entry.NodePorts), entry.Nft, entry.Iptables);
+            var compiled = new CompiledService(key, currentService(key, entry.Hash), entry.Hash, (entry.Frontends, entry.NodePorts), entry.Nft, entry.Iptables);
             table.Services[key] = compiled;
             table.Count(compiled, +1);
             table.Sum += entry.Hash;
