@@ -1,6 +1,5 @@
 using Provisioner.ServiceRules.Applying;
 using Provisioner.ServiceRules.Incremental;
-using Provisioner.ServiceRules.Iptables;
 using Provisioner.ServiceRules.Model;
 using Provisioner.ServiceRules.Validation;
 
@@ -127,8 +126,7 @@ public sealed class CompiledTableFileSpecs : IDisposable
         Assert.Equal(length, new FileInfo(path).Length);
     }
 
-    private static string Text(DesiredRules rules) =>
-        rules.Nft?.ToScript() ?? (rules.Iptables ?? IptablesRuleset.Empty).ToRestorePayload();
+    private static string Text(DesiredRules rules) => IncrementalCompileSpecs.Text(rules);
 
     public void Dispose()
     {

@@ -90,7 +90,7 @@ public sealed class EngineSpecs : IDisposable
     public async Task A_new_process_trusts_the_state_file_only_while_the_generation_is_unchanged(RuleBackend backend)
     {
         var ns = _netns.Create("nle");
-        var options = new ServiceRulesEngineOptions { StateFile = Path.Combine(_stateDirectory, ns + ".state") };
+        var (options, stateFile) = StateIn(ns);
         using (var earlier = new ServiceRulesEngine(backend, ns, options))
             await earlier.SyncAsync(Samples.All, Samples.NodeA);
 
@@ -112,7 +112,7 @@ public sealed class EngineSpecs : IDisposable
     public async Task A_new_process_plans_from_the_compiled_services_file_and_leaves_the_kernel_as_a_full_compile_would(RuleBackend backend)
     {
         var ns = _netns.Create("nlc");
-        var options = new ServiceRulesEngineOptions { StateFile = Path.Combine(_stateDirectory, ns + ".state") };
+        var (options, stateFile) = StateIn(ns);
         using (var first = new ServiceRulesEngine(backend, ns, options))
             await first.SyncAsync(Samples.All, Samples.NodeA);
         var twoChanged = OneChanged.WithService(Samples.Sticky with { Endpoints = [new("10.244.1.3", "node-a")] });
@@ -127,7 +127,7 @@ public sealed class EngineSpecs : IDisposable
             previous = table;
 
             Assert.Equal((SyncKind.Partial, true), (result.Kind, result.Applied));
-            Assert.Contains("rules in the compiled services file", File.ReadAllText(options.StateFile), StringComparison.Ordinal);
+            Assert.Contains("rules in the compiled services file", File.ReadAllText(stateFile), StringComparison.Ordinal);
             var check = await new ServiceRulesApplier(backend, ns).PlanAsync(table, Samples.NodeA);
             Assert.False(check.HasChanges, $"after a sync from the compiled services file a full compile still plans:\n{check.Describe(20)}");
         }
@@ -141,8 +141,8 @@ public sealed class EngineSpecs : IDisposable
     public async Task A_corrupted_or_stale_compiled_services_file_makes_a_new_process_read_the_kernel(RuleBackend backend, string damage)
     {
         var ns = _netns.Create("nlc");
-        var options = new ServiceRulesEngineOptions { StateFile = Path.Combine(_stateDirectory, ns + ".state") };
-        var compiledFile = Path.ChangeExtension(options.StateFile, ".compiled");
+        var (options, stateFile) = StateIn(ns);
+        var compiledFile = Path.ChangeExtension(stateFile, ".compiled");
         byte[]? earlier = null;
         using (var first = new ServiceRulesEngine(backend, ns, options))
         {
@@ -185,6 +185,12 @@ public sealed class EngineSpecs : IDisposable
         Assert.False(File.Exists(file));
         Assert.False(File.Exists(Path.ChangeExtension(file, ".compiled")));
         Assert.False((await new ServiceRulesApplier(backend, ns).PlanRemoveAsync()).HasChanges);
+    }
+
+    private (ServiceRulesEngineOptions Options, string StateFile) StateIn(string ns)
+    {
+        var file = Path.Combine(_stateDirectory, ns + ".state");
+        return (new ServiceRulesEngineOptions { StateFile = file }, file);
     }
 
     public void Dispose()
