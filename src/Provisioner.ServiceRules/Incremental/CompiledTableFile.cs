@@ -82,7 +82,7 @@ internal static class CompiledTableFile
             if (!bytes.AsSpan().StartsWith(Magic))
                 return null;
             var offset = Magic.Length;
-            using (var header = Segment(bytes, ref offset))
+            using (var header = Segment(bytes, ref offset, out _))
             {
                 if (header is null || header.ReadString() != EngineVersion || header.ReadString() != backend.ToString() || header.ReadString() != NodeKey(node))
                     return null;
@@ -92,10 +92,10 @@ internal static class CompiledTableFile
             var whole = 0L;
             while (offset < bytes.Length)
             {
-                using var segment = Segment(bytes, ref offset);
+                using var segment = Segment(bytes, ref offset, out var origin);
                 if (segment is null)
                     return null;
-                fingerprint = ReadServices(segment, entries, backend);
+                fingerprint = ReadServices(segment, entries, backend, bytes, origin);
                 whole = whole == 0 ? offset : whole;
             }
             var sum = entries.Values.Aggregate(UInt128.Zero, (s, e) => s + e.Hash);
@@ -133,7 +133,7 @@ internal static class CompiledTableFile
         w.Write(table.Fingerprint);
     }
 
-    private static string ReadServices(BinaryReader r, Dictionary<string, Entry> entries, RuleBackend backend)
+    private static string ReadServices(BinaryReader r, Dictionary<string, Entry> entries, RuleBackend backend, byte[] bytes, int origin)
     {
         var count = r.ReadInt32();
         for (var i = 0; i < count; i++)
@@ -149,7 +149,7 @@ internal static class CompiledTableFile
             var nodePorts = ReadStrings(r);
             entries[key] = backend == RuleBackend.Nftables
                 ? new Entry(hash, frontends, nodePorts, FragmentFormat.ReadNft(r), null)
-                : new Entry(hash, frontends, nodePorts, null, FragmentFormat.ReadIptables(r));
+                : new Entry(hash, frontends, nodePorts, null, FragmentFormat.ReadIptables(r, bytes, origin));
         }
         return r.ReadString();
     }
@@ -185,9 +185,10 @@ internal static class CompiledTableFile
 
     /// <summary>The reader of the segment at <paramref name="offset"/> (moved past it); null when it is truncated or its
     /// digest is wrong.</summary>
-    private static BinaryReader? Segment(byte[] bytes, ref int offset)
+    private static BinaryReader? Segment(byte[] bytes, ref int offset, out int origin)
     {
         const int frame = 4 + SHA256.HashSizeInBytes;
+        origin = offset + frame;
         if (bytes.Length - offset < frame)
             return null;
         var length = BitConverter.ToInt32(bytes, offset);
