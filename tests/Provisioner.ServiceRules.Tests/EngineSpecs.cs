@@ -90,7 +90,7 @@ public sealed class EngineSpecs : IDisposable
     public async Task A_new_process_trusts_the_state_file_only_while_the_generation_is_unchanged(RuleBackend backend)
     {
         var ns = _netns.Create("nle");
-        var options = new ServiceRulesEngineOptions { StateFile = Path.Combine(_stateDirectory, ns + ".state") };
+        var (options, stateFile) = StateIn(ns);
         using (var earlier = new ServiceRulesEngine(backend, ns, options))
             await earlier.SyncAsync(Samples.All, Samples.NodeA);
 
@@ -109,6 +109,67 @@ public sealed class EngineSpecs : IDisposable
     [PrivilegedTheory]
     [InlineData(RuleBackend.Iptables)]
     [InlineData(RuleBackend.Nftables)]
+    public async Task A_new_process_plans_from_the_compiled_services_file_and_leaves_the_kernel_as_a_full_compile_would(RuleBackend backend)
+    {
+        var ns = _netns.Create("nlc");
+        var (options, stateFile) = StateIn(ns);
+        using (var first = new ServiceRulesEngine(backend, ns, options))
+            await first.SyncAsync(Samples.All, Samples.NodeA);
+        var twoChanged = OneChanged.WithService(Samples.Sticky with { Endpoints = [new("10.244.1.3", "node-a")] });
+
+        var previous = Samples.All;
+        foreach (var (table, noOpFirst) in new[] { (OneChanged, false), (twoChanged, true), (Samples.All, false) })
+        {
+            using var next = new ServiceRulesEngine(backend, ns, options);
+            if (noOpFirst) // the compiled services file left unread, then needed: the same process diffs against its rules
+                Assert.False((await next.PlanAsync(previous, Samples.NodeA)).Plan.HasChanges);
+            var result = await next.SyncAsync(table, Samples.NodeA);
+            previous = table;
+
+            Assert.Equal((SyncKind.Partial, true), (result.Kind, result.Applied));
+            Assert.Contains("rules in the compiled services file", File.ReadAllText(stateFile), StringComparison.Ordinal);
+            var check = await new ServiceRulesApplier(backend, ns).PlanAsync(table, Samples.NodeA);
+            Assert.False(check.HasChanges, $"after a sync from the compiled services file a full compile still plans:\n{check.Describe(20)}");
+        }
+    }
+
+    [PrivilegedTheory]
+    [InlineData(RuleBackend.Iptables, "corrupted")]
+    [InlineData(RuleBackend.Iptables, "stale")]
+    [InlineData(RuleBackend.Nftables, "corrupted")]
+    [InlineData(RuleBackend.Nftables, "stale")]
+    public async Task A_corrupted_or_stale_compiled_services_file_makes_a_new_process_read_the_kernel(RuleBackend backend, string damage)
+    {
+        var ns = _netns.Create("nlc");
+        var (options, stateFile) = StateIn(ns);
+        var compiledFile = Path.ChangeExtension(stateFile, ".compiled");
+        byte[]? earlier = null;
+        using (var first = new ServiceRulesEngine(backend, ns, options))
+        {
+            await first.SyncAsync(OneChanged, Samples.NodeA);
+            earlier = File.ReadAllBytes(compiledFile);
+            await first.SyncAsync(Samples.All, Samples.NodeA);
+        }
+        if (damage == "stale")
+            File.WriteAllBytes(compiledFile, earlier); // a whole file, of a table the kernel no longer holds
+        else
+        {
+            var bytes = File.ReadAllBytes(compiledFile);
+            bytes[bytes.Length / 2] ^= 0x01;
+            File.WriteAllBytes(compiledFile, bytes);
+        }
+
+        using var next = new ServiceRulesEngine(backend, ns, options);
+        var result = await next.SyncAsync(OneChanged, Samples.NodeA);
+
+        Assert.Equal((SyncKind.Full, true), (result.Kind, result.Applied));
+        var check = await new ServiceRulesApplier(backend, ns).PlanAsync(OneChanged, Samples.NodeA);
+        Assert.False(check.HasChanges, $"after a {damage} compiled services file a full compile still plans:\n{check.Describe(20)}");
+    }
+
+    [PrivilegedTheory]
+    [InlineData(RuleBackend.Iptables)]
+    [InlineData(RuleBackend.Nftables)]
     public async Task Removing_leaves_no_rules_and_no_state_file(RuleBackend backend)
     {
         var ns = _netns.Create("nle");
@@ -117,10 +178,19 @@ public sealed class EngineSpecs : IDisposable
         await engine.SyncAsync(Samples.All, Samples.NodeA);
         Assert.True(File.Exists(file));
 
+        Assert.True(File.Exists(Path.ChangeExtension(file, ".compiled")));
+
         await engine.RemoveAsync();
 
         Assert.False(File.Exists(file));
+        Assert.False(File.Exists(Path.ChangeExtension(file, ".compiled")));
         Assert.False((await new ServiceRulesApplier(backend, ns).PlanRemoveAsync()).HasChanges);
+    }
+
+    private (ServiceRulesEngineOptions Options, string StateFile) StateIn(string ns)
+    {
+        var file = Path.Combine(_stateDirectory, ns + ".state");
+        return (new ServiceRulesEngineOptions { StateFile = file }, file);
     }
 
     public void Dispose()

@@ -93,6 +93,6 @@ public sealed class IncrementalCompileSpecs
         Assert.True(delta.Assemble().PlanFrom(compiled.Assembled().AfterApply(), null).FullSync);
     }
 
-    private static string Text(DesiredRules rules) =>
+    internal static string Text(DesiredRules rules) =>
         rules.Nft?.ToScript() ?? (rules.Iptables ?? IptablesRuleset.Empty).ToRestorePayload();
 }

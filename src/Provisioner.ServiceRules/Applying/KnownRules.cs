@@ -13,7 +13,9 @@ namespace Provisioner.ServiceRules.Applying;
 /// </summary>
 internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState? Nft, NftSkeleton? Canonical)
 {
-    private const string Header = "# netlab service-rules state v1";
+    private const int HeaderLines = 5;
+    private const string Header = "# netlab service-rules state v2";
+    private const string Inline = "rules inline", InCompiledFile = "rules in the compiled services file";
 
     /// <summary>Reads netlab's rules from the kernel (iptables-save, or nft list table with the canonical skeleton), and
     /// the nf_tables generation right after the listing (before the probe that learns the canonical skeleton commits).</summary>
@@ -33,15 +35,27 @@ internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState?
         return (new KnownRules(null, kernel, canonical), generation);
     }
 
-    /// <summary>The state file: a header (backend, the nf_tables generation it was proven at), then the rules as
-    /// iptables-save or nft list print them.</summary>
-    public string ToStateText(RuleBackend backend, NfTablesGeneration generation, string? fingerprint)
-    {
-        var text = new StringBuilder(Header).Append('\n')
+    /// <summary>The state file: a header (backend, the table fingerprint, the nf_tables generation it was proven at,
+    /// where the rules are), then the rules as iptables-save or nft list print them.</summary>
+    public string ToStateText(RuleBackend backend, NfTablesGeneration generation, string? fingerprint) =>
+        HeaderText(backend, generation, fingerprint, inCompiledFile: false).Append(BodyText()).ToString();
+
+    /// <summary>The state file when the rules are those of the compiled services file at <paramref name="fingerprint"/>
+    /// (the header alone: a one-service change does not rewrite megabytes).</summary>
+    public static string CompiledStateText(RuleBackend backend, NfTablesGeneration generation, string fingerprint) =>
+        HeaderText(backend, generation, fingerprint, inCompiledFile: true).ToString();
+
+    private static StringBuilder HeaderText(RuleBackend backend, NfTablesGeneration generation, string? fingerprint, bool inCompiledFile) =>
+        new StringBuilder(Header).Append('\n')
             .Append("backend ").Append(backend).Append('\n')
             .Append("table ").Append(fingerprint ?? "unknown").Append('\n')
             .Append("generation ").Append(generation.Id.ToString(CultureInfo.InvariantCulture))
-            .Append(" netns ").Append(generation.Namespace.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            .Append(" netns ").Append(generation.Namespace.ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append(inCompiledFile ? InCompiledFile : Inline).Append('\n');
+
+    private StringBuilder BodyText()
+    {
+        var text = new StringBuilder();
         if (Iptables is { } ipt)
         {
             foreach (var table in IptablesRuleset.Tables)
@@ -70,42 +84,47 @@ internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState?
             }
             text.Append("}\n");
         }
-        return text.ToString();
+        return text;
     }
 
     /// <summary>A state file as its bytes: only the header is decoded now, the rules (megabytes at 10k services) only when
-    /// a diff needs them (a no-op <c>netlab up</c> in a new process never does).</summary>
-    public static (Lazy<KnownRules> Rules, NfTablesGeneration Generation, string? Fingerprint)? FromStateBytes(byte[] bytes, RuleBackend backend)
+    /// a diff needs them (a no-op <c>netlab up</c> in a new process never does). Null rules: they are the compiled
+    /// services file's at the fingerprint.</summary>
+    public static (Lazy<KnownRules>? Rules, NfTablesGeneration Generation, string? Fingerprint)? FromStateBytes(byte[] bytes, RuleBackend backend)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         var end = -1;
-        for (var line = 0; line < 4; line++)
+        for (var line = 0; line < HeaderLines; line++)
         {
             if ((end = Array.IndexOf(bytes, (byte)'\n', end + 1)) < 0)
                 return FromStateText(Encoding.UTF8.GetString(bytes), backend); // no body: the header alone decides
         }
         if (FromStateText(Encoding.UTF8.GetString(bytes, 0, end + 1), backend) is not { } header)
             return null;
-        return (new Lazy<KnownRules>(() => FromStateText(Encoding.UTF8.GetString(bytes), backend)!.Value.Rules.Value), header.Generation, header.Fingerprint);
+        return header.Rules is null ? header
+            : (new Lazy<KnownRules>(() => FromStateText(Encoding.UTF8.GetString(bytes), backend)!.Value.Rules!.Value), header.Generation, header.Fingerprint);
     }
 
     /// <summary>Reads a state file's header, and its rules only when asked (a no-op sync never parses them); null when
-    /// it is not a state file, or is of another backend.</summary>
-    public static (Lazy<KnownRules> Rules, NfTablesGeneration Generation, string? Fingerprint)? FromStateText(string text, RuleBackend backend)
+    /// it is not a state file, or is of another backend; null rules when they are the compiled services file's.</summary>
+    public static (Lazy<KnownRules>? Rules, NfTablesGeneration Generation, string? Fingerprint)? FromStateText(string text, RuleBackend backend)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var lines = text.Split('\n', 5);
-        var words = lines.Length < 4 ? [] : lines[3].Split(' ');
-        if (lines.Length < 4 || lines[0] != Header || lines[1] != "backend " + backend || !lines[2].StartsWith("table ", StringComparison.Ordinal)
+        var lines = text.Split('\n', HeaderLines + 1);
+        var words = lines.Length < HeaderLines ? [] : lines[3].Split(' ');
+        if (lines.Length < HeaderLines || lines[0] != Header || lines[4] is not (Inline or InCompiledFile) || lines[1] != "backend " + backend || !lines[2].StartsWith("table ", StringComparison.Ordinal)
             || words is not ["generation", var id, "netns", var cookie]
             || !uint.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var generation)
             || !ulong.TryParse(cookie, NumberStyles.None, CultureInfo.InvariantCulture, out var netns))
             return null;
-        var body = lines.Length > 4 ? lines[4] : "";
+        var fingerprint = lines[2]["table ".Length..];
+        var generationProof = new NfTablesGeneration(netns, generation);
+        if (lines[4] == InCompiledFile)
+            return (null, generationProof, fingerprint);
+        var body = lines.Length > HeaderLines ? lines[HeaderLines] : "";
         var rules = new Lazy<KnownRules>(() => backend == RuleBackend.Nftables
             ? new KnownRules(null, body.Length == 0 ? NftKernelState.Missing : NftListingParser.Parse(body) with { Skeleton = null }, null)
             : new KnownRules(IptablesSaveParser.Parse(body), null, null));
-        var fingerprint = lines[2]["table ".Length..];
-        return (rules, new NfTablesGeneration(netns, generation), fingerprint == "unknown" ? null : fingerprint);
+        return (rules, generationProof, fingerprint == "unknown" ? null : fingerprint);
     }
 }

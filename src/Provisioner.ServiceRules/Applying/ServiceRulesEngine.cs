@@ -51,6 +51,9 @@ public sealed class ServiceRulesEngine : IDisposable
     private bool _fullSyncRequested;
     private CompiledTable? _compiled;
     private (ServiceTable Table, TableDelta Delta, int Version)? _lastDelta;
+    private bool _compiledFileTried;
+    private string? _unreadCompiledFile; // the fingerprint of the state whose compiled services file this process left unread
+    private (int Version, long Length, long Whole)? _compiledFile; // the compiled services file on disk is the compiled table at Version
 
     public ServiceRulesEngine(RuleBackend backend, string? netns = null, ServiceRulesEngineOptions? options = null)
     {
@@ -82,6 +85,9 @@ public sealed class ServiceRulesEngine : IDisposable
         var result = await RunAsync(() => new Target(TableFingerprint.Nothing, [], () => DesiredRules.Nothing(Backend), null), apply: true, cancellationToken).ConfigureAwait(false);
         Forget();
         _compiled = null;
+        _compiledFile = null;
+        if (CompiledFilePath is { } path)
+            File.Delete(path);
         return result;
     }
 
@@ -125,9 +131,12 @@ public sealed class ServiceRulesEngine : IDisposable
             Remember(new Known(new Lazy<KnownRules>(desired.AfterApply), generation, readAt, target.Fingerprint));
             return;
         }
+        var changes = delta.Changes;
+        var versionBefore = delta.Base.Version;
         delta.Commit();
         var compiled = delta.Base;
         var version = compiled.Version;
+        SaveCompiled(compiled, changes, versionBefore);
         var assembled = delta.Assembled; // a full sync assembled the rules the commit now holds: no second assembly
         Remember(new Known(new Lazy<KnownRules>(() => compiled.Version == version
                 ? (assembled ?? compiled.Assembled()).AfterApply()
@@ -200,6 +209,11 @@ public sealed class ServiceRulesEngine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(node);
+        if (_compiled is null && !_compiledFileTried && CompiledFilePath is { } path)
+        {
+            _compiledFileTried = true;
+            _compiled = CompiledFromFile(path, table, node);
+        }
         if (_compiled is null || _compiled.Node != node)
             _compiled = new CompiledTable(Backend, node);
         // netlab up plans, then syncs the same table: the second call reuses the first one's delta and compiled rules
@@ -210,13 +224,85 @@ public sealed class ServiceRulesEngine : IDisposable
         return new Target(delta.Fingerprint, delta.DnsOnly, delta.Assemble, delta);
     }
 
+    /// <summary>
+    /// The first sync of a process: what an earlier process compiled. The table is hashed first (against nothing): when
+    /// its fingerprint is the state file's, nothing changed since and the file is not read (a no-op <c>netlab up</c>);
+    /// otherwise the compiled services file's table, its unchanged services paired with the table's (hashed once).
+    /// </summary>
+    private CompiledTable? CompiledFromFile(string path, ServiceTable table, NodeContext node)
+    {
+        var fresh = new CompiledTable(Backend, node);
+        var first = fresh.Diff(table);
+        _lastDelta = (table, first, fresh.Version);
+        if (StateHeader() is { Rules: null } state && state.Fingerprint == first.Fingerprint)
+        {
+            _unreadCompiledFile = first.Fingerprint;
+            return fresh;
+        }
+        var compiled = CompiledTable.FromFile(path, Backend, node, (key, hash) =>
+            first.Changes.GetValueOrDefault(key) is { } current && current.Hash == hash ? current.Service : null);
+        _compiledFile = compiled?.File is { } file ? (compiled.Version, file.Length, file.Whole) : null;
+        return compiled ?? fresh;
+    }
+
+    private (Lazy<KnownRules>? Rules, NfTablesGeneration Generation, string? Fingerprint)? StateHeader() =>
+        _options.StateFile is { } file && _commands.HasGeneration && File.Exists(file) ? KnownRules.FromStateBytes(File.ReadAllBytes(file), Backend) : null;
+
+    /// <summary>The state file's: its rules, or (when it says they are the compiled services file's) the compiled table
+    /// read from that file, if its fingerprint is the one the state file names; else nothing (the kernel is read).</summary>
     private Known? Load()
     {
-        if (_options.StateFile is not { } file || !_commands.HasGeneration || !File.Exists(file))
+        if (StateHeader() is not { } state)
             return null;
-        return KnownRules.FromStateBytes(File.ReadAllBytes(file), Backend) is { } state
-            ? new Known(state.Rules, state.Generation, DateTime.MinValue, state.Fingerprint)
-            : null;
+        if (state.Rules is { } rules)
+            return new Known(rules, state.Generation, DateTime.MinValue, state.Fingerprint);
+        if (state.Fingerprint is { } unread && unread == _unreadCompiledFile && CompiledFilePath is { } path && _compiled?.Node is { } node)
+            return new Known(new Lazy<KnownRules>(() => (CompiledTable.FromFile(path, Backend, node, ServiceTable.Empty) is { } read && read.Fingerprint == unread
+                    ? read.Assembled()
+                    : throw new InvalidOperationException("the compiled services file changed under this process; run the command again")).AfterApply()),
+                state.Generation, DateTime.MinValue, unread); // the table is the state's: a no-op, unless the kernel moved (then it is read)
+        if (_compiled is not { } compiled || _compiledFile?.Version != compiled.Version || compiled.Fingerprint != state.Fingerprint)
+            return null;
+        var version = compiled.Version;
+        return new Known(new Lazy<KnownRules>(() => compiled.Version == version
+                ? compiled.Assembled().AfterApply()
+                : throw new InvalidOperationException("the compiled table moved on since this state was read (a netlab bug)")),
+            state.Generation, DateTime.MinValue, state.Fingerprint, compiled, version);
+    }
+
+    /// <summary>The compiled services file (next to the state file), if the engine keeps state across processes.</summary>
+    private string? CompiledFilePath => _options.StateFile is { } file ? Path.ChangeExtension(file, ".compiled") : null;
+
+    /// <summary>Brings the compiled services file to the table just committed: the services the commit changed appended
+    /// when the file is the table before it, else (or when the appended part outgrew the whole) the table written whole.
+    /// A failure removes the file: the next process compiles everything.</summary>
+    private void SaveCompiled(CompiledTable compiled, IReadOnlyDictionary<string, CompiledService?> changes, int versionBefore)
+    {
+        if (CompiledFilePath is not { } path)
+            return;
+        try
+        {
+            if (_compiledFile is { } file && file.Version == versionBefore && file.Length - file.Whole <= file.Whole / 2)
+            {
+                if (changes.Count == 0)
+                {
+                    _compiledFile = file with { Version = compiled.Version };
+                    return;
+                }
+                if (CompiledTableFile.Append(path, file.Length, compiled, changes) is { } length)
+                {
+                    _compiledFile = file with { Version = compiled.Version, Length = length };
+                    return;
+                }
+            }
+            var whole = CompiledTableFile.WriteWhole(path, compiled);
+            _compiledFile = (compiled.Version, whole, whole);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _compiledFile = null;
+            File.Delete(path);
+        }
     }
 
     /// <summary>Keeps the state, and writes the state file when it carries a proof (else removes it: the next process reads).</summary>
@@ -232,7 +318,11 @@ public sealed class ServiceRulesEngine : IDisposable
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         var temporary = file + ".tmp";
-        File.WriteAllText(temporary, known.Rules.Value.ToStateText(Backend, generation, known.Fingerprint));
+        var inCompiledFile = known.Compiled is { } compiled && known.Version == compiled.Version && _compiledFile?.Version == compiled.Version
+            && known.Fingerprint == compiled.Fingerprint;
+        File.WriteAllText(temporary, inCompiledFile
+            ? KnownRules.CompiledStateText(Backend, generation, known.Fingerprint!)
+            : known.Rules.Value.ToStateText(Backend, generation, known.Fingerprint));
         File.Move(temporary, file, overwrite: true);
     }
 

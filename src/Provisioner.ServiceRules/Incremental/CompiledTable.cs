@@ -36,7 +36,41 @@ internal sealed class CompiledTable(RuleBackend backend, NodeContext node)
 
     /// <summary>The rules of this table as it stands (for a remembered state that must be diffed whole).</summary>
     public DesiredRules Assembled() =>
-        new TableDelta(this, new ServiceTable([.. Services.Values.Select(s => s.Service)]), [], [], false, Fingerprint, Sum, validated: true).Assemble();
+        new TableDelta(this, new ServiceTable([.. Services.Values.Select(s => s.Service).OfType<Service>()]), [], [], false, Fingerprint, Sum, validated: true).Assemble();
+
+    /// <summary>
+    /// The table the compiled services file holds, its services paired with <paramref name="current"/>'s where the
+    /// hashes are equal (so a diff against it finds those unchanged by reference); null when the file cannot be used.
+    /// </summary>
+    public static CompiledTable? FromFile(string path, RuleBackend backend, NodeContext node, ServiceTable current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var services = new Dictionary<string, Service>(current.Services.Count, StringComparer.Ordinal);
+        foreach (var service in current.Services)
+            services.TryAdd(service.Key, service);
+        return FromFile(path, backend, node, (key, hash) => services.GetValueOrDefault(key) is { } s && TableFingerprint.OfService(s) == hash ? s : null);
+    }
+
+    /// <summary>The same, pairing each of the file's services with the current service of that key and hash, if any.</summary>
+    public static CompiledTable? FromFile(string path, RuleBackend backend, NodeContext node, Func<string, UInt128, Service?> currentService)
+    {
+        ArgumentNullException.ThrowIfNull(currentService);
+        if (CompiledTableFile.Read(path, backend, node) is not { } contents)
+            return null;
+        var table = new CompiledTable(backend, node) { File = contents };
+        foreach (var (key, entry) in contents.Entries)
+        {
+            var compiled = new CompiledService(key, currentService(key, entry.Hash), entry.Hash, (entry.Frontends, entry.NodePorts), entry.Nft, entry.Iptables);
+            table.Services[key] = compiled;
+            table.Count(compiled, +1);
+            table.Sum += entry.Hash;
+        }
+        table.Version++;
+        return table.Fingerprint == contents.Fingerprint ? table : null;
+    }
+
+    /// <summary>The compiled services file this table was read from (its length then), if it was.</summary>
+    public CompiledTableFile.Contents? File { get; private init; }
 
     /// <summary>The services <paramref name="table"/> adds, changes or removes against this one (nothing is compiled yet).</summary>
     public TableDelta Diff(ServiceTable table)

@@ -26,6 +26,9 @@ internal sealed class TableDelta(CompiledTable compiled, ServiceTable table, Dic
 
     public int Changed => changes.Count;
 
+    /// <summary>The services this delta adds or changes (their new compiled form) or removes (null), by key.</summary>
+    public IReadOnlyDictionary<string, CompiledService?> Changes => changes;
+
     public IReadOnlyList<string> DnsOnly { get; } = [.. table.Services.Where(s => s.IsDnsOnly).Select(s => s.Key)];
 
     private NodeContext Node => compiled.Node;
@@ -44,7 +47,7 @@ internal sealed class TableDelta(CompiledTable compiled, ServiceTable table, Dic
             var nodePorts = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (key, next) in changes)
             {
-                if (next is not null && (ServiceTableValidator.Validate(new ServiceTable([next.Service]), Node).Count > 0
+                if (next is not null && (ServiceTableValidator.Validate(new ServiceTable([next.Service!]), Node).Count > 0
                         || !Claimable(key, next.Claims.Frontends, compiled.Frontends, frontends)
                         || !Claimable(key, next.Claims.NodePorts, compiled.NodePorts, nodePorts)))
                 {
