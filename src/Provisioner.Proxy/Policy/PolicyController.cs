@@ -62,8 +62,9 @@ public sealed class PolicyController(
         try
         {
             var plan = await program(snapshot.Table, node, ct).ConfigureAwait(false);
-            if (sameNode is not null && await sameNode(node, HasPart(snapshot.Table, node), ct).ConfigureAwait(false) is { Count: > 0 } path)
-                log($"same-node pod traffic {(HasPart(snapshot.Table, node) ? "now goes through the node for its policy rules" : "is switched by the bridge again")}: " +
+            var hasPart = HasPart(snapshot.Table, node);
+            if (sameNode is not null && await sameNode(node, hasPart, ct).ConfigureAwait(false) is { Count: > 0 } path)
+                log($"same-node pod traffic {(hasPart ? "now goes through the node for its policy rules" : "is switched by the bridge again")}: " +
                     string.Join(", ", path));
             _programmed = part;
             Programmed++;
