@@ -35,7 +35,7 @@ internal sealed class FabricTestLab : IDisposable
     public FabricKind Kind { get; }
     public TestNetns Netns { get; } = new();
     public string Underlay { get; }
-    public FabricConverger Converger { get; } = new();
+    public FabricConverger Converger { get; } = new() { UnderlayWait = TimeSpan.FromSeconds(3) }; // the one unreachable-peer spec waits this long
     public static IPAddress Outside => IPAddress.Parse("192.168.64.1");
     public IReadOnlyDictionary<string, string> NodeNetns => _nodeNetns;
 

@@ -19,6 +19,9 @@ public sealed class FabricConverger(ProcessRunner? runner = null)
     /// <summary>After adding tunnels or routes, ping each new peer's underlay address once (an unreachable node fails the apply).</summary>
     public bool CheckUnderlay { get; init; } = true;
 
+    /// <summary>How long a new peer may stay silent on the underlay before the apply fails (peers converge in parallel).</summary>
+    public TimeSpan UnderlayWait { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The changes <see cref="ApplyAsync"/> would make, without making them (drift shows up here).</summary>
     public async Task<FabricChanges> PlanAsync(NodeFabric desired, FabricTarget target, CancellationToken cancellationToken = default)
     {
@@ -37,7 +40,7 @@ public sealed class FabricConverger(ProcessRunner? runner = null)
         var diff = Diff(FabricItems.For(desired), observed);
         var changes = await new ChangeRunner(shell, desired.Node).RunAsync(diff, cancellationToken).ConfigureAwait(false);
         if (CheckUnderlay)
-            await new UnderlayCheck(shell).EnsureReachableAsync(desired, diff.Where(d => d.Kind == FabricChangeKind.Add).Select(d => d.Item), cancellationToken).ConfigureAwait(false);
+            await new UnderlayCheck(shell, UnderlayWait).EnsureReachableAsync(desired, diff.Where(d => d.Kind == FabricChangeKind.Add).Select(d => d.Item), cancellationToken).ConfigureAwait(false);
         return changes;
     }
 
