@@ -20,6 +20,11 @@ public sealed class DropMonitorPrivilegedSpecs : IDisposable
         await using var monitor = new DropMonitor(ProcessRunner.Default);
         await monitor.StartAsync();
 
+        var attachBy = DateTime.UtcNow.AddSeconds(120); // bpftrace compiles and attaches in seconds, far longer on a loaded machine
+        while (DateTime.UtcNow < attachBy && monitor.Failure is null && !monitor.Attached)
+            await Task.Delay(200);
+        Assert.True(monitor.Attached, $"bpftrace did not print its first table within 120 s; failure: {monitor.Failure}");
+
         var deadline = DateTime.UtcNow.AddSeconds(60);
         long count = 0;
         while (DateTime.UtcNow < deadline && monitor.Failure is null && count < 3)

@@ -24,7 +24,7 @@ public sealed record ProbeDrop(string Reason, string Namespace, string Location,
 /// </summary>
 public sealed partial class ProbeDrops : IAsyncDisposable
 {
-    public static readonly TimeSpan AttachTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan AttachTimeout = TimeSpan.FromSeconds(60); // about a second on an idle machine; a loaded one can take tens
 
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
