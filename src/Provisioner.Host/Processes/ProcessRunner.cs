@@ -83,15 +83,19 @@ public sealed class ProcessRunner
         }
     }
 
-    /// <summary>Runs a long-lived program, handing each line of its stdout and stderr to <paramref name="onLine"/> as it comes.</summary>
-    public async Task<int> StreamAsync(string program, IEnumerable<string> arguments, Action<string> onLine, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs a long-lived program, handing each line of its stdout and stderr to <paramref name="onLine"/> as it comes.
+    /// <paramref name="cancellationToken"/> asks it to stop (SIGINT); <paramref name="killToken"/> kills it.
+    /// </summary>
+    public async Task<int> StreamAsync(string program, IEnumerable<string> arguments, Action<string> onLine, CancellationToken cancellationToken = default,
+        CancellationToken killToken = default)
     {
         var command = Cli.Wrap(program).WithArguments(arguments).WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(PipeTarget.ToDelegate(onLine))
             .WithStandardErrorPipe(PipeTarget.ToDelegate(onLine));
         try
         {
-            var result = await command.ExecuteAsync(default, cancellationToken).ConfigureAwait(false);
+            var result = await command.ExecuteAsync(killToken, cancellationToken).ConfigureAwait(false);
             return result.ExitCode;
         }
         catch (Win32Exception e)
