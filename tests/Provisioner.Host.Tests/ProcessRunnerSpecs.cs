@@ -49,4 +49,42 @@ public sealed class ProcessRunnerSpecs
 
         Assert.Equal("hello\n", result.StandardOutput);
     }
+
+    [Fact]
+    public async Task A_streamed_program_that_ignores_SIGINT_as_background_jobs_do_still_stops_when_cancelled()
+    {
+        using var stop = new CancellationTokenSource();
+        var lines = new List<string>();
+        var running = ProcessRunner.Default.StreamAsync("sh", ["-c", "trap '' INT; echo started; exec sleep 300"], line => { lock (lines) lines.Add(line); },
+            TimeSpan.FromSeconds(120), stop.Token);
+        await WaitForAsync(() => { lock (lines) return lines.Contains("started"); }, "the program printed 'started'");
+
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task A_streamed_program_that_ignores_SIGTERM_is_killed_once_its_grace_has_passed()
+    {
+        using var stop = new CancellationTokenSource();
+        var lines = new List<string>();
+        var running = ProcessRunner.Default.StreamAsync("sh", ["-c", "trap '' TERM INT; echo started; while :; do sleep 1; done"],
+            line => { lock (lines) lines.Add(line); }, TimeSpan.FromSeconds(1), stop.Token);
+        await WaitForAsync(() => { lock (lines) return lines.Contains("started"); }, "the program printed 'started'");
+
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"waited 60 s for {what}");
+            await Task.Delay(50);
+        }
+    }
 }

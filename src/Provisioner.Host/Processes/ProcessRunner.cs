@@ -85,22 +85,43 @@ public sealed class ProcessRunner
 
     /// <summary>
     /// Runs a long-lived program, handing each line of its stdout and stderr to <paramref name="onLine"/> as it comes.
-    /// <paramref name="cancellationToken"/> asks it to stop (SIGINT); <paramref name="killToken"/> kills it.
+    /// Cancelling <paramref name="cancellationToken"/> stops it as systemd would: SIGTERM (not SIGINT, which a program
+    /// started from a background job inherits as ignored), then SIGKILL when it has not ended after
+    /// 10 s (or the killAfter given), so a stuck program never outlives its owner.
     /// </summary>
-    public async Task<int> StreamAsync(string program, IEnumerable<string> arguments, Action<string> onLine, CancellationToken cancellationToken = default,
-        CancellationToken killToken = default)
+    public Task<int> StreamAsync(string program, IEnumerable<string> arguments, Action<string> onLine, CancellationToken cancellationToken = default) =>
+        StreamAsync(program, arguments, onLine, TimeSpan.FromSeconds(10), cancellationToken);
+
+    /// <inheritdoc cref="StreamAsync(string, IEnumerable{string}, Action{string}, CancellationToken)"/>
+    public async Task<int> StreamAsync(string program, IEnumerable<string> arguments, Action<string> onLine, TimeSpan killAfter, CancellationToken cancellationToken = default)
     {
         var command = Cli.Wrap(program).WithArguments(arguments).WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(PipeTarget.ToDelegate(onLine))
             .WithStandardErrorPipe(PipeTarget.ToDelegate(onLine));
+        using var kill = new CancellationTokenSource();
+        CommandTask<CliWrap.CommandResult> running;
         try
         {
-            var result = await command.ExecuteAsync(killToken, cancellationToken).ConfigureAwait(false);
-            return result.ExitCode;
+            running = command.ExecuteAsync(kill.Token);
         }
         catch (Win32Exception e)
         {
             throw new ToolMissingException(program, Packages.GetValueOrDefault(program, program), e);
+        }
+        using var stopping = cancellationToken.Register(() =>
+        {
+            Signals.Send(running.ProcessId, Signals.Terminate);
+            kill.CancelAfter(killAfter);
+        });
+        try
+        {
+            var result = await running.ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            return result.ExitCode;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
         }
     }
 

@@ -13,7 +13,6 @@ namespace Provisioner.Proxy.Tests.Lab;
 public sealed class ProxyProcess : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly CancellationTokenSource _kill = new();
     private readonly List<string> _log = [];
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"nlp-{Guid.NewGuid():N}"[..16]);
     private readonly Task<int> _process;
@@ -30,7 +29,7 @@ public sealed class ProxyProcess : IAsyncDisposable
              "--config", Path.Combine(_dir, "config.yaml"), "--netns", netns,
              "--proxy-mode", mode == RuleBackend.Nftables ? "nftables" : "iptables",
              "--healthz-bind-address", $"127.0.0.1:{HealthzPort}", "--metrics-bind-address", $"127.0.0.1:{MetricsPort}"],
-            line => { lock (_log) _log.Add(line); }, _stop.Token, _kill.Token);
+            line => { lock (_log) _log.Add(line); }, TimeSpan.FromSeconds(30), _stop.Token);
     }
 
     public int HealthzPort { get; }
@@ -55,35 +54,23 @@ public sealed class ProxyProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Asks the proxy to stop as systemd would; kills it when a loaded machine keeps it from stopping within 30 s.</summary>
+    /// <summary>Stops the proxy as systemd would (SIGTERM; killed when a loaded machine keeps it from ending within 30 s).</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        if (!await ExitedWithinAsync(TimeSpan.FromSeconds(30)))
-        {
-            await _kill.CancelAsync();
-            if (!await ExitedWithinAsync(TimeSpan.FromSeconds(30)))
-                throw new TimeoutException($"netlab proxy neither stopped nor died within 60 s of SIGINT; its log:\n{Log}");
-        }
-        _stop.Dispose();
-        _kill.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private async Task<bool> ExitedWithinAsync(TimeSpan bound)
-    {
         try
         {
-            await _process.WaitAsync(bound);
+            await _process.WaitAsync(TimeSpan.FromSeconds(60));
         }
         catch (OperationCanceledException)
         {
-            // CliWrap stopped or killed it: what cancelling means
+            // stopped: what cancelling means
         }
-        catch (TimeoutException)
+        catch (TimeoutException e)
         {
-            return false;
+            throw new TimeoutException($"netlab proxy neither stopped nor died within 60 s of SIGTERM; its log:\n{Log}", e);
         }
-        return true;
+        _stop.Dispose();
+        Directory.Delete(_dir, recursive: true);
     }
 }
