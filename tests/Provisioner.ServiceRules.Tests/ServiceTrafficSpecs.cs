@@ -28,6 +28,11 @@ public sealed class ServiceTrafficSpecs
 
     private static readonly Service Sticky = Svc("sticky", "10.96.0.12", AllServers) with { SessionAffinity = SessionAffinity.ClientIP };
 
+    private static readonly Service StickyNodePort = Svc("sticky-np", "10.96.0.16", AllServers) with
+    {
+        Type = ServiceType.NodePort, Ports = [new ServicePort("http", 80, ServerPort, NodePort: 30082)], SessionAffinity = SessionAffinity.ClientIP,
+    };
+
     private static readonly Service LocalOnly = Svc("local", "10.96.0.13", AllServers) with
     {
         Type = ServiceType.NodePort, Ports = [new ServicePort("http", 80, ServerPort, NodePort: 30081)],
@@ -38,7 +43,7 @@ public sealed class ServiceTrafficSpecs
 
     private static readonly Service Self = Svc("self", "10.96.0.15", EndpointOf("a1"));
 
-    private static ServiceTable Table { get; } = new([Web, WebNodePort, Sticky, LocalOnly, Empty, Self]);
+    private static ServiceTable Table { get; } = new([Web, WebNodePort, Sticky, StickyNodePort, LocalOnly, Empty, Self]);
 
     private static async Task ApplyOnBothNodes(TwoNodeLab lab, RuleBackend backend, ServiceTable table)
     {
@@ -113,6 +118,21 @@ public sealed class ServiceTrafficSpecs
         Assert.Single(fromA);
         Assert.Single(fromB);
         Assert.DoesNotContain(fromA.Keys, k => k.StartsWith("(failed", StringComparison.Ordinal));
+    }
+
+    [PrivilegedTheory]
+    [InlineData(RuleBackend.Iptables)]
+    [InlineData(RuleBackend.Nftables)]
+    public async Task Every_connection_of_an_affinity_client_to_a_Cluster_node_port_is_masqueraded_not_only_its_first(RuleBackend backend)
+    {
+        using var lab = new TwoNodeLab();
+        await ApplyOnBothNodes(lab, backend, Table);
+
+        var answers = Enumerable.Range(0, 8).Select(_ => lab.Get(lab.OutsideClient, NodeAIp, 30082)).ToList();
+
+        Assert.All(answers, a => Assert.True(a.Pod is not null, $"connection failed: {a}")); // an unmasqueraded reply from b1 would bypass node A
+        Assert.Single(answers.Select(a => a.Pod).Distinct());
+        Assert.All(answers, a => Assert.NotEqual(OutsideClientIp, a.ClientAddress));
     }
 
     [PrivilegedTheory]

@@ -92,6 +92,8 @@ public static class NftCompiler
                     ? $"{Frontend} @cluster-ips meta mark set meta mark | {MasqMark} comment \"masquerade all traffic to cluster IPs\""
                     : $"ip saddr != {node.ClusterCidr} {Frontend} @cluster-ips meta mark set meta mark | {MasqMark} comment \"masquerade off-cluster traffic to cluster IPs\"",
                 $"{Frontend} @external-masq meta mark set meta mark | {MasqMark} comment \"masquerade traffic to external IPs\"",
+                // an affinity hit is DNATed by the next rule, before the node-port mark further down: mark it here
+                $"{LocalPort} @nodeport-masq ip saddr . ip daddr . th dport @affinity meta mark set meta mark | {MasqMark} comment \"masquerade node-port traffic with session affinity\"",
                 "meta l4proto { tcp, udp, sctp } ip saddr . ip daddr . th dport @affinity dnat ip to ip saddr . ip daddr . th dport map @affinity comment \"ClientIP session affinity\"",
                 $"{Frontend} vmap @service-ips",
                 $"{LocalPort} @nodeport-masq meta mark set meta mark | {MasqMark} comment \"masquerade traffic to node ports\"",
