@@ -35,8 +35,10 @@ public sealed class NetlabProxy(ProxyOptions options, TextWriter logWriter)
         var tracker = new ChangeTracker(options.HostnameOverride, options.Config);
         var sources = new KubernetesSources(client, tracker, Log);
         var metrics = new ProxyMetrics();
-        var health = new ProxyHealth(options.HealthTimeout, () => tracker.OldestPending);
-        using var engine = new ServiceRulesEngine(options.ProxyMode, options.Netns);
+        var policyHealth = new LoopHealth("NetworkPolicy controller", "policies", options.HealthTimeout);
+        var health = new ProxyHealth(options.HealthTimeout, () => tracker.OldestPending, loops: [policyHealth]);
+        using var ledger = new GenerationLedger(); // the two controllers' own kernel writes, so neither costs the other a full read
+        using var engine = new ServiceRulesEngine(options.ProxyMode, options.Netns, new ServiceRulesEngineOptions { Ledger = ledger });
         var sink = new EngineRuleSink(engine);
         var syncer = new ProxySyncer(tracker, sink, new ConntrackCleaner(options.Netns), metrics, health, Log);
         using var runner = new BoundedFrequencyRunner(syncer.SyncAsync, options.Config.MinSyncPeriod, options.Config.SyncPeriod,
@@ -46,7 +48,7 @@ public sealed class NetlabProxy(ProxyOptions options, TextWriter logWriter)
             ProcessRunner.Default, options.Netns, m => Log("load balancers: " + m));
         using var balancing = new BoundedFrequencyRunner((_, c) => balancer.SyncAsync(c), options.Config.MinSyncPeriod, options.Config.SyncPeriod,
             e => Log($"load balancer sync failed (retrying after {Durations.Format(options.Config.MinSyncPeriod)}): {e.Message}"));
-        var policies = new PolicyEnforcement(client, options, tracker.NodePodCidr, metrics, Log);
+        var policies = new PolicyEnforcement(client, options, tracker.NodePodCidr, metrics, Log, ledger, policyHealth);
         using var healthz = new HttpEndpoints(options.HealthzBindAddress, new Dictionary<string, Func<System.Net.HttpListenerResponse, Task>>
         {
             ["/healthz"] = health.WriteAsync, ["/livez"] = health.WriteAsync,
@@ -56,6 +58,7 @@ public sealed class NetlabProxy(ProxyOptions options, TextWriter logWriter)
             ["/metrics"] = async r =>
             {
                 r.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                metrics.Report(health);
                 await metrics.Registry.CollectAndExportAsTextAsync(r.OutputStream, ct).ConfigureAwait(false);
             },
         });

@@ -6,9 +6,11 @@ namespace Provisioner.Proxy.Health;
 
 /// <summary>
 /// kube-proxy's healthz: healthy unless a change has waited longer than the health timeout for a sync (the loop is
-/// stuck or every sync fails), or the first sync has not happened within it. /livez answers the same.
+/// stuck or every sync fails), or the first sync has not happened within it. The same holds for every other controller
+/// loop of the process (<see cref="Loops"/>: the NetworkPolicy one); the body's "message" names the loop that fails.
+/// /livez answers the same.
 /// </summary>
-public sealed class ProxyHealth(TimeSpan timeout, Func<DateTimeOffset?> oldestPending, TimeProvider? time = null)
+public sealed class ProxyHealth(TimeSpan timeout, Func<DateTimeOffset?> oldestPending, TimeProvider? time = null, params LoopHealth[] loops)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly DateTimeOffset _started = (time ?? TimeProvider.System).GetUtcNow();
@@ -16,7 +18,10 @@ public sealed class ProxyHealth(TimeSpan timeout, Func<DateTimeOffset?> oldestPe
 
     public void Synced() => _lastUpdated = _time.GetUtcNow();
 
-    public bool IsHealthy
+    public IReadOnlyList<LoopHealth> Loops => loops;
+
+    /// <summary>The service rules' loop alone.</summary>
+    public bool ServicesHealthy
     {
         get
         {
@@ -27,12 +32,25 @@ public sealed class ProxyHealth(TimeSpan timeout, Func<DateTimeOffset?> oldestPe
         }
     }
 
+    public bool IsHealthy => Problems().Count == 0;
+
+    /// <summary>What is unhealthy, one line per failing loop (empty: healthy).</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = loops.Select(l => l.Problem).OfType<string>().ToList();
+        if (!ServicesHealthy)
+            problems.Insert(0, $"the service rules have not synced within {timeout.TotalSeconds:0} s");
+        return problems;
+    }
+
     public async Task WriteAsync(HttpListenerResponse response)
     {
-        var healthy = IsHealthy;
+        var problems = Problems();
+        var healthy = problems.Count == 0;
         response.StatusCode = healthy ? 200 : 503;
         response.ContentType = "application/json";
-        var body = $"{{\"lastUpdated\": \"{Stamp(_lastUpdated)}\",\"currentTime\": \"{Stamp(_time.GetUtcNow())}\",\"healthy\": {(healthy ? "true" : "false")}}}";
+        var body = $"{{\"lastUpdated\": \"{Stamp(_lastUpdated)}\",\"currentTime\": \"{Stamp(_time.GetUtcNow())}\",\"healthy\": {(healthy ? "true" : "false")}" +
+            (healthy ? "}" : $",\"message\": \"{System.Text.Json.JsonEncodedText.Encode(string.Join("; ", problems))}\"}}");
         var bytes = Encoding.UTF8.GetBytes(body);
         await response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
     }

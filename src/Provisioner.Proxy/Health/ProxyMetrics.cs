@@ -41,6 +41,8 @@ public sealed class ProxyMetrics
         PolicyLastSync = factory.CreateGauge("netlab_proxy_sync_policy_rules_last_timestamp_seconds", "When the last successful NetworkPolicy sync ended (Unix time)");
         NetworkPolicies = factory.CreateGauge("netlab_proxy_network_policies", "NetworkPolicies in force (converted, not skipped)");
         IsolatedPods = factory.CreateGauge("netlab_proxy_policy_isolated_pods", "Pods some NetworkPolicy isolates, in either direction");
+        Healthy = factory.CreateGauge("netlab_proxy_healthy", "1 while a controller loop is healthy (as /healthz judges it), else 0; by loop: services or policies",
+            new GaugeConfiguration { LabelNames = ["loop"] });
         DotNetStats.Register(Registry); // process_resident_memory_bytes and friends
     }
 
@@ -62,4 +64,13 @@ public sealed class ProxyMetrics
     public Gauge PolicyLastSync { get; }
     public Gauge NetworkPolicies { get; }
     public Gauge IsolatedPods { get; }
+    public Gauge Healthy { get; }
+
+    /// <summary>Sets <see cref="Healthy"/> from <paramref name="health"/> (before each scrape).</summary>
+    public void Report(ProxyHealth health)
+    {
+        Healthy.WithLabels("services").Set(health.ServicesHealthy ? 1 : 0);
+        foreach (var loop in health.Loops)
+            Healthy.WithLabels(loop.Label).Set(loop.Problem is null ? 1 : 0);
+    }
 }

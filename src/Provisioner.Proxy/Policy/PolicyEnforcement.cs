@@ -16,17 +16,20 @@ namespace Provisioner.Proxy.Policy;
 /// so a <c>kubectl apply</c> of a policy is in the kernel within minSyncPeriod. It starts on its own: a cluster that
 /// refuses these kinds (older RBAC) delays the policies, never the Service rules.
 /// </summary>
-public sealed class PolicyEnforcement(IKubernetes client, ProxyOptions options, Func<string?> apiPodCidr, ProxyMetrics metrics, Action<string> log)
+/// <param name="ledger">The process's own nf_tables moves, shared with the service-rules engine (neither costs the other a read).</param>
+/// <param name="health">This loop's part of /healthz: every change and the first sync must be synced within its bound.</param>
+public sealed class PolicyEnforcement(IKubernetes client, ProxyOptions options, Func<string?> apiPodCidr, ProxyMetrics metrics, Action<string> log,
+    GenerationLedger ledger, LoopHealth health)
 {
     public PolicyTracker Tracker { get; } = new();
 
     public async Task RunAsync(CancellationToken ct)
     {
         var sources = new PolicySources(client, Tracker, log);
-        var applier = new PolicyRulesApplier(options.ProxyMode, options.Netns);
+        var applier = new PolicyRulesApplier(options.ProxyMode, options.Netns, ledger: ledger);
         var controller = new PolicyController(options.HostnameOverride, options.Config, Tracker, apiPodCidr, applier.SyncAsync, metrics, log, SameNodePath(options));
         var period = options.Config.MinSyncPeriod;
-        using var runner = new BoundedFrequencyRunner(controller.SyncAsync, period, options.Config.SyncPeriod,
+        using var runner = new BoundedFrequencyRunner((full, c) => SyncAsync(controller, full, c), period, options.Config.SyncPeriod,
             e => log($"policy sync failed (retrying after {Durations.Format(period)}): {e.Message}"));
         var watching = sources.RunAsync(ct);
         try
@@ -34,13 +37,30 @@ public sealed class PolicyEnforcement(IKubernetes client, ProxyOptions options, 
             await sources.Synced.WaitAsync(ct).ConfigureAwait(false);
             log("listed networkpolicies, pods and namespaces; syncing NetworkPolicy rules");
             Tracker.Changed += runner.Request;
+            Tracker.Changed += health.Changed;
             await runner.RunAsync(ct).ConfigureAwait(false);
         }
         finally
         {
             Tracker.Changed -= runner.Request;
+            Tracker.Changed -= health.Changed;
             await watching.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         }
+    }
+
+    private async Task SyncAsync(PolicyController controller, bool full, CancellationToken ct)
+    {
+        var started = health.Starting();
+        try
+        {
+            await controller.SyncAsync(full, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            health.Failed(e);
+            throw;
+        }
+        health.Synced(started);
     }
 
     /// <summary>Removes this node's policy rules (<c>--cleanup</c>), and on the OVS fabric the same-node path's flows.</summary>

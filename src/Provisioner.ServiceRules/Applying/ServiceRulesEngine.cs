@@ -24,6 +24,11 @@ public sealed record ServiceRulesEngineOptions
     /// <summary>iptables-legacy has no generation: its last-applied state is trusted this long after a kernel read
     /// (kube-proxy's periodic full resync), then the kernel is read again.</summary>
     public TimeSpan LegacyFullSyncPeriod { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The process's record of the generations it moved itself, shared with the other writers of the same
+    /// kernel in this process (netlab-proxy's policy applier): their own writes then do not cost this engine a full read.
+    /// Null: the engine's own, shared with nobody.</summary>
+    public GenerationLedger? Ledger { get; init; }
 }
 
 /// <summary>
@@ -34,7 +39,9 @@ public sealed record ServiceRulesEngineOptions
 /// nftables): the engine records it after each read and apply, and trusts its state only while the kernel still reports
 /// it. iptables-legacy has no such proof, so its state is trusted within this engine for
 /// <see cref="ServiceRulesEngineOptions.LegacyFullSyncPeriod"/>. <see cref="RequestFullSync"/> forces the next sync to read.
-/// With a state file the proof carries across processes. Syncs are serialized; one engine per node.
+/// With a state file the proof carries across processes. Syncs are serialized; one engine per node. Writes of other
+/// controllers of the same process (<see cref="ServiceRulesEngineOptions.Ledger"/>) keep the proof: a generation moved only
+/// by them is trusted, anything else is read.
 /// <para>
 /// Compiles are incremental, as kube-proxy's: the engine keeps the last applied table compiled service by service
 /// (<see cref="CompiledTable"/>) and finds the services a new table changed (the same object, as netlab-proxy's tracker
@@ -47,6 +54,8 @@ public sealed class ServiceRulesEngine : IDisposable
     private readonly RuleCommands _commands;
     private readonly ServiceRulesEngineOptions _options;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly GenerationLedger _ledger;
+    private readonly bool _ownsLedger;
     private Known? _known;
     private bool _fullSyncRequested;
     private CompiledTable? _compiled;
@@ -60,6 +69,8 @@ public sealed class ServiceRulesEngine : IDisposable
         Backend = backend;
         Netns = netns;
         _options = options ?? new ServiceRulesEngineOptions();
+        _ownsLedger = _options.Ledger is null;
+        _ledger = _options.Ledger ?? new GenerationLedger();
         _commands = new RuleCommands(backend, netns, _options.Runner, _options.CommandTimeout);
     }
 
@@ -147,22 +158,22 @@ public sealed class ServiceRulesEngine : IDisposable
     /// <summary>Runs the plan; returns the generation it leaves, if the kernel proves only this plan moved it.</summary>
     private async Task<NfTablesGeneration?> ApplyAsync(RulePlan plan, Known known, CancellationToken ct)
     {
-        var before = _commands.ReadGeneration();
+        var transactions = Backend == RuleBackend.Nftables ? 1u : (uint)IptablesPlanner.TransactionCount(plan.Script);
+        GenerationMove move;
         try
         {
-            if (Backend == RuleBackend.Nftables)
-                await _commands.RunNftAsync(plan.Script, checkOnly: false, ct).ConfigureAwait(false);
-            else
-                await _commands.RestoreIptablesAsync(plan.Script, testOnly: false, ct).ConfigureAwait(false);
+            move = await _ledger.WriteAsync("service rules", _commands.ReadGeneration, transactions, () => Backend == RuleBackend.Nftables
+                ? _commands.RunNftAsync(plan.Script, checkOnly: false, ct)
+                : _commands.RestoreIptablesAsync(plan.Script, testOnly: false, ct), ct).ConfigureAwait(false);
         }
         catch
         {
             Forget(); // partly applied or not at all: only a read can tell
             throw;
         }
-        var after = _commands.ReadGeneration();
-        var transactions = Backend == RuleBackend.Nftables ? 1u : (uint)IptablesPlanner.TransactionCount(plan.Script);
-        return known.Generation is { } g && before == g && after is { } a && a.Namespace == g.Namespace && a.Id == g.Id + transactions ? after : null;
+        // proven: the kernel held known's rules when this apply began (nothing but this process's own writes since) and
+        // the apply alone moved it
+        return move.Own && known.Generation is { } g && _ledger.Proves(g, move.Before!.Value, out _) ? move.After : null;
     }
 
     /// <summary>The kernel's state as far as it can be proven: remembered (partial), or read (full).</summary>
@@ -172,35 +183,41 @@ public sealed class ServiceRulesEngine : IDisposable
         if (reason is null && (_known ?? Load()) is { } remembered)
         {
             var (trusted, why) = Trust(remembered);
-            if (trusted)
+            if (trusted is not null)
             {
-                _known = remembered;
-                return (remembered, SyncKind.Partial, why, TimeSpan.Zero);
+                _known = trusted;
+                return (trusted, SyncKind.Partial, why, TimeSpan.Zero);
             }
             reason = why;
         }
         var clock = Stopwatch.StartNew();
         var before = _commands.ReadGeneration();
         var (rules, after) = await KnownRules.ReadAsync(_commands, target.Compile(), ct).ConfigureAwait(false);
-        _known = new Known(new Lazy<KnownRules>(rules), before == after ? after : null, DateTime.UtcNow, null);
+        // proven when nothing but this process's own writes (of other rules: the policy applier's) came between the reads
+        var proven = before is { } b && after is { } a && _ledger.Proves(b, a, out _) ? after : null;
+        _known = new Known(new Lazy<KnownRules>(rules), proven, DateTime.UtcNow, null);
         _fullSyncRequested = false;
         return (_known, SyncKind.Full, "read the kernel: " + (reason ?? "no last-applied state"), clock.Elapsed);
     }
 
-    private (bool Trusted, string Why) Trust(Known known)
+    /// <summary>The state to trust now (null: read the kernel), and why.</summary>
+    private (Known? Trusted, string Why) Trust(Known known)
     {
         if (!_commands.HasGeneration)
             return DateTime.UtcNow - known.ReadAt < _options.LegacyFullSyncPeriod
-                ? (true, $"last-applied state (iptables-legacy has no generation; the kernel was read {(DateTime.UtcNow - known.ReadAt).TotalSeconds:0} s ago)")
-                : (false, $"the last read is older than {_options.LegacyFullSyncPeriod.TotalSeconds:0} s");
+                ? (known, $"last-applied state (iptables-legacy has no generation; the kernel was read {(DateTime.UtcNow - known.ReadAt).TotalSeconds:0} s ago)")
+                : (null, $"the last read is older than {_options.LegacyFullSyncPeriod.TotalSeconds:0} s");
         if (known.Generation is not { } recorded)
-            return (false, "the last sync could not prove the kernel's state (another change interleaved)");
+            return (null, "the last sync could not prove the kernel's state (another change interleaved)");
         var now = _commands.ReadGeneration();
-        return now == recorded
-            ? (true, $"last-applied state, nf_tables generation {recorded.Id} unchanged")
-            : now?.Namespace != recorded.Namespace
-                ? (false, "the network namespace is not the one the last-applied state was proven in")
-                : (false, $"nf_tables generation moved from {recorded.Id} to {now?.Id}: something else changed the rules");
+        if (now == recorded)
+            return (known, $"last-applied state, nf_tables generation {recorded.Id} unchanged");
+        if (now is not { } moved || moved.Namespace != recorded.Namespace)
+            return (null, "the network namespace is not the one the last-applied state was proven in");
+        return _ledger.Proves(recorded, moved, out var writers)
+            ? (known with { Generation = moved }, $"last-applied state, nf_tables generation moved from {recorded.Id} to {moved.Id} " +
+                $"by this process's own {string.Join(" and ", writers)} writes only")
+            : (null, $"nf_tables generation moved from {recorded.Id} to {moved.Id}: something else changed the rules");
     }
 
     /// <summary>What a sync converges to: the services the table changes against the compiled table (a new compiled
@@ -333,7 +350,12 @@ public sealed class ServiceRulesEngine : IDisposable
             File.Delete(file);
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _gate.Dispose();
+        if (_ownsLedger)
+            _ledger.Dispose();
+    }
 
     /// <summary>What the kernel holds, the generation that proves it (nf_tables), when it was last read, and the
     /// fingerprint of the table it was compiled from (null: read from the kernel, compiled from nothing known). When the

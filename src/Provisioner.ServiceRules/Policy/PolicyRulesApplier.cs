@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Provisioner.Host.Iproute;
+using Provisioner.Host.Netlink;
 using Provisioner.Host.Processes;
 using Provisioner.ServiceRules.Applying;
 
@@ -14,7 +15,10 @@ namespace Provisioner.ServiceRules.Policy;
 /// </summary>
 /// <param name="cacheDirectory">Where the canonical listing of the last desired rules is kept between processes (a lab
 /// node's state directory), so a later <c>netlab plan</c> does not load 100k rules into a scratch namespace again.</param>
-public sealed class PolicyRulesApplier(RuleBackend backend, string? netns, ProcessRunner? runner = null, TimeSpan? timeout = null, string? cacheDirectory = null)
+/// <param name="ledger">The process's record of its own nf_tables moves (<see cref="GenerationLedger"/>), shared with the
+/// service-rules engine of the same kernel, so a policy write does not cost that engine a full read.</param>
+public sealed class PolicyRulesApplier(RuleBackend backend, string? netns, ProcessRunner? runner = null, TimeSpan? timeout = null, string? cacheDirectory = null,
+    GenerationLedger? ledger = null)
 {
     private readonly ProcessRunner _run = (runner ?? ProcessRunner.Default).WithTimeout(timeout ?? TimeSpan.FromSeconds(60),
         "whether another iptables/nft process holds the lock or is hung (ps -ef | grep -E 'iptables|nft')");
@@ -53,8 +57,18 @@ public sealed class PolicyRulesApplier(RuleBackend backend, string? netns, Proce
         return plan;
     }
 
-    public Task ApplyAsync(RulePlan plan, CancellationToken ct = default) =>
-        RunAsync(ApplyCommand.Program, ApplyCommand.Arguments, plan.Script, mayFail: false, ct);
+    public async Task ApplyAsync(RulePlan plan, CancellationToken ct = default)
+    {
+        Task Write() => RunAsync(ApplyCommand.Program, ApplyCommand.Arguments, plan.Script, mayFail: false, ct);
+        if (ledger is null || backend == RuleBackend.IptablesLegacy)
+        {
+            await Write().ConfigureAwait(false);
+            return;
+        }
+        var transactions = backend == RuleBackend.Nftables ? 1u : (uint)Iptables.IptablesPlanner.TransactionCount(plan.Script);
+        await ledger.WriteAsync("NetworkPolicy rules", () => NfTablesGeneration.Read(netns is null ? null : "/run/netns/" + netns),
+            transactions, Write, ct).ConfigureAwait(false);
+    }
 
     /// <summary>The command that applies a plan's script from its standard input (outside the node's namespace).</summary>
     public (string Program, string[] Arguments) ApplyCommand => backend == RuleBackend.Nftables

@@ -42,12 +42,18 @@ public sealed class PolicyLab : IAsyncDisposable
         var api = await FakeApiServer.StartAsync();
         api.Upsert(Objects.Node("node-a", TwoNodeLab.NodeAIp));
         api.Upsert(Objects.Node("node-b", TwoNodeLab.NodeBIp));
+        AddPods(api);
+        return new PolicyLab(lab, api, backend);
+    }
+
+    /// <summary>The lab's namespace and pods, as <see cref="StartAsync"/> describes them.</summary>
+    public static void AddPods(FakeApiServer api)
+    {
         api.Upsert(Namespace(Objects.Namespace));
         foreach (var (pod, address, node) in TwoNodeLab.Servers)
             api.Upsert(Pod(pod, node, address, Labels(("app", "web")), ContainerPort("http", TwoNodeLab.ServerPort)));
         api.Upsert(Pod("ac", "node-a", "10.244.1.10", Labels(("role", "client"))));
         api.Upsert(Pod("bc", "node-b", "10.244.2.10", Labels(("role", "client"))));
-        return new PolicyLab(lab, api, backend);
     }
 
     /// <summary>Waits until <paramref name="from"/>'s GET to server pod <paramref name="to"/> is answered (or refused).</summary>

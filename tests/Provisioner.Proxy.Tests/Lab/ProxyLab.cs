@@ -30,12 +30,12 @@ public sealed class ProxyLab : IAsyncDisposable
 {
     public const string Config = "clusterCIDR: 10.244.0.0/16\nserviceCIDR: 10.96.0.0/16\nminSyncPeriod: 200ms\nsyncPeriod: 30s\n";
 
-    private ProxyLab(TwoNodeLab lab, FakeApiServer api, RuleBackend backend)
+    private ProxyLab(TwoNodeLab lab, FakeApiServer api, RuleBackend backend, string config)
     {
         Lab = lab;
         Api = api;
         Backend = backend;
-        Proxy = new ProxyProcess(api, lab.NodeA, "node-a", backend, Config);
+        Proxy = new ProxyProcess(api, lab.NodeA, "node-a", backend, config);
     }
 
     public TwoNodeLab Lab { get; }
@@ -43,12 +43,15 @@ public sealed class ProxyLab : IAsyncDisposable
     public RuleBackend Backend { get; }
     public ProxyProcess Proxy { get; }
 
-    public static async Task<ProxyLab> StartAsync(TwoNodeLab lab, RuleBackend backend)
+    /// <param name="config">The proxy's --config file (default <see cref="Config"/>).</param>
+    /// <param name="seed">What the API holds besides the two nodes before the proxy starts.</param>
+    public static async Task<ProxyLab> StartAsync(TwoNodeLab lab, RuleBackend backend, string? config = null, Action<FakeApiServer>? seed = null)
     {
         var api = await FakeApiServer.StartAsync();
         api.Upsert(Node("node-a", TwoNodeLab.NodeAIp));
         api.Upsert(Node("node-b", TwoNodeLab.NodeBIp));
-        return new ProxyLab(lab, api, backend);
+        seed?.Invoke(api);
+        return new ProxyLab(lab, api, backend, config ?? Config);
     }
 
     /// <summary>The model service the proxy should derive, for the expected table.</summary>
@@ -64,7 +67,8 @@ public sealed class ProxyLab : IAsyncDisposable
         var applier = new ServiceRulesApplier(Backend, Lab.NodeA);
         var table = new ServiceTable(expected);
         RulePlan? plan = null;
-        for (var i = 0; i < 100; i++)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60)) // a loaded CI machine starts the proxy slowly
         {
             Assert.False(Proxy.Exited, "netlab proxy exited:\n" + Proxy.Log);
             plan = await applier.PlanAsync(table, TwoNodeLab.ContextA);
@@ -72,7 +76,7 @@ public sealed class ProxyLab : IAsyncDisposable
                 return;
             await Task.Delay(100);
         }
-        Assert.Fail($"the kernel did not converge to the API's state; still to do:\n{plan!.Describe(30)}\n--- netlab proxy log:\n{Proxy.Log}");
+        Assert.Fail($"the kernel did not converge to the API's state in {clock.Elapsed.TotalSeconds:0} s; still to do:\n{plan!.Describe(30)}\n--- netlab proxy log:\n{Proxy.Log}");
     }
 
     public async ValueTask DisposeAsync()

@@ -40,6 +40,24 @@ public sealed class ProxyProcess : IAsyncDisposable
 
     public bool Exited => _process.IsCompleted;
 
+    /// <summary>How many lines the proxy has logged so far: a mark for <see cref="LineAsync"/>.</summary>
+    public int LineCount { get { lock (_log) return _log.Count; } }
+
+    /// <summary>Waits (bounded) for the first line logged after <paramref name="mark"/> that contains <paramref name="text"/>.</summary>
+    public async Task<string> LineAsync(int mark, string text)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60) && !Exited)
+        {
+            lock (_log)
+                if (_log.Skip(mark).FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)) is { } line)
+                    return line;
+            await Task.Delay(100);
+        }
+        Assert.Fail($"netlab proxy logged no line with '{text}' after line {mark} in {clock.Elapsed.TotalSeconds:0} s{(Exited ? " (it exited)" : "")}:\n{Log}");
+        return "";
+    }
+
     public static async Task<string> GetAsync(int port, string path)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
