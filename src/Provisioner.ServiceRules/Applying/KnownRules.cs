@@ -79,7 +79,7 @@ internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState?
             {
                 text.Append("\tset ").Append(name).Append(" {\n");
                 if (elements.Count > 0)
-                    text.Append("\t\telements = { ").AppendJoin(",\n\t\t\t", elements.Select(e => e.Text)).Append(" }\n");
+                    NftElement.AppendElements(text, elements);
                 text.Append("\t}\n");
             }
             text.Append("}\n");

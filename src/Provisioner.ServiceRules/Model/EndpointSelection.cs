@@ -13,6 +13,18 @@ public static class EndpointSelection
     public static IEnumerable<Endpoint> Local(IReadOnlyList<Endpoint> endpoints, string node) =>
         ReadyElseTerminating([.. endpoints.Where(e => e.NodeName == node)]);
 
+    /// <summary>Whether every endpoint is on <paramref name="node"/> (then <see cref="Local"/> is <see cref="Cluster"/>).</summary>
+    public static bool AllOn(IReadOnlyList<Endpoint> endpoints, string node)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        foreach (var e in endpoints)
+        {
+            if (e.NodeName != node)
+                return false;
+        }
+        return true;
+    }
+
     private static IEnumerable<Endpoint> ReadyElseTerminating(IReadOnlyList<Endpoint> endpoints) =>
         endpoints.Any(e => e.Ready) ? endpoints.Where(e => e.Ready) : endpoints.Where(e => e.Terminating);
 }

@@ -2,10 +2,22 @@ using Provisioner.ServiceRules.Naming;
 
 namespace Provisioner.ServiceRules.Model;
 
-/// <summary>A ready endpoint of one service port, with the port it listens on and its kube-proxy-style chain.</summary>
-public sealed record EndpointTarget(string Address, int Port, string? NodeName, string Chain)
+/// <summary>A ready endpoint of one service port, with the port it listens on and its kube-proxy-style chain. The chain
+/// name (a SHA-256) is computed on first use: the iptables backend names a chain per endpoint, nftables never asks.
+/// A class, not a record: nothing can copy it <c>with</c> another address and keep the first one's cached chain.</summary>
+public sealed class EndpointTarget(string address, int port, string? nodeName, string portName, string protocol)
 {
-    public string HostPort => $"{Address}:{Port}";
+    private string? _chain;
+
+    public string Address { get; } = address;
+
+    public int Port { get; } = port;
+
+    public string? NodeName { get; } = nodeName;
+
+    public string HostPort { get; } = string.Concat(address, ":", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public string Chain => _chain ??= ChainNames.EndpointChain(portName, protocol, HostPort);
 }
 
 /// <summary>
@@ -40,7 +52,9 @@ public sealed record ResolvedServicePort(
     /// <summary>Every endpoint some path may reach: the cluster-wide ones and this node's (a Local policy's terminating
     /// fallback may be one of this node's that the cluster-wide choice leaves out), one per endpoint chain: the same address
     /// listed twice (e.g. under two node names) is one chain.</summary>
-    public IReadOnlyList<EndpointTarget> ReachableEndpoints => [.. AllEndpoints.Concat(LocalEndpoints).DistinctBy(e => e.Chain)];
+    public IReadOnlyList<EndpointTarget> ReachableEndpoints => ReferenceEquals(AllEndpoints, LocalEndpoints)
+        ? AllEndpoints
+        : [.. AllEndpoints.Concat(LocalEndpoints).DistinctBy(e => e.HostPort)];
 
     public IReadOnlyList<string> ExternalAddresses => [.. Service.ExternalIPs, .. Service.LoadBalancerIPs];
 
@@ -79,16 +93,27 @@ public static class ServiceResolver
         {
             var portName = service.Key + (port.Name.Length == 0 ? "" : ":" + port.Name);
             var protocol = port.Protocol.ToString().ToLowerInvariant();
-            var chains = new Dictionary<string, string>(StringComparer.Ordinal); // a local endpoint is a cluster one too: hash it once
-            string ChainOf(string hostPort) => chains.TryGetValue(hostPort, out var chain)
-                ? chain
-                : chains[hostPort] = ChainNames.EndpointChain(portName, protocol, hostPort);
-            List<EndpointTarget> Targets(IEnumerable<Endpoint> chosen) => [.. chosen
-                .Select(e => new EndpointTarget(e.Address, e.PortFor(port), e.NodeName, ChainOf($"{e.Address}:{e.PortFor(port)}")))
-                .DistinctBy(e => e.HostPort)
-                .OrderBy(e => e.HostPort, StringComparer.Ordinal)];
+            var targets = new Dictionary<string, EndpointTarget>(StringComparer.Ordinal); // a local endpoint is a cluster one too: hashed once
+            List<EndpointTarget> Targets(IEnumerable<Endpoint> chosen)
+            {
+                var list = new List<EndpointTarget>(service.Endpoints.Count);
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var e in chosen)
+                {
+                    var target = new EndpointTarget(e.Address, e.PortFor(port), e.NodeName, portName, protocol);
+                    if (!seen.Add(target.HostPort))
+                        continue;
+                    if (targets.TryGetValue(target.HostPort, out var known) && known.NodeName == target.NodeName)
+                        target = known;
+                    else
+                        targets[target.HostPort] = target;
+                    list.Add(target);
+                }
+                list.Sort((a, b) => string.CompareOrdinal(a.HostPort, b.HostPort));
+                return list;
+            }
             var endpoints = Targets(EndpointSelection.Cluster(service.Endpoints));
-            var local = Targets(EndpointSelection.Local(service.Endpoints, node.NodeName));
+            var local = EndpointSelection.AllOn(service.Endpoints, node.NodeName) ? endpoints : Targets(EndpointSelection.Local(service.Endpoints, node.NodeName));
             ports.Add(new ResolvedServicePort(service, port, portName, protocol, endpoints, local));
         }
         return ports;

@@ -38,9 +38,10 @@ internal sealed class NftElements(NodeContext node)
         foreach (var endpoint in sp.ReachableEndpoints.Where(e => _hairpins.Add(e.Address)))
             Hairpin.Add(new($"{endpoint.Address} . {endpoint.Address}"));
 
-        AddFrontend(sp, Frontend(sp.ClusterIP), $"{name} cluster IP", sp.InternalEndpoints, NoLocalEndpoints);
+        var (clusterIp, clusterComment) = (Frontend(sp.ClusterIP), name + " cluster IP");
+        AddFrontend(sp, clusterIp, clusterComment, sp.InternalEndpoints, NoLocalEndpoints);
         if (!sp.InternalLocal && sp.InternalEndpoints.Count > 0)
-            ClusterIps.Add(new(Frontend(sp.ClusterIP), null, $"{name} cluster IP"));
+            ClusterIps.Add(new(clusterIp, null, clusterComment));
         foreach (var address in sp.Service.ExternalIPs)
             AddExternal(sp, Frontend(address), $"{name} external IP");
         foreach (var address in sp.Service.LoadBalancerIPs)

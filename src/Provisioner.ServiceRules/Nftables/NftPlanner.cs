@@ -112,6 +112,16 @@ public static class NftPlanner
 
     private static IEnumerable<RuleChange> ElementChanges(string set, IReadOnlyList<NftElement> current, IReadOnlyList<NftElement> desired)
     {
+        if (current.Count == 0 || desired.Count == 0) // a first sync: every element is added, no identities to compare
+            return current.Count == 0 ? All(RuleChangeKind.Add, set, desired) : All(RuleChangeKind.Remove, set, current);
+        return Differing(set, current, desired);
+    }
+
+    private static IEnumerable<RuleChange> All(RuleChangeKind kind, string set, IReadOnlyList<NftElement> elements) =>
+        elements.Select(e => new RuleChange(kind, string.Concat(set, ": ", e.Text)));
+
+    private static IEnumerable<RuleChange> Differing(string set, IReadOnlyList<NftElement> current, IReadOnlyList<NftElement> desired)
+    {
         var desiredIds = desired.Select(e => e.Identity).ToHashSet(StringComparer.Ordinal);
         var currentIds = current.Select(e => e.Identity).ToHashSet(StringComparer.Ordinal);
         foreach (var e in current.Where(e => !desiredIds.Contains(e.Identity)))

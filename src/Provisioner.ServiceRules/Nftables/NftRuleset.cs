@@ -9,7 +9,30 @@ public sealed record NftElement(string Key, string? Value = null, string? Commen
     /// <summary>What identifies the element in the kernel: key and value; the comment is for the reader only.</summary>
     public string Identity => Value is null ? Key : $"{Key} : {Value}";
 
-    public string Text => Key + (Comment is null ? "" : $" comment \"{Comment}\"") + (Value is null ? "" : " : " + Value);
+    public string Text => Comment is null
+        ? (Value is null ? Key : string.Concat(Key, " : ", Value))
+        : string.Concat(Key, " comment \"", Comment, Value is null ? "\"" : "\" : ") + Value;
+
+    /// <summary>Writes <see cref="Text"/> without making it a string (a full sync writes 80k elements).</summary>
+    public StringBuilder AppendTo(StringBuilder text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        text.Append(Key);
+        if (Comment is not null)
+            text.Append(" comment \"").Append(Comment).Append('"');
+        return Value is null ? text : text.Append(" : ").Append(Value);
+    }
+
+    /// <summary>Writes <paramref name="elements"/> as nft lists them: <c>elements = { a,\n\t\t\tb }</c> and a newline.</summary>
+    public static StringBuilder AppendElements(StringBuilder text, IReadOnlyList<NftElement> elements)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(elements);
+        text.Append("\t\telements = { ");
+        for (var i = 0; i < elements.Count; i++)
+            elements[i].AppendTo(i == 0 ? text : text.Append(",\n\t\t\t"));
+        return text.Append(" }\n");
+    }
 }
 
 /// <summary>A named set or map of the netlab table; <see cref="Declaration"/> is its body without the elements.</summary>
@@ -45,14 +68,14 @@ public sealed record NftRuleset(IReadOnlyList<NftSet> Sets, IReadOnlyList<string
 
     private string TableText(string table, bool withElements)
     {
-        var text = new StringBuilder();
+        var text = new StringBuilder(withElements ? Sets.Sum(s => s.Elements.Count) * 72 + 8192 : 8192);
         text.Append($"table {Family} {table} {{\n");
         text.Append($"\tcomment \"{CommentPrefix}{SkeletonHash}\"\n");
         foreach (var set in Sets)
         {
             text.Append($"\t{set.Kind} {set.Name} {{\n\t\t{set.Declaration}\n");
             if (withElements && set.Elements.Count > 0)
-                text.Append("\t\telements = { ").AppendJoin(",\n\t\t\t", set.Elements.Select(e => e.Text)).Append(" }\n");
+                NftElement.AppendElements(text, set.Elements);
             text.Append("\t}\n");
         }
         foreach (var chain in Chains)
