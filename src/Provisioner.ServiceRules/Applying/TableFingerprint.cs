@@ -64,11 +64,14 @@ internal static class TableFingerprint
         text.CopyTo(0, chars, text.Length);
         var bytes = Buffer(ref t_bytes, Encoding.UTF8.GetMaxByteCount(text.Length));
         var length = Encoding.UTF8.GetBytes(chars.AsSpan(0, text.Length), bytes);
+        var sha = t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256); // not set up anew per service
+        sha.AppendData(bytes.AsSpan(0, length));
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(bytes.AsSpan(0, length), hash);
+        sha.GetHashAndReset(hash);
         return BinaryPrimitives.ReadUInt128LittleEndian(hash);
     }
 
+    [ThreadStatic] private static IncrementalHash? t_sha;
     [ThreadStatic] private static StringBuilder? t_text;
     [ThreadStatic] private static char[]? t_chars;
     [ThreadStatic] private static byte[]? t_bytes;
