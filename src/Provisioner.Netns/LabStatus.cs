@@ -22,14 +22,15 @@ public sealed record ServiceStatus(string Name, ServiceType Type, string? Cluste
 /// <summary>What <c>netlab status</c> shows: the lab as the kernel has it, next to what the stack declares.</summary>
 public sealed record LabStatus(IReadOnlyList<NodeStatus> Nodes, IReadOnlyList<PodStatus> Pods, IReadOnlyList<ServiceStatus> Services)
 {
-    public static LabStatus Read(LabPlan plan, LabLayout layout, Func<string, string?> podAddress, Func<string, int?> serverPid)
+    /// <param name="maxServices">The first services only (<c>netlab up</c> shows 20 of 10k).</param>
+    public static LabStatus Read(LabPlan plan, LabLayout layout, Func<string, string?> podAddress, Func<string, int?> serverPid, int maxServices = int.MaxValue)
     {
         podAddress = PodAddresses.OncePerPod(podAddress);
         var nodes = plan.Addresses.Nodes.Select(n => new NodeStatus(n.Node.Name, EnumNames.Of(n.Node.Role), layout.NodeNamespace(n.Node.Name),
             Namespaces.Exists(layout.NodeNamespace(n.Node.Name)), n.UnderlayAddress, n.PodSubnet.ToString())).ToList();
         var pods = plan.Lab.Pods.Select(p => new PodStatus(p.Name, p.Node, layout.PodNamespace(p.Name),
             Namespaces.Exists(layout.PodNamespace(p.Name)), podAddress(p.Name), serverPid(p.Name))).ToList();
-        var services = plan.Addresses.Services.Select(s => new ServiceStatus(
+        var services = plan.Addresses.Services.Take(maxServices).Select(s => new ServiceStatus(
             s.Spec.Name, s.Spec.Type, s.ClusterIP?.ToString() ?? (s.Spec.IsHeadless ? "None" : null),
             [.. s.Ports.Select(p => p.NodePort != 0 ? $"{p.Port}:{p.NodePort}/{p.Protocol}" : $"{p.Port}/{p.Protocol}")],
             [.. plan.Lab.Pods.Where(p => LabValidator.Selects(s.Spec, p))

@@ -27,7 +27,7 @@ internal sealed record LabSession(LabPlan Plan, NetnsOptions Options, NetnsLab L
 
     private static LabSession From(LabConfig config, DirectoryInfo? cniDirectory)
     {
-        var lab = config with { Backend = Backend.Netns };
+        var lab = config.Backend == Backend.Netns ? config : config with { Backend = Backend.Netns }; // the same object is validated once
         var plan = Core.Diagnostics.PhaseTimer.Time("plan the lab", () => LabPlan.For(lab));
         var options = new NetnsOptions { CniPluginDirectory = cniDirectory?.FullName ?? NetnsOptions.DefaultCniPluginDirectory() };
         return new LabSession(plan, options, NetnsLabBuilder.Create(plan, options));

@@ -38,7 +38,7 @@ public static class StatusCommand
     internal static void Print(CliOutput output, LabSession session, int maxServices = int.MaxValue)
     {
         var supervisor = new PodSupervisor(session.Lab.Layout, session.Options.NetlabCommand);
-        var status = LabStatus.Read(session.Plan, session.Lab.Layout, session.PodAddress, supervisor.RunningPid);
+        var status = LabStatus.Read(session.Plan, session.Lab.Layout, session.PodAddress, supervisor.RunningPid, maxServices);
 
         var nodes = new Table().AddColumns("node", "role", "namespace", "underlay", "pod subnet");
         foreach (var n in status.Nodes)
@@ -51,7 +51,7 @@ public static class StatusCommand
         output.Out.Write(pods);
 
         var services = new Table().AddColumns("service", "type", "cluster IP", "external IP", "ports", "endpoints");
-        foreach (var s in status.Services.Take(maxServices))
+        foreach (var s in status.Services)
         {
             var endpoints = s.Note ?? (s.Endpoints.Count == 0 ? "none (connections are refused)"
                 : string.Join(", ", s.Endpoints.Select(e => $"{e.Pod} {e.Address ?? "?"}:{e.Port}").Distinct(StringComparer.Ordinal)));
@@ -59,8 +59,9 @@ public static class StatusCommand
             services.AddRow(Esc(name), s.Type.ToString(), s.ClusterIP ?? "-", Esc(s.ExternalIP ?? "-"), string.Join(" ", s.Ports), Esc(endpoints));
         }
         output.Out.Write(services);
-        if (status.Services.Count > maxServices)
-            output.Line($"... and {status.Services.Count - maxServices} more services (sudo netlab status lists them all)");
+        var total = session.Plan.Addresses.Services.Length;
+        if (total > maxServices)
+            output.Line($"... and {total - maxServices} more services (sudo netlab status lists them all)");
     }
 
     private static string Esc(string text) => Markup.Escape(text);

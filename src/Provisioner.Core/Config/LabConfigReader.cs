@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using Provisioner.Core.Model;
 using Provisioner.Core.Validation;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 using static Provisioner.Core.Config.ConfigKeys;
 
 namespace Provisioner.Core.Config;
@@ -17,7 +16,7 @@ public static class LabConfigReader
     /// <summary>Reads from raw values as Pulumi gives them: a key's text, JSON for structured values.</summary>
     public static (LabConfig Config, IReadOnlyList<ConfigProblem> Problems) Read(Func<string, string?> rawValue, string? stackName = null)
     {
-        var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        var values = new Dictionary<string, YamlValue>(StringComparer.Ordinal);
         var problems = new List<ConfigProblem>();
         foreach (var key in ConfigKeys.All)
         {
@@ -26,7 +25,7 @@ public static class LabConfigReader
                 continue;
             try
             {
-                values[key] = ParseDocument(text) ?? new YamlScalarNode(text);
+                values[key] = YamlTree.Parse(text) ?? new YamlScalar(text);
             }
             catch (YamlException e)
             {
@@ -41,11 +40,9 @@ public static class LabConfigReader
     /// Reads from the parsed values of a stack file's <c>config:</c> section (keys without the namespace).
     /// The lab's name defaults to the stack's, so two stacks of one project never collide.
     /// </summary>
-    public static (LabConfig Config, IReadOnlyList<ConfigProblem> Problems) Read(IReadOnlyDictionary<string, YamlNode> values, string? stackName = null)
+    internal static (LabConfig Config, IReadOnlyList<ConfigProblem> Problems) Read(IReadOnlyDictionary<string, YamlValue> values, string? stackName = null)
     {
-        var root = new YamlMappingNode();
-        foreach (var (key, value) in values)
-            root.Add(key, value);
+        var root = new YamlMap([.. values.Select(v => new KeyValuePair<string?, YamlValue>(v.Key, v.Value))]);
         var problems = new List<ConfigProblem>();
         var reader = new YamlReader(root, "", problems);
 
@@ -65,13 +62,6 @@ public static class LabConfigReader
         };
         reader.RejectUnknownKeys();
         return (config, problems); // with fallbacks in place of bad values, so validation can report the rest too
-    }
-
-    internal static YamlNode? ParseDocument(string text)
-    {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
-        return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
     }
 
     private static KubernetesSpec ReadKubernetes(YamlReader? r)

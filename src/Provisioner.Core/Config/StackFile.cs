@@ -1,7 +1,6 @@
 using Provisioner.Core.Model;
 using Provisioner.Core.Validation;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Provisioner.Core.Config;
 
@@ -32,24 +31,23 @@ public static class StackFile
 
     public static LabConfig Parse(string yaml, string source = "stack")
     {
-        YamlNode? root;
+        YamlValue? root;
         try
         {
-            root = Diagnostics.PhaseTimer.Time("stack: parse the YAML", () => LabConfigReader.ParseDocument(yaml));
+            root = Diagnostics.PhaseTimer.Time("stack: parse the YAML", () => YamlTree.Parse(yaml));
         }
         catch (YamlException e)
         {
             throw new LabConfigException([new ConfigProblem(source, null, $"is not valid YAML at line {e.Start.Line}: {e.Message.TrimEnd('.')}", "fix the YAML syntax")]);
         }
-        if (root is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode("config"), out var configNode)
-            || configNode is not YamlMappingNode config)
+        if (root is not YamlMap mapping || mapping.Get("config") is not YamlMap config)
             throw new LabConfigException([new ConfigProblem(source, null, "has no 'config:' section", "start from Pulumi.dev.yaml in the repository")]);
 
-        var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        var values = new Dictionary<string, YamlValue>(StringComparer.Ordinal);
         var problems = new List<ConfigProblem>();
-        foreach (var (keyNode, value) in config.Children)
+        foreach (var (keyOrNull, value) in config.Entries)
         {
-            var key = (keyNode as YamlScalarNode)?.Value ?? "";
+            var key = keyOrNull ?? "";
             var prefix = ConfigKeys.Namespace + ":";
             if (!key.StartsWith(prefix, StringComparison.Ordinal))
                 continue; // other providers' keys (e.g. command:) are not ours
@@ -57,7 +55,7 @@ public static class StackFile
             if (ConfigKeys.All.Contains(bare))
                 values[bare] = value;
         }
-        problems.AddRange(ConfigKeys.Unknown(config.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? "")));
+        problems.AddRange(ConfigKeys.Unknown(config.Entries.Select(e => e.Key).OfType<string>()));
         var (lab, readProblems) = Diagnostics.PhaseTimer.Time("stack: read the config", () => LabConfigReader.Read(values, StackName(source)));
         problems.AddRange(Diagnostics.PhaseTimer.Time("stack: validate", () => LabValidator.Validate(lab, readProblems)));
         if (problems.Count > 0)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Provisioner.Core.Validation;
-using YamlDotNet.RepresentationModel;
 
 namespace Provisioner.Core.Config;
 
@@ -8,19 +7,20 @@ namespace Provisioner.Core.Config;
 /// Reads values out of a YAML mapping by key, collecting a <see cref="ConfigProblem"/> for every missing, unknown
 /// or malformed entry instead of stopping at the first. Paths are written as Pulumi's <c>--path</c> takes them.
 /// </summary>
-internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigProblem> problems)
+internal sealed class YamlReader(YamlMap node, string path, List<ConfigProblem> problems)
 {
-    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly List<string> _read = []; // a dozen keys at most: a list is cheaper than a set
 
     public string Path => path;
     public List<ConfigProblem> Problems => problems;
 
     public string Child(string key) => path.Length == 0 ? key : $"{path}.{key}";
 
-    public YamlNode? Node(string key)
+    public YamlValue? Node(string key)
     {
-        _read.Add(key);
-        return node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+        if (!_read.Contains(key))
+            _read.Add(key);
+        return node.Get(key);
     }
 
     public string? String(string key)
@@ -28,7 +28,7 @@ internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigP
         var value = Node(key);
         if (value is null)
             return null;
-        if (value is YamlScalarNode scalar)
+        if (value is YamlScalar scalar)
             return scalar.Value;
         Problem(key, null, "must be a single value, not a list or mapping", "write it as key: value");
         return null;
@@ -85,7 +85,7 @@ internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigP
         var value = Node(key);
         if (value is null)
             return null;
-        if (value is YamlMappingNode mapping)
+        if (value is YamlMap mapping)
             return new YamlReader(mapping, Child(key), problems);
         Problem(key, null, "must be a mapping of keys to values", $"see {Child(key)} in the README's config reference");
         return null;
@@ -96,23 +96,23 @@ internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigP
         var value = Node(key);
         if (value is null)
             yield break;
-        if (value is not YamlSequenceNode sequence)
+        if (value is not YamlList sequence)
         {
             Problem(key, null, "must be a list", $"see {Child(key)} in the README's config reference");
             yield break;
         }
         var index = 0;
-        foreach (var item in sequence.Children)
+        foreach (var item in sequence.Items)
         {
             var itemPath = $"{Child(key)}[{index++}]";
-            if (item is YamlMappingNode mapping)
+            if (item is YamlMap mapping)
             {
                 yield return new YamlReader(mapping, itemPath, problems);
                 continue;
             }
-            problems.Add(new ConfigProblem(itemPath, (item as YamlScalarNode)?.Value, "must be a mapping", "write each entry as '- name: ...'"));
+            problems.Add(new ConfigProblem(itemPath, (item as YamlScalar)?.Value, "must be a mapping", "write each entry as '- name: ...'"));
             // An empty entry in its place (its own complaints dropped) keeps the paths of the entries after it right.
-            yield return new YamlReader(new YamlMappingNode(), itemPath, []);
+            yield return new YamlReader(YamlMap.Empty, itemPath, []);
         }
     }
 
@@ -121,8 +121,8 @@ internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigP
         var value = Node(key);
         if (value is null)
             return [];
-        if (value is YamlSequenceNode sequence && sequence.Children.All(c => c is YamlScalarNode))
-            return sequence.Children.Select(c => ((YamlScalarNode)c).Value ?? "").ToList();
+        if (value is YamlList sequence && sequence.Items.All(c => c is YamlScalar))
+            return sequence.Items.Select(c => ((YamlScalar)c).Value).ToList();
         Problem(key, null, "must be a list of values", $"write it as {key}: [a, b]");
         return [];
     }
@@ -132,8 +132,8 @@ internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigP
         var value = Node(key);
         if (value is null)
             return new Dictionary<string, string>();
-        if (value is YamlMappingNode mapping && mapping.Children.All(c => c.Key is YamlScalarNode && c.Value is YamlScalarNode))
-            return mapping.Children.ToDictionary(c => ((YamlScalarNode)c.Key).Value ?? "", c => ((YamlScalarNode)c.Value).Value ?? "", StringComparer.Ordinal);
+        if (value is YamlMap mapping && mapping.Entries.All(c => c.Key is not null && c.Value is YamlScalar))
+            return mapping.Entries.ToDictionary(c => c.Key!, c => ((YamlScalar)c.Value).Value, StringComparer.Ordinal);
         Problem(key, null, "must be a mapping of names to values", $"write it as {key}: {{ app: web }}");
         return new Dictionary<string, string>();
     }
@@ -141,7 +141,7 @@ internal sealed class YamlReader(YamlMappingNode node, string path, List<ConfigP
     /// <summary>Reports every key of the mapping that nothing read: a misspelling must not be ignored.</summary>
     public void RejectUnknownKeys()
     {
-        foreach (var key in node.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? ""))
+        foreach (var key in node.Entries.Select(e => e.Key).OfType<string>())
         {
             if (!_read.Contains(key))
                 problems.Add(new ConfigProblem(Child(key), null, "is not a known key",

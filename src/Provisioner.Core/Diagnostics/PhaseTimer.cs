@@ -33,7 +33,8 @@ public static class PhaseTimer
                 return;
             var wall = Stopwatch.GetElapsedTime(_start);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpu;
-            Console.Error.WriteLine($"netlab profile: {name} {wall.TotalMilliseconds:0.0} ms wall, {cpu.TotalMilliseconds:0.0} ms cpu (whole process)");
+            Console.Error.WriteLine($"netlab profile: {name} {wall.TotalMilliseconds:0.0} ms wall, {cpu.TotalMilliseconds:0.0} ms cpu (whole process;" +
+                $" {System.Runtime.JitInfo.GetCompiledMethodCount()} methods jitted so far in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:0} ms)");
         }
     }
 }

@@ -86,5 +86,15 @@ internal static class ServiceAddressAllocator
         throw new InvalidOperationException($"no free value left in [{min}, {max})");
     }
 
-    private static ulong Hash(string text) => BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    private static ulong Hash(string text)
+    {
+        // one reused hash object: a one-shot SHA256.HashData sets up OpenSSL's digest anew for each of 10k services
+        var sha = t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes(text));
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        sha.GetHashAndReset(hash);
+        return BinaryPrimitives.ReadUInt64BigEndian(hash);
+    }
+
+    [ThreadStatic] private static IncrementalHash? t_sha;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Provisioner.Core.Config;
 using Provisioner.Core.Model;
@@ -29,7 +30,25 @@ public static partial class LabValidator
     /// <summary>kubeadm's v1beta4 config API needs 1.31 or later.</summary>
     public const int MinKubernetesMinor = 31;
 
+    /// <summary>
+    /// Labs found valid, by reference: a lab is immutable all the way down, so the stack file's read and the plan of the
+    /// same object need not both check 10k services.
+    /// </summary>
+    private static readonly ConditionalWeakTable<LabConfig, object> Valid = new();
+    private static readonly object Checked = new();
+
     public static IReadOnlyList<ConfigProblem> Validate(LabConfig lab)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        if (Valid.TryGetValue(lab, out _))
+            return [];
+        var problems = Check(lab);
+        if (problems.Count == 0)
+            Valid.AddOrUpdate(lab, Checked);
+        return problems;
+    }
+
+    private static List<ConfigProblem> Check(LabConfig lab)
     {
         var problems = new List<ConfigProblem>();
         CheckName(problems, ConfigKeys.Name, lab.Name, "mylab");

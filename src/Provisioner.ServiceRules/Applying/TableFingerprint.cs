@@ -41,18 +41,64 @@ internal static class TableFingerprint
     public static UInt128 OfService(Service s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        var text = new StringBuilder(160);
-        Append(text, "service", s.Namespace, s.Name, s.Type.ToString(), s.ClusterIP ?? "-", s.SessionAffinity.ToString(),
-            Number(s.SessionAffinityTimeoutSeconds), s.ExternalTrafficPolicy.ToString(), s.InternalTrafficPolicy.ToString(),
-            s.ExternalName ?? "-", string.Join(",", s.ExternalIPs), string.Join(",", s.LoadBalancerIPs));
+        // 10k services are hashed by every sync of a new process: one reused buffer, no string per field.
+        var text = t_text ??= new StringBuilder(256);
+        text.Clear();
+        Field(text, "service").Field(s.Namespace).Field(s.Name).Field(s.Type.ToString()).Field(s.ClusterIP ?? "-")
+            .Field(s.SessionAffinity.ToString()).Field(s.SessionAffinityTimeoutSeconds).Field(s.ExternalTrafficPolicy.ToString())
+            .Field(s.InternalTrafficPolicy.ToString()).Field(s.ExternalName ?? "-").Field(s.ExternalIPs).Field(s.LoadBalancerIPs);
+        text.Append('\n');
         foreach (var p in s.Ports)
-            Append(text, "port", p.Name, Number(p.Port), Number(p.TargetPort), p.Protocol.ToString(), p.NodePort is { } np ? Number(np) : "-");
+        {
+            Field(text, "port").Field(p.Name).Field(p.Port).Field(p.TargetPort).Field(p.Protocol.ToString());
+            (p.NodePort is { } np ? Field(text, np) : Field(text, "-")).Append('\n');
+        }
         foreach (var e in s.Endpoints)
-            Append(text, "endpoint", e.Address, e.NodeName ?? "-", e.Ready.ToString(), e.Terminating.ToString(),
-                e.Ports is null ? "-" : string.Join(",", e.Ports.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={Number(kv.Value)}")));
+        {
+            Field(text, "endpoint").Field(e.Address).Field(e.NodeName ?? "-").Field(e.Ready ? "True" : "False")
+                .Field(e.Terminating ? "True" : "False")
+                .Field(e.Ports is null ? "-" : string.Join(",", e.Ports.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={Number(kv.Value)}")));
+            text.Append('\n');
+        }
+        var chars = Buffer(ref t_chars, text.Length);
+        text.CopyTo(0, chars, text.Length);
+        var bytes = Buffer(ref t_bytes, Encoding.UTF8.GetMaxByteCount(text.Length));
+        var length = Encoding.UTF8.GetBytes(chars.AsSpan(0, text.Length), bytes);
+        var sha = t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256); // not set up anew per service
+        sha.AppendData(bytes.AsSpan(0, length));
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()), hash);
+        sha.GetHashAndReset(hash);
         return BinaryPrimitives.ReadUInt128LittleEndian(hash);
+    }
+
+    [ThreadStatic] private static IncrementalHash? t_sha;
+    [ThreadStatic] private static StringBuilder? t_text;
+    [ThreadStatic] private static char[]? t_chars;
+    [ThreadStatic] private static byte[]? t_bytes;
+
+    private static T[] Buffer<T>(ref T[]? buffer, int length) =>
+        buffer is { } b && b.Length >= length ? b : buffer = new T[Math.Max(length, 512)];
+
+    // Each field as Append below writes it: its length, ':', the text, '|'.
+    private static StringBuilder Field(this StringBuilder text, string field) => text.Append(field.Length).Append(':').Append(field).Append('|');
+
+    private static StringBuilder Field(this StringBuilder text, int number)
+    {
+        Span<char> digits = stackalloc char[11];
+        number.TryFormat(digits, out var n, default, CultureInfo.InvariantCulture);
+        return text.Append(n).Append(':').Append(digits[..n]).Append('|');
+    }
+
+    /// <summary>A list as one field, its items joined by commas.</summary>
+    private static StringBuilder Field(this StringBuilder text, IReadOnlyList<string> items)
+    {
+        var length = Math.Max(0, items.Count - 1);
+        foreach (var item in items)
+            length += item.Length;
+        text.Append(length).Append(':');
+        for (var i = 0; i < items.Count; i++)
+            (i == 0 ? text : text.Append(',')).Append(items[i]);
+        return text.Append('|');
     }
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
