@@ -31,8 +31,8 @@ namespace Provisioner.ServiceRules.Iptables;
 /// the one such command that changes nothing, and on a table without netlab's chains it lists only the few rules
 /// others keep there. It comes after the hook jumps, which make the built-in chains exist (listing a table whose
 /// built-in chains do not exist yet caches them as present, and the jumps added after it then fail). Measured at 10k
-/// services (150k rules): 3.7-4.0 s CPU against 4.2-4.5 s for the bounded transactions, 4.6-6.7 s wall against 7-8.4 s
-/// (load 13-17), one COMMIT and no intermediate state.
+/// services (150k rules), interleaved runs of the tool at load 13-18: 3.45-3.67 s CPU against 4.18-4.46 s for the
+/// bounded transactions, 4.6-6.0 s wall against 7-12 s; one COMMIT and no intermediate state; 253 MB peak RSS against 32.
 /// </para>
 /// </summary>
 public static class IptablesPlanner
