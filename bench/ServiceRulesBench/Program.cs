@@ -5,7 +5,8 @@ using Provisioner.ServiceRules.Model;
 
 // Usage: bench/service-rules-bench.sh [sizes...]   (root; default sizes 1000 10000)
 //        ... --backends iptables,iptables-legacy,nftables   (default: all three)
-//        ... --print iptables|nftables|kube-proxy N   prints a full-sync payload for N services (no root needed)
+//        ... --print iptables|iptables-plan|nftables|kube-proxy N   prints a full-sync payload for N services (no root
+//            needed; iptables-plan: the planner's first-sync payload, as the engine runs it on an empty kernel)
 if (args is ["--print", var kind, var count])
 {
     var n = int.Parse(count, CultureInfo.InvariantCulture);
@@ -13,6 +14,9 @@ if (args is ["--print", var kind, var count])
     {
         "nftables" => Provisioner.ServiceRules.Nftables.NftCompiler.Compile(Table(n), Node()).ToScript(),
         "kube-proxy" => KubeProxyPayload.Full(n),
+        "iptables-plan" => Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(
+            Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(n), Node()),
+            Provisioner.ServiceRules.Iptables.IptablesKernelState.Empty).Payload,
         _ => Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(n), Node()).ToRestorePayload(),
     });
     return;

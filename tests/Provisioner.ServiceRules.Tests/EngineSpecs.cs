@@ -58,6 +58,23 @@ public sealed class EngineSpecs : IDisposable
     }
 
     [PrivilegedFact]
+    public async Task A_first_iptables_sync_of_a_large_table_loads_it_whole_even_where_the_nat_table_does_not_exist_yet()
+    {
+        var ns = _netns.Create("nle"); // a new namespace: no nat table, no built-in chains until the hook jumps make them
+        var table = new ServiceTable([.. Enumerable.Range(0, 200).Select(i => Samples.Web with
+        {
+            Name = $"web-{i}", ClusterIP = $"10.96.{i / 200 + 1}.{i % 200 + 1}",
+        })]);
+        using var engine = new ServiceRulesEngine(RuleBackend.Iptables, ns);
+
+        var first = await engine.SyncAsync(table, Samples.NodeA);
+
+        Assert.True(first.Applied);
+        Assert.Contains("\n" + Iptables.IptablesPlanner.WholeTableLoad + "\n", first.Plan.Script, StringComparison.Ordinal);
+        Assert.False((await new ServiceRulesApplier(RuleBackend.Iptables, ns).PlanAsync(table, Samples.NodeA)).HasChanges);
+    }
+
+    [PrivilegedFact]
     public async Task A_requested_full_sync_reads_the_kernel_once()
     {
         var ns = _netns.Create("nle");

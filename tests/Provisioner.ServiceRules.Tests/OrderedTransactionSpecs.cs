@@ -6,7 +6,8 @@ namespace Provisioner.ServiceRules.Tests;
 /// <summary>
 /// The iptables payload is a sequence of transactions; replaying it over a model of the chain graph proves that every
 /// state between two COMMITs is consistent (no jump to a chain that does not exist, no chain deleted while reached)
-/// and that no transaction names more chains than the bound that keeps iptables-nft-restore linear.
+/// and that no transaction names more chains than the bound that keeps iptables-nft-restore linear (except a first
+/// sync's whole-table load, which the tool caches with one dump).
 /// </summary>
 public sealed class OrderedTransactionSpecs
 {
@@ -21,15 +22,35 @@ public sealed class OrderedTransactionSpecs
     })]);
 
     [Fact]
-    public void A_large_full_sync_is_cut_into_bounded_transactions_each_leaving_a_consistent_graph()
+    public void A_large_sync_onto_a_table_holding_netlab_chains_is_cut_into_bounded_transactions_each_leaving_a_consistent_graph()
+    {
+        var small = Replay(IptablesKernelState.Empty, IptablesPlanner.Plan(IptablesCompiler.Compile(Table(1), Node), IptablesKernelState.Empty).Payload);
+        var desired = IptablesCompiler.Compile(Table(700), Node);
+
+        var (_, payload) = IptablesPlanner.Plan(desired, small);
+
+        var kernel = Replay(small, payload);
+        Assert.True(IptablesPlanner.TransactionCount(payload) > 5, "700 services (2,900 chains) should take several transactions");
+        Assert.DoesNotContain("\n" + IptablesPlanner.WholeTableLoad + "\n", payload, StringComparison.Ordinal);
+        Assert.Empty(IptablesPlanner.Plan(desired, kernel).Changes); // the replayed result is exactly the desired state
+    }
+
+    [Fact]
+    public void A_first_sync_of_a_large_table_is_one_transaction_that_lists_the_table_right_after_the_hook_jumps()
     {
         var desired = IptablesCompiler.Compile(Table(700), Node);
 
         var (_, payload) = IptablesPlanner.Plan(desired, IptablesKernelState.Empty);
 
-        var kernel = Replay(IptablesKernelState.Empty, payload);
-        Assert.True(IptablesPlanner.TransactionCount(payload) > 5, "700 services (2,900 chains) should take several transactions");
-        Assert.Empty(IptablesPlanner.Plan(desired, kernel).Changes); // the replayed result is exactly the desired state
+        var nat = payload.Split("COMMIT\n")[0].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var load = Array.IndexOf(nat, IptablesPlanner.WholeTableLoad);
+        Assert.Equal(2, IptablesPlanner.TransactionCount(payload)); // nat (2,900 chains) and filter
+        Assert.True(load > 0, "the nat transaction lists the table so that iptables-nft fetches its chains in one dump");
+        Assert.All(nat[..load].Where(l => l.StartsWith('-')), l => Assert.StartsWith("-I ", l, StringComparison.Ordinal));
+        Assert.All(nat[(load + 1)..], l => Assert.StartsWith(l.StartsWith(':') ? ":NETLAB-" : "-A NETLAB-", l, StringComparison.Ordinal));
+        Assert.Empty(IptablesPlanner.Plan(desired, Replay(IptablesKernelState.Empty, payload)).Changes);
+        Assert.DoesNotContain("\n" + IptablesPlanner.WholeTableLoad + "\n", // iptables-legacy has no such cache to spare
+            IptablesPlanner.Plan(desired, IptablesKernelState.Empty, singleTransaction: true).Payload, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -97,14 +118,17 @@ public sealed class OrderedTransactionSpecs
         var table = "";
         var transaction = 0;
         var named = new HashSet<string>(StringComparer.Ordinal);
+        var wholeTable = false;
         foreach (var line in payload.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             if (line.StartsWith('*'))
-                (table, named) = (line[1..], []);
+                (table, named, wholeTable) = (line[1..], [], false);
+            else if (line == IptablesPlanner.WholeTableLoad)
+                wholeTable = true; // lists the table, changes nothing
             else if (line == "COMMIT")
             {
                 transaction++;
-                Assert.True(named.Count <= IptablesPlanner.ChainsPerTransaction, $"transaction {transaction} names {named.Count} chains");
+                Assert.True(wholeTable || named.Count <= IptablesPlanner.ChainsPerTransaction, $"transaction {transaction} names {named.Count} chains");
                 AssertConsistent(chains, jumps, transaction);
             }
             else if (line.StartsWith(':'))

@@ -23,10 +23,24 @@ namespace Provisioner.ServiceRules.Iptables;
 /// replaces the whole table in the kernel, so for it (<c>singleTransaction</c>) the same ordered lines run as one
 /// transaction per table.
 /// </para>
+/// <para>
+/// A table that holds none of netlab's chains yet (a first sync) is loaded by iptables-nft as one transaction instead
+/// (<see cref="WholeTableLoad"/>): iptables-nft-restore 1.8.9 keeps the chains a transaction names in a sorted linked
+/// list and fetches each one by name (two netlink requests per chain), unless a command of the transaction names no
+/// chain, which makes it fetch the table's chains in one dump and skip the list. <c>-S</c> (list the table's rules) is
+/// the one such command that changes nothing, and on a table without netlab's chains it lists only the few rules
+/// others keep there. It comes after the hook jumps, which make the built-in chains exist (listing a table whose
+/// built-in chains do not exist yet caches them as present, and the jumps added after it then fail). Measured at 10k
+/// services (150k rules), interleaved runs of the tool at load 13-18: 3.45-3.67 s CPU against 4.18-4.46 s for the
+/// bounded transactions, 4.6-6.0 s wall against 7-12 s; one COMMIT and no intermediate state; 253 MB peak RSS against 32.
+/// </para>
 /// </summary>
 public static class IptablesPlanner
 {
     public const int ChainsPerTransaction = 500;
+
+    /// <summary>The command that makes iptables-nft-restore fetch a table's chains in one dump (see the remarks).</summary>
+    public const string WholeTableLoad = "-S";
 
     public static (IReadOnlyList<RuleChange> Changes, string Payload) Plan(IptablesRuleset desired, IptablesKernelState kernel,
         bool singleTransaction = false)
@@ -47,7 +61,8 @@ public static class IptablesPlanner
                 changes.Add(new(RuleChangeKind.Remove, $"chain {key} ({rules.Count} rules)"));
             }
             PlanJumps(table, desired, kernel, work, changes);
-            work.WriteTo(table, payload);
+            var tableIsNew = !singleTransaction && !kernel.Chains.Keys.Any(k => k.StartsWith(table + "/", StringComparison.Ordinal));
+            work.WriteTo(table, payload, tableIsNew);
         }
         return (changes, singleTransaction ? AsSingleTransactions(payload.ToString()) : payload.ToString());
     }
@@ -210,8 +225,13 @@ public static class IptablesPlanner
         /// (a partial sync) runs as one transaction instead, in the same order: there is no intermediate state, and the
         /// kernel validates the whole table once per COMMIT that adds rules (nf_tables_validate: ~110 ms of system time
         /// at 10k services), so a new service costs one walk instead of three.</summary>
-        public void WriteTo(string table, StringBuilder payload)
+        public void WriteTo(string table, StringBuilder payload, bool tableIsNew = false)
         {
+            if (tableIsNew && DeleteChains.Count == 0 && Rewrite.Count + DispatchDeclare.Count > ChainsPerTransaction)
+            {
+                WriteWholeTable(table, payload);
+                return;
+            }
             var ordered = new StringBuilder();
             foreach (var batch in Rewrite.OrderBy(c => Rank(c.Name)).Chunk(ChainsPerTransaction))
                 Transaction(ordered, table, batch.Select(c => c.Name), batch.SelectMany(c => c.Rules));
@@ -222,6 +242,24 @@ public static class IptablesPlanner
             var small = Rewrite.Count + DispatchDeclare.Count + DeleteChains.Count <= ChainsPerTransaction;
             payload.Append(small ? AsSingleTransactions(ordered.ToString()) : ordered.ToString());
         }
+
+        /// <summary>A first sync of a large table as one transaction that the tool caches with one dump: the hook jumps
+        /// and the chains they name first, then <see cref="WholeTableLoad"/>, then every other chain in rank order.</summary>
+        private void WriteWholeTable(string table, StringBuilder payload)
+        {
+            var hooks = Append.Where(IsHookJump).ToList();
+            var hookTargets = hooks.Select(ChainGraphValidator.TargetOf).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            var declared = hookTargets.ToHashSet(StringComparer.Ordinal);
+            var rewrite = Rewrite.OrderBy(c => Rank(c.Name)).ToList();
+            Transaction(payload, table, hookTargets,
+                Delete.Concat(hooks).Append(WholeTableLoad)
+                    .Concat(rewrite.Select(c => c.Name).Concat(DispatchDeclare).Where(n => !declared.Contains(n)).Select(n => $":{n} - [0:0]"))
+                    .Concat(rewrite.SelectMany(c => c.Rules))
+                    .Concat(Append.Where(l => !IsHookJump(l))));
+        }
+
+        private static bool IsHookJump(string line) =>
+            !ChainGraphValidator.ChainOf(line).StartsWith(Naming.ChainNames.Prefix, StringComparison.Ordinal);
 
         /// <summary>One COMMIT: declaring a chain creates it or flushes it (--noflush keeps every other chain).</summary>
         private static void Transaction(StringBuilder payload, string table, IEnumerable<string> declare, IEnumerable<string> lines)
