@@ -57,11 +57,18 @@ public sealed class ProcessRunnerSpecs
         var lines = new List<string>();
         var running = ProcessRunner.Default.StreamAsync("sh", ["-c", "trap '' INT; echo started; exec sleep 300"], line => { lock (lines) lines.Add(line); },
             TimeSpan.FromSeconds(120), stop.Token);
-        await WaitForAsync(() => { lock (lines) return lines.Contains("started"); }, "the program printed 'started'");
+        try
+        {
+            await WaitForAsync(() => { lock (lines) return lines.Contains("started"); }, "the program printed 'started'");
 
-        await stop.CancelAsync();
+            await stop.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(60)));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+        finally
+        {
+            await stop.CancelAsync(); // stops it even when an assertion failed first
+        }
     }
 
     [Fact]
@@ -71,11 +78,18 @@ public sealed class ProcessRunnerSpecs
         var lines = new List<string>();
         var running = ProcessRunner.Default.StreamAsync("sh", ["-c", "trap '' TERM INT; echo started; while :; do sleep 1; done"],
             line => { lock (lines) lines.Add(line); }, TimeSpan.FromSeconds(1), stop.Token);
-        await WaitForAsync(() => { lock (lines) return lines.Contains("started"); }, "the program printed 'started'");
+        try
+        {
+            await WaitForAsync(() => { lock (lines) return lines.Contains("started"); }, "the program printed 'started'");
 
-        await stop.CancelAsync();
+            await stop.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(60)));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+        finally
+        {
+            await stop.CancelAsync(); // stops it even when an assertion failed first
+        }
     }
 
     private static async Task WaitForAsync(Func<bool> condition, string what)

@@ -60,12 +60,8 @@ internal static class TableFingerprint
                 .Field(e.Ports is null ? "-" : string.Join(",", e.Ports.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={Number(kv.Value)}")));
             text.Append('\n');
         }
-        var chars = Buffer(ref t_chars, text.Length);
-        text.CopyTo(0, chars, text.Length);
-        var bytes = Buffer(ref t_bytes, Encoding.UTF8.GetMaxByteCount(text.Length));
-        var length = Encoding.UTF8.GetBytes(chars.AsSpan(0, text.Length), bytes);
         var sha = t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256); // not set up anew per service
-        sha.AppendData(bytes.AsSpan(0, length));
+        sha.AppendData(Encoding.UTF8.GetBytes(text.ToString()));
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         sha.GetHashAndReset(hash);
         return BinaryPrimitives.ReadUInt128LittleEndian(hash);
@@ -73,13 +69,8 @@ internal static class TableFingerprint
 
     [ThreadStatic] private static IncrementalHash? t_sha;
     [ThreadStatic] private static StringBuilder? t_text;
-    [ThreadStatic] private static char[]? t_chars;
-    [ThreadStatic] private static byte[]? t_bytes;
 
-    private static T[] Buffer<T>(ref T[]? buffer, int length) =>
-        buffer is { } b && b.Length >= length ? b : buffer = new T[Math.Max(length, 512)];
-
-    // Each field as Append below writes it: its length, ':', the text, '|'.
+    // Each field length-prefixed (its length, ':', the text, '|'): no two tables read alike.
     private static StringBuilder Field(this StringBuilder text, string field) => text.Append(field.Length).Append(':').Append(field).Append('|');
 
     private static StringBuilder Field(this StringBuilder text, int number)
@@ -106,7 +97,7 @@ internal static class TableFingerprint
     private static void Append(StringBuilder text, params string[] fields)
     {
         foreach (var field in fields)
-            text.Append(field.Length).Append(':').Append(field).Append('|'); // length-prefixed: no two tables read alike
+            text.Field(field);
         text.Append('\n');
     }
 }

@@ -14,16 +14,7 @@ public static class EndpointSelection
         ReadyElseTerminating([.. endpoints.Where(e => e.NodeName == node)]);
 
     /// <summary>Whether every endpoint is on <paramref name="node"/> (then <see cref="Local"/> is <see cref="Cluster"/>).</summary>
-    public static bool AllOn(IReadOnlyList<Endpoint> endpoints, string node)
-    {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        foreach (var e in endpoints)
-        {
-            if (e.NodeName != node)
-                return false;
-        }
-        return true;
-    }
+    public static bool AllOn(IReadOnlyList<Endpoint> endpoints, string node) => endpoints.All(e => e.NodeName == node);
 
     private static IEnumerable<Endpoint> ReadyElseTerminating(IReadOnlyList<Endpoint> endpoints) =>
         endpoints.Any(e => e.Ready) ? endpoints.Where(e => e.Ready) : endpoints.Where(e => e.Terminating);

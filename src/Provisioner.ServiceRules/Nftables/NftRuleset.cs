@@ -9,9 +9,7 @@ public sealed record NftElement(string Key, string? Value = null, string? Commen
     /// <summary>What identifies the element in the kernel: key and value; the comment is for the reader only.</summary>
     public string Identity => Value is null ? Key : $"{Key} : {Value}";
 
-    public string Text => Comment is null
-        ? (Value is null ? Key : string.Concat(Key, " : ", Value))
-        : string.Concat(Key, " comment \"", Comment, Value is null ? "\"" : "\" : ") + Value;
+    public string Text => AppendTo(new StringBuilder(Key.Length + (Comment?.Length ?? 0) + (Value?.Length ?? 0) + 16)).ToString();
 
     /// <summary>Writes <see cref="Text"/> without making it a string (a full sync writes 80k elements).</summary>
     public StringBuilder AppendTo(StringBuilder text)
