@@ -101,6 +101,24 @@ public sealed class IptablesCompilerSpecs
         Assert.Contains(problems, p => p.Contains("longer than 28", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Chains_and_targets_are_read_from_rules_as_the_regular_expressions_of_iptables_save_lines_read_them()
+    {
+        var chainOf = new System.Text.RegularExpressions.Regex(@"^-[AID] (?<chain>\S+)");
+        var targetOf = new System.Text.RegularExpressions.Regex(@" -[jg] (?<target>\S+)");
+        string[] edges =
+        [
+            "-A X -m comment --comment \"a -j b\" -j C", "-A X -g NETLAB-SVC-A", "-I X 1 -j", "-D X -j  Y", "-A  X -j Y",
+            "-X NETLAB-SEP-A", "-A", "", "-A X", "-A X -m comment --comment \"-j\" -jY -j Z", "-A X\t-j Y", "-A X -j Y\tZ",
+        ];
+
+        foreach (var rule in Rules.Chains.SelectMany(c => c.Rules).Concat(Rules.Jumps.Select(j => j.Rule)).Concat(edges))
+        {
+            Assert.Equal(chainOf.Match(rule) is { Success: true } c ? c.Groups["chain"].Value : "", ChainGraphValidator.ChainOf(rule));
+            Assert.Equal(targetOf.Match(rule) is { Success: true } t ? t.Groups["target"].Value : null, ChainGraphValidator.TargetOf(rule));
+        }
+    }
+
     [Theory]
     [InlineData(3, "0.33333333349")]
     [InlineData(2, "0.50000000000")]

@@ -54,6 +54,32 @@ public sealed class OrderedTransactionSpecs
     }
 
     [Fact]
+    public void An_iptables_legacy_payload_is_one_transaction_per_table_that_declares_every_chain_first_in_descending_order()
+    {
+        var small = Replay(IptablesKernelState.Empty, IptablesPlanner.Plan(IptablesCompiler.Compile(Table(1), Node), IptablesKernelState.Empty).Payload);
+        var desired = IptablesCompiler.Compile(Table(700), Node);
+        var ordered = IptablesPlanner.AsSingleTransactions(IptablesPlanner.Plan(desired, small).Payload).Split('\n');
+
+        var (_, payload) = IptablesPlanner.Plan(desired, small, singleTransaction: true);
+
+        var lines = payload.Split('\n');
+        foreach (var table in IptablesRuleset.Tables)
+        {
+            var block = lines.SkipWhile(l => l != "*" + table).Skip(1).TakeWhile(l => l != "COMMIT").ToList();
+            var declarations = block.TakeWhile(l => l.StartsWith(':')).ToList();
+            Assert.DoesNotContain(block.Skip(declarations.Count), l => l.StartsWith(':'));
+            Assert.Equal([.. declarations.OrderDescending(StringComparer.Ordinal)], declarations);
+            var before = ordered.SkipWhile(l => l != "*" + table).Skip(1).TakeWhile(l => l != "COMMIT").ToList();
+            Assert.Equal([.. before.Where(l => l.StartsWith(':')).Distinct().OrderDescending(StringComparer.Ordinal)], declarations);
+            Assert.Equal(before.Where(l => !l.StartsWith(':')), block.Skip(declarations.Count)); // the other lines, in their order
+        }
+        var headers = lines.Where(l => l.StartsWith('*')).ToList();
+        Assert.Equal(headers.Distinct().Count(), IptablesPlanner.TransactionCount(payload));
+        Assert.Equal(headers.Count, IptablesPlanner.TransactionCount(payload));
+        Assert.Empty(IptablesPlanner.Plan(desired, Replay(small, payload, legacy: true)).Changes);
+    }
+
+    [Fact]
     public void Removing_everything_deletes_dispatch_rules_first_and_endpoint_chains_last()
     {
         var desired = IptablesCompiler.Compile(Table(700), Node);
@@ -110,8 +136,9 @@ public sealed class OrderedTransactionSpecs
         Assert.Equal(payload.Split('\n').Count(l => l.StartsWith('-')), single.Split('\n').Count(l => l.StartsWith('-')));
     }
 
-    /// <summary>Applies a payload to a model of the kernel, transaction by transaction, failing on any inconsistent state.</summary>
-    private static IptablesKernelState Replay(IptablesKernelState start, string payload)
+    /// <summary>Applies a payload to a model of the kernel, transaction by transaction, failing on any inconsistent state
+    /// (and, unless <paramref name="legacy"/>, on a transaction naming more chains than the bound).</summary>
+    private static IptablesKernelState Replay(IptablesKernelState start, string payload, bool legacy = false)
     {
         var chains = start.Chains.ToDictionary(c => c.Key, c => c.Value.ToList(), StringComparer.Ordinal);
         var jumps = start.Jumps.ToList();
@@ -128,7 +155,7 @@ public sealed class OrderedTransactionSpecs
             else if (line == "COMMIT")
             {
                 transaction++;
-                Assert.True(wholeTable || named.Count <= IptablesPlanner.ChainsPerTransaction, $"transaction {transaction} names {named.Count} chains");
+                Assert.True(legacy || wholeTable || named.Count <= IptablesPlanner.ChainsPerTransaction, $"transaction {transaction} names {named.Count} chains");
                 AssertConsistent(chains, jumps, transaction);
             }
             else if (line.StartsWith(':'))

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace Provisioner.ServiceRules.Iptables;
 
 /// <summary>
@@ -7,7 +5,7 @@ namespace Provisioner.ServiceRules.Iptables;
 /// chain of the same table, names fit iptables' limit, no chain is declared twice. Needed because
 /// <c>iptables-nft-restore --test</c> accepts a jump to an undefined chain that the real apply then rejects.
 /// </summary>
-public static partial class ChainGraphValidator
+public static class ChainGraphValidator
 {
     public const int MaxChainNameLength = 28;
 
@@ -26,38 +24,81 @@ public static partial class ChainGraphValidator
     {
         ArgumentNullException.ThrowIfNull(ruleset);
         var problems = new List<string>();
-        var declared = new HashSet<string>(StringComparer.Ordinal);
+        var declared = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal); // table → its chains
         foreach (var chain in ruleset.Chains)
         {
-            if (!declared.Add(chain.Key))
+            if (!DeclaredIn(declared, chain.Table).Add(chain.Name))
                 problems.Add($"chain {chain.Key} is declared twice");
             if (chain.Name.Length > MaxChainNameLength)
                 problems.Add($"chain name {chain.Name} is longer than {MaxChainNameLength} characters");
         }
-        var rules = ruleset.Chains.SelectMany(c => c.Rules.Select(r => (c.Table, Chain: c.Name, Rule: r)))
-            .Concat(ruleset.Jumps.Select(j => (j.Table, Chain: ChainOf(j.Rule), j.Rule)));
-        foreach (var (table, chain, rule) in rules)
+        foreach (var chain in ruleset.Chains)
         {
-            if (ChainOf(rule) != chain)
-                problems.Add($"rule '{rule}' is listed under chain {table}/{chain}");
-            if (!declared.Contains($"{table}/{chain}") && !BuiltinChains.Contains(chain))
-                problems.Add($"rule '{rule}' appends to {table}/{chain}, which is not declared");
-            var target = TargetOf(rule);
-            if (target is null)
-                problems.Add($"rule '{rule}' has no -j target");
-            else if (!StandardTargets.Contains(target) && !declared.Contains($"{table}/{target}"))
-                problems.Add($"rule '{rule}' jumps to {table}/{target}, which is not declared");
+            foreach (var rule in chain.Rules)
+                CheckRule(chain.Table, chain.Name, rule, declared[chain.Table], problems);
         }
+        foreach (var jump in ruleset.Jumps)
+            CheckRule(jump.Table, ChainOf(jump.Rule), jump.Rule, DeclaredIn(declared, jump.Table), problems);
         return problems;
     }
 
-    internal static string ChainOf(string rule) => Rule().Match(rule) is { Success: true } m ? m.Groups["chain"].Value : "";
+    private static HashSet<string> DeclaredIn(Dictionary<string, HashSet<string>> declared, string table)
+    {
+        if (!declared.TryGetValue(table, out var chains))
+            declared[table] = chains = new HashSet<string>(StringComparer.Ordinal);
+        return chains;
+    }
 
-    internal static string? TargetOf(string rule) => Target().Match(rule) is { Success: true } m ? m.Groups["target"].Value : null;
+    private static void CheckRule(string table, string chain, string rule, HashSet<string> declared, List<string> problems)
+    {
+        if (!ChainSpan(rule).SequenceEqual(chain))
+            problems.Add($"rule '{rule}' is listed under chain {table}/{chain}");
+        if (!declared.Contains(chain) && !BuiltinChains.Contains(chain))
+            problems.Add($"rule '{rule}' appends to {table}/{chain}, which is not declared");
+        var target = TargetOf(rule);
+        if (target is null)
+            problems.Add($"rule '{rule}' has no -j target");
+        else if (!StandardTargets.Contains(target) && !declared.Contains(target))
+            problems.Add($"rule '{rule}' jumps to {table}/{target}, which is not declared");
+    }
 
-    [GeneratedRegex(@"^-[AID] (?<chain>\S+)")]
-    private static partial Regex Rule();
+    /// <summary>The chain of "-A|-I|-D CHAIN ..." ("" for any other line).</summary>
+    internal static string ChainOf(string rule) => ChainSpan(rule).ToString();
 
-    [GeneratedRegex(@" -[jg] (?<target>\S+)")]
-    private static partial Regex Target();
+    /// <summary>The first "-j TARGET" or "-g TARGET" of a rule (null: none). Read with spans, not a regular expression:
+    /// a 10k-service ruleset has 150k rules, and a full sync checks each (the regular expressions cost ~0.3 s).</summary>
+    internal static string? TargetOf(string rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var text = rule.AsSpan();
+        for (var at = text.IndexOf(" -"); at >= 0 && at + 4 < text.Length; at = NextOption(text, at))
+        {
+            if (text[at + 2] is 'j' or 'g' && text[at + 3] == ' ' && !char.IsWhiteSpace(text[at + 4]))
+                return Word(text[(at + 4)..]).ToString();
+        }
+        return null;
+    }
+
+    private static int NextOption(ReadOnlySpan<char> text, int at)
+    {
+        var next = text[(at + 1)..].IndexOf(" -");
+        return next < 0 ? -1 : at + 1 + next;
+    }
+
+    private static ReadOnlySpan<char> ChainSpan(string rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        return rule.Length > 3 && rule[0] == '-' && rule[1] is 'A' or 'I' or 'D' && rule[2] == ' ' && !char.IsWhiteSpace(rule[3])
+            ? Word(rule.AsSpan(3))
+            : [];
+    }
+
+    /// <summary>The leading run of non-whitespace characters.</summary>
+    private static ReadOnlySpan<char> Word(ReadOnlySpan<char> text)
+    {
+        var end = 0;
+        while (end < text.Length && !char.IsWhiteSpace(text[end]))
+            end++;
+        return text[..end];
+    }
 }

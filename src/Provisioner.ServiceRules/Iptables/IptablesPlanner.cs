@@ -20,8 +20,8 @@ namespace Provisioner.ServiceRules.Iptables;
 /// 10k-service first sync (CPU, user+sys), 2000 chains 8.9 s, 1000 5.7 s, and 500, 250 or 125 alike (4.0-4.9 s;
 /// interleaved runs of 500 and 250 averaged 4.45 s and 4.61 s: user time falls as system time rises).
 /// iptables-legacy is the opposite: every COMMIT
-/// replaces the whole table in the kernel, so for it (<c>singleTransaction</c>) the same ordered lines run as one
-/// transaction per table.
+/// replaces the whole table in the kernel, so for it (<c>singleTransaction</c>) the same lines run as one
+/// transaction per table, chain declarations first (<see cref="OneTransactionPerTable"/>).
 /// </para>
 /// <para>
 /// A table that holds none of netlab's chains yet (a first sync) is loaded by iptables-nft as one transaction instead
@@ -64,7 +64,7 @@ public static class IptablesPlanner
             var tableIsNew = !singleTransaction && !kernel.Chains.Keys.Any(k => k.StartsWith(table + "/", StringComparison.Ordinal));
             work.WriteTo(table, payload, tableIsNew);
         }
-        return (changes, singleTransaction ? AsSingleTransactions(payload.ToString()) : payload.ToString());
+        return (changes, singleTransaction ? OneTransactionPerTable(payload.ToString()) : payload.ToString());
     }
 
     /// <summary>
@@ -99,7 +99,7 @@ public static class IptablesPlanner
             }
             work.WriteTo(table, payload);
         }
-        return (changes, singleTransaction ? AsSingleTransactions(payload.ToString()) : payload.ToString());
+        return (changes, singleTransaction ? OneTransactionPerTable(payload.ToString()) : payload.ToString());
     }
 
     /// <summary>The payload as one transaction per table, for iptables-restore --test (which commits nothing, so a later
@@ -125,9 +125,73 @@ public static class IptablesPlanner
         return text.ToString();
     }
 
+    /// <summary>
+    /// The payload as iptables-legacy runs it: one transaction per table (every COMMIT replaces the whole table in the
+    /// kernel), each table's chain declarations first, in descending ordinal order, then its other lines in their order.
+    /// Within one transaction a declaration only has to come before every line that names its chain, so the kernel ends
+    /// up with the same rules (iptables-legacy-save lists them identically). The order is for libiptc, which keeps a
+    /// table's chains in a sorted list with an index of every 40th chain and places a new chain by walking from the
+    /// nearest index entry with strcmp: a name below every chain it holds goes to the head at once. Measured at 10k
+    /// services (40k chains) in fresh namespaces, interleaved: 1.15-1.41 s CPU against 1.94-2.09 s for the declarations
+    /// where their transactions put them.
+    /// </summary>
+    public static string OneTransactionPerTable(string payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        var text = new StringBuilder(payload.Length);
+        var declarations = new List<string>();
+        var lines = new StringBuilder();
+        string? open = null;
+        void Close()
+        {
+            if (open is null)
+                return;
+            declarations.Sort(StringComparer.Ordinal);
+            text.Append(open).Append('\n');
+            for (var i = declarations.Count - 1; i >= 0; i--)
+            {
+                if (i == declarations.Count - 1 || declarations[i] != declarations[i + 1])
+                    text.Append(declarations[i]).Append('\n');
+            }
+            text.Append(lines).Append("COMMIT\n");
+            open = null;
+            declarations.Clear();
+            lines.Clear();
+        }
+        foreach (var range in payload.AsSpan().Split('\n'))
+        {
+            var line = payload.AsSpan(range);
+            if (line.IsEmpty || line.SequenceEqual("COMMIT"))
+                continue;
+            if (line[0] == '*')
+            {
+                if (open is null || !line.SequenceEqual(open))
+                {
+                    Close();
+                    open = line.ToString();
+                }
+            }
+            else if (line[0] == ':')
+                declarations.Add(line.ToString());
+            else
+                lines.Append(line).Append('\n');
+        }
+        Close();
+        return text.ToString();
+    }
+
     /// <summary>How many kernel transactions a payload runs: one per COMMIT.</summary>
-    public static int TransactionCount(string payload) =>
-        payload.Split('\n').Count(l => l == "COMMIT");
+    public static int TransactionCount(string payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        var count = 0;
+        foreach (var range in payload.AsSpan().Split('\n'))
+        {
+            if (payload.AsSpan(range).SequenceEqual("COMMIT"))
+                count++;
+        }
+        return count;
+    }
 
     private static void PlanJumps(string table, IptablesRuleset desired, IptablesKernelState kernel, TableWork work, List<RuleChange> changes)
     {
