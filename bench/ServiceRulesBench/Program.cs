@@ -5,7 +5,7 @@ using Provisioner.ServiceRules.Model;
 
 // Usage: bench/service-rules-bench.sh [sizes...]   (root; default sizes 1000 10000)
 //        ... --backends iptables,iptables-legacy,nftables   (default: all three)
-//        ... --print iptables|iptables-plan|nftables|kube-proxy N   prints a full-sync payload for N services (no root
+//        ... --print iptables|iptables-plan|iptables-legacy-plan|nftables|kube-proxy N   prints a full-sync payload for N services (no root
 //            needed; iptables-plan: the planner's first-sync payload, as the engine runs it on an empty kernel)
 if (args is ["--print", var kind, var count])
 {
@@ -17,6 +17,9 @@ if (args is ["--print", var kind, var count])
         "iptables-plan" => Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(
             Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(n), Node()),
             Provisioner.ServiceRules.Iptables.IptablesKernelState.Empty).Payload,
+        "iptables-legacy-plan" => Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(
+            Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(n), Node()),
+            Provisioner.ServiceRules.Iptables.IptablesKernelState.Empty, singleTransaction: true).Payload,
         _ => Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(n), Node()).ToRestorePayload(),
     });
     return;
@@ -60,6 +63,29 @@ if (args is ["--profile", var profileCount])
             delta.Commit(); Phase($"{backend} incremental: commit");
             _ = compiled.Diff(new ServiceTable([.. c.Services.Select(s => s with { })])); Phase($"{backend} incremental: diff (all new objects)");
         }
+    }
+    return;
+}
+if (args is ["--sync-once", var onceBackend, var onceCount])
+{
+    // One full sync in a fresh namespace, for a profiler (dotnet-trace collect -- dotnet ServiceRulesBench.dll --sync-once ...).
+    var b = onceBackend == "iptables-legacy" ? RuleBackend.IptablesLegacy : RuleBackend.Iptables;
+    var n = int.Parse(onceCount, CultureInfo.InvariantCulture);
+    var t = Table(n);
+    var ns = $"nlb-{Guid.NewGuid():N}"[..10];
+    await ProcessRunner.Default.RunAsync("ip", ["netns", "add", ns]);
+    try
+    {
+        using var engine = new ServiceRulesEngine(b, ns, new ServiceRulesEngineOptions { StateFile = $"/tmp/{ns}.state" });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var r = await engine.SyncAsync(t, Node());
+        Console.WriteLine($"full sync {clock.Elapsed.TotalMilliseconds:0} ms: read {r.ReadTime.TotalMilliseconds:0} ms, apply {r.ApplyTime.TotalMilliseconds:0} ms");
+    }
+    finally
+    {
+        await ProcessRunner.Default.TryRunAsync("ip", ["netns", "del", ns]);
+        File.Delete($"/tmp/{ns}.state");
+        File.Delete($"/tmp/{ns}.compiled");
     }
     return;
 }
@@ -127,9 +153,12 @@ foreach (var backend in backends)
         });
         if (backend == RuleBackend.Nftables)
             continue;
+        var restore = backend == RuleBackend.IptablesLegacy ? "iptables-legacy-restore" : "iptables-nft-restore";
+        // the tool's floor for this many chains and rules: the same payload in flush mode (the tool starts from an empty
+        // table, no per-chain cache lookups), which is how the issue measured kube-proxy's 2.9 s for iptables-nft
+        await InNamespaceAsync(ns => KubeProxyRow(backend, size, ns, restore, "full sync, flush mode", KubeProxyPayload.Full(size), noflush: false));
         await InNamespaceAsync(async ns =>
         {
-            var restore = backend == RuleBackend.IptablesLegacy ? "iptables-legacy-restore" : "iptables-nft-restore";
             if (!await KubeProxyRow(backend, size, ns, restore, "full sync", KubeProxyPayload.Full(size)))
                 return;
             await KubeProxyRow(backend, size, ns, restore, "no-op (partial sync)", KubeProxyPayload.Partial(size, null));
@@ -148,19 +177,20 @@ async Task Row(RuleBackend backend, int size, string payload, string step, Func<
     Console.WriteLine($"{Name(backend),-16} {size,8} {payload,-11} {step,-26} {measured}");
 }
 
-async Task<bool> KubeProxyRow(RuleBackend backend, int size, string ns, string restore, string step, string payload)
+async Task<bool> KubeProxyRow(RuleBackend backend, int size, string ns, string restore, string step, string payload, bool noflush = true)
 {
+    var mode = noflush ? " --noflush" : "";
     try
     {
         var (_, measured) = await meter.StepAsync(
-            () => run.WithTimeout(cap).RunAsync("ip", ["netns", "exec", ns, restore, "--noflush"], payload),
-            _ => $"{restore} --noflush, {payload.Split('\n').Length} lines, one transaction per table");
+            () => run.WithTimeout(cap).RunAsync("ip", ["netns", "exec", ns, restore, .. noflush ? ["--noflush"] : Array.Empty<string>()], payload),
+            _ => $"{restore}{mode}, {payload.Split('\n').Length} lines, one transaction per table");
         Console.WriteLine($"{Name(backend),-16} {size,8} {"kube-proxy",-11} {step,-26} {measured}");
         return true;
     }
     catch (CommandTimedOutException)
     {
-        Console.WriteLine($"{Name(backend),-16} {size,8} {"kube-proxy",-11} {step,-26} {$">{cap.TotalMilliseconds:0}",9}  killed at the cap ({restore} --noflush, {payload.Split('\n').Length} lines); NETLAB_BENCH_CAP_SECONDS raises it");
+        Console.WriteLine($"{Name(backend),-16} {size,8} {"kube-proxy",-11} {step,-26} {$">{cap.TotalMilliseconds:0}",9}  killed at the cap ({restore}{mode}, {payload.Split('\n').Length} lines); NETLAB_BENCH_CAP_SECONDS raises it");
         return false;
     }
 }
