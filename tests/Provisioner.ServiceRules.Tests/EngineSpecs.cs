@@ -87,6 +87,27 @@ public sealed class EngineSpecs : IDisposable
         Assert.Equal(SyncKind.Partial, (await engine.SyncAsync(Samples.All, Samples.NodeA)).Kind);
     }
 
+    [PrivilegedTheory]
+    [InlineData(RuleBackend.Iptables)]
+    [InlineData(RuleBackend.IptablesLegacy)]
+    [InlineData(RuleBackend.Nftables)]
+    public async Task A_bad_table_found_while_the_kernel_is_read_is_refused_with_its_problems_and_the_next_sync_reads_again(RuleBackend backend)
+    {
+        var ns = _netns.Create("nle");
+        using var engine = new ServiceRulesEngine(backend, ns);
+        await engine.SyncAsync(Samples.All, Samples.NodeA);
+        var bad = Samples.All.WithService(Samples.Web with { ClusterIP = "172.16.0.1" });
+        engine.RequestFullSync(); // the table is compiled while the kernel tool lists the kernel
+
+        var error = await Assert.ThrowsAsync<Validation.InvalidServiceTableException>(() => engine.SyncAsync(bad, Samples.NodeA));
+
+        Assert.Contains(error.Problems, p => p is { Service: "default/web", Field: "clusterIP" });
+        var next = await engine.SyncAsync(OneChanged, Samples.NodeA);
+        Assert.Equal(SyncKind.Full, next.Kind);
+        Assert.True(next.Applied);
+        Assert.False((await new ServiceRulesApplier(backend, ns).PlanAsync(OneChanged, Samples.NodeA)).HasChanges);
+    }
+
     [PrivilegedFact]
     public async Task Iptables_legacy_trusts_its_state_only_for_the_full_sync_period()
     {

@@ -192,7 +192,7 @@ public sealed class ServiceRulesEngine : IDisposable
         }
         var clock = Stopwatch.StartNew();
         var before = _commands.ReadGeneration();
-        var (rules, after) = await KnownRules.ReadAsync(_commands, target.Compile(), ct).ConfigureAwait(false);
+        var (rules, after) = await KnownRules.ReadAsync(_commands, Backend, target.Compile, ct).ConfigureAwait(false);
         // proven when nothing but this process's own writes (of other rules: the policy applier's) came between the reads
         var proven = before is { } b && after is { } a && _ledger.Proves(b, a, out _) ? after : null;
         _known = new Known(new Lazy<KnownRules>(rules), proven, DateTime.UtcNow, null);
