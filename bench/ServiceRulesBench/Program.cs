@@ -46,6 +46,7 @@ if (args is ["--profile", var profileCount])
         var ipt = Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(t, Node()); Phase("iptables compile");
         Provisioner.ServiceRules.Iptables.ChainGraphValidator.Check(ipt); Phase("iptables chain graph check");
         _ = Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(ipt, Provisioner.ServiceRules.Iptables.IptablesKernelState.Empty); Phase("iptables plan (first sync)");
+        _ = Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(ipt, Provisioner.ServiceRules.Iptables.IptablesKernelState.Empty, singleTransaction: true); Phase("iptables-legacy plan (first sync)");
         var known = new Provisioner.ServiceRules.Iptables.IptablesKernelState(ipt.Chains.ToDictionary(x => x.Key, x => x.Rules), ipt.Jumps); Phase("iptables last-applied state");
         var ipt2 = Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(c, Node()); Phase("iptables compile (changed)");
         Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(ipt2, known); Phase("iptables plan (one change)");
