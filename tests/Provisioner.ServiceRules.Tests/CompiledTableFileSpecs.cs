@@ -27,6 +27,22 @@ public sealed class CompiledTableFileSpecs : IDisposable
     }
 
     [Theory]
+    [InlineData(RuleBackend.Iptables)]
+    [InlineData(RuleBackend.Nftables)]
+    public void The_file_written_before_a_first_commit_is_byte_for_byte_the_one_written_after_it(RuleBackend backend)
+    {
+        var compiled = new CompiledTable(backend, Samples.NodeA);
+        var delta = compiled.Diff(Samples.All);
+        _ = delta.Assemble();
+
+        CompiledTableFile.WriteWhole(File("before.compiled"), backend, Samples.NodeA, delta.Changes.ToList(), delta.Fingerprint);
+        delta.Commit();
+        CompiledTableFile.WriteWhole(File("after.compiled"), compiled);
+
+        Assert.Equal(System.IO.File.ReadAllBytes(File("after.compiled")), System.IO.File.ReadAllBytes(File("before.compiled")));
+    }
+
+    [Theory]
     [MemberData(nameof(Runs))]
     public void A_table_read_back_assembles_and_plans_byte_for_byte_what_a_full_compile_does(RuleBackend backend, int seed)
     {

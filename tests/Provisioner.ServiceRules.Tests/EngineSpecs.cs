@@ -109,6 +109,29 @@ public sealed class EngineSpecs : IDisposable
     }
 
     [PrivilegedFact]
+    public async Task A_first_sync_killed_at_its_time_limit_names_the_command_applies_nothing_and_leaves_no_compiled_file()
+    {
+        var ns = _netns.Create("nle");
+        var (options, stateFile) = StateIn(ns);
+        var compiledFile = Path.ChangeExtension(stateFile, ".compiled");
+        var table = new ServiceTable([.. Enumerable.Range(0, 10_000).Select(i => Samples.Web with
+        {
+            Name = $"web-{i}", ClusterIP = $"10.96.{i / 250 + 1}.{i % 250 + 1}",
+        })]);
+        // listing an empty namespace takes milliseconds; loading 10k services takes iptables-nft-restore seconds of CPU
+        using var engine = new ServiceRulesEngine(RuleBackend.Iptables, ns, options with { CommandTimeout = TimeSpan.FromSeconds(2) });
+
+        var error = await Assert.ThrowsAsync<Host.Processes.CommandTimedOutException>(() => engine.SyncAsync(table, Samples.NodeA));
+
+        Assert.Contains("iptables-nft-restore", error.Message, StringComparison.Ordinal);
+        var netlabChains = _netns.Exec(ns, "iptables-nft-save", "-t", "nat").StandardOutput.Split('\n').Count(l => l.StartsWith(":NETLAB-", StringComparison.Ordinal));
+        Assert.True(netlabChains is 0 or > 40_000, $"one transaction: all or nothing, but the kernel holds {netlabChains} netlab chains");
+        Assert.False(File.Exists(compiledFile), "the compiled services file of a sync that did not apply");
+        Assert.False(File.Exists(compiledFile + ".next"), "the compiled services file written during the apply");
+        Assert.False(File.Exists(stateFile));
+    }
+
+    [PrivilegedFact]
     public async Task Iptables_legacy_trusts_its_state_only_for_the_full_sync_period()
     {
         var ns = _netns.Create("nle");
@@ -152,7 +175,9 @@ public sealed class EngineSpecs : IDisposable
         var ns = _netns.Create("nlc");
         var (options, stateFile) = StateIn(ns);
         using (var first = new ServiceRulesEngine(backend, ns, options))
-            await first.SyncAsync(Samples.All, Samples.NodeA);
+            await first.SyncAsync(Samples.All, Samples.NodeA); // the compiled services file written while the tool applied
+        Assert.True(File.Exists(Path.ChangeExtension(stateFile, ".compiled")));
+        Assert.False(File.Exists(Path.ChangeExtension(stateFile, ".compiled") + ".next"));
         var twoChanged = OneChanged.WithService(Samples.Sticky with { Endpoints = [new("10.244.1.3", "node-a")] });
 
         var previous = Samples.All;

@@ -121,9 +121,21 @@ public sealed class ServiceRulesEngine : IDisposable
                 return new SyncResult(plan, kind, basis, false, read, TimeSpan.Zero, target.DnsOnly, known.Generation);
             }
             var clock = Stopwatch.StartNew();
-            var generation = await ApplyAsync(plan, known, ct).ConfigureAwait(false);
+            var prewritten = PrewriteCompiled(target);
+            NfTablesGeneration? generation;
+            try
+            {
+                generation = await ApplyAsync(plan, known, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                if (await WrittenAsync(prewritten).ConfigureAwait(false) is { } unused)
+                    File.Delete(unused.Path);
+                throw;
+            }
             var applied = clock.Elapsed;
-            Converged(target, generation, known.ReadAt);
+            // before the commit, which reads the services the writer reads (their claims are computed on first use)
+            Converged(target, generation, known.ReadAt, await WrittenAsync(prewritten).ConfigureAwait(false));
             return new SyncResult(plan, kind, basis, true, read, applied, target.DnsOnly, generation)
                 { AppliedFrom = generation is null ? null : known.Generation }; // ApplyAsync proves a generation only from known's
         }
@@ -134,7 +146,7 @@ public sealed class ServiceRulesEngine : IDisposable
     }
 
     /// <summary>The kernel holds the target now: its delta becomes the compiled table, which is what the engine remembers.</summary>
-    private void Converged(Target target, NfTablesGeneration? generation, DateTime readAt)
+    private void Converged(Target target, NfTablesGeneration? generation, DateTime readAt, Prewritten? prewritten = null)
     {
         if (target.Delta is not { } delta)
         {
@@ -147,7 +159,7 @@ public sealed class ServiceRulesEngine : IDisposable
         delta.Commit();
         var compiled = delta.Base;
         var version = compiled.Version;
-        SaveCompiled(compiled, changes, versionBefore);
+        SaveCompiled(compiled, changes, versionBefore, prewritten);
         var assembled = delta.Assembled; // a full sync assembled the rules the commit now holds: no second assembly
         Remember(new Known(new Lazy<KnownRules>(() => compiled.Version == version
                 ? (assembled ?? compiled.Assembled()).AfterApply()
@@ -293,12 +305,22 @@ public sealed class ServiceRulesEngine : IDisposable
     /// <summary>Brings the compiled services file to the table just committed: the services the commit changed appended
     /// when the file is the table before it, else (or when the appended part outgrew the whole) the table written whole.
     /// A failure removes the file: the next process compiles everything.</summary>
-    private void SaveCompiled(CompiledTable compiled, IReadOnlyDictionary<string, CompiledService?> changes, int versionBefore)
+    private void SaveCompiled(CompiledTable compiled, IReadOnlyDictionary<string, CompiledService?> changes, int versionBefore, Prewritten? prewritten)
     {
         if (CompiledFilePath is not { } path)
             return;
         try
         {
+            if (prewritten is { } next)
+            {
+                if (next.Version == versionBefore && next.Fingerprint == compiled.Fingerprint)
+                {
+                    File.Move(next.Path, path, overwrite: true);
+                    _compiledFile = (compiled.Version, next.Writing.Result, next.Writing.Result);
+                    return;
+                }
+                File.Delete(next.Path);
+            }
             if (_compiledFile is { } file && file.Version == versionBefore && file.Length - file.Whole <= file.Whole / 2)
             {
                 if (changes.Count == 0)
@@ -321,6 +343,44 @@ public sealed class ServiceRulesEngine : IDisposable
             File.Delete(path);
         }
     }
+
+    /// <summary>
+    /// A first sync (nothing compiled yet, no compiled services file) writes the compiled services file it will leave
+    /// while the kernel tool applies its plan, on another core: at 10k services the file is 18 MB and takes 0.2-0.4 s,
+    /// which the tool's seconds hide. It is written beside the file and moved over it only once the apply succeeded
+    /// and the commit is the one it was written for (<see cref="SaveCompiled"/>); a failed apply deletes it. The writer
+    /// only reads the services, and the engine waits for it before the commit touches them.
+    /// </summary>
+    private Prewritten? PrewriteCompiled(Target target)
+    {
+        if (CompiledFilePath is not { } path || _compiledFile is not null || target.Delta is not { } delta || delta.Base.Services.Count > 0
+            || delta.Changes.Values.Any(c => c is null))
+            return null;
+        var next = path + ".next";
+        var (backend, node, services, fingerprint) = (delta.Base.Backend, delta.Base.Node, delta.Changes.ToList(), delta.Fingerprint);
+        return new Prewritten(next, delta.Base.Version, fingerprint,
+            Task.Run(() => CompiledTableFile.WriteWhole(next, backend, node, services, fingerprint)));
+    }
+
+    /// <summary>The prewritten file once written (null: none, or its write failed and the commit writes it as before).</summary>
+    private static async Task<Prewritten?> WrittenAsync(Prewritten? prewritten)
+    {
+        if (prewritten is not { } next)
+            return null;
+        try
+        {
+            await next.Writing.ConfigureAwait(false); // long done: the kernel tool took longer
+            return next;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(next.Path);
+            return null;
+        }
+    }
+
+    /// <summary>The compiled services file being written for the commit of a first sync (<see cref="PrewriteCompiled"/>).</summary>
+    private sealed record Prewritten(string Path, int Version, string Fingerprint, Task<long> Writing);
 
     /// <summary>Keeps the state, and writes the state file when it carries a proof (else removes it: the next process reads).</summary>
     private void Remember(Known known)

@@ -35,6 +35,17 @@ internal static class CompiledTableFile
     /// <paramref name="engineVersion"/> is for specs that play another build.</summary>
     public static long WriteWhole(string path, CompiledTable table, string? engineVersion = null)
     {
+        ArgumentNullException.ThrowIfNull(table);
+        return WriteWhole(path, table.Backend, table.Node, table.Services.Select(s => KeyValuePair.Create(s.Key, (CompiledService?)s.Value)),
+            table.Fingerprint, engineVersion);
+    }
+
+    /// <summary>The same for the table that <paramref name="services"/> (none removed) make of an empty one, with the
+    /// fingerprint they add up to: what <see cref="WriteWhole(string, CompiledTable, string?)"/> writes once they are
+    /// committed, written before (the engine writes it while the kernel tool applies the first sync).</summary>
+    public static long WriteWhole(string path, RuleBackend backend, NodeContext node, IEnumerable<KeyValuePair<string, CompiledService?>> services,
+        string fingerprint, string? engineVersion = null)
+    {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var temporary = path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
@@ -43,10 +54,10 @@ internal static class CompiledTableFile
             WriteSegment(file, w =>
             {
                 w.Write(engineVersion ?? EngineVersion);
-                w.Write(table.Backend.ToString());
-                w.Write(NodeKey(table.Node));
+                w.Write(backend.ToString());
+                w.Write(NodeKey(node));
             });
-            WriteSegment(file, w => WriteServices(w, table, table.Services.Select(s => KeyValuePair.Create(s.Key, (CompiledService?)s.Value))));
+            WriteSegment(file, w => WriteServices(w, backend, node, services, fingerprint));
         }
         File.Move(temporary, path, overwrite: true);
         return new FileInfo(path).Length;
@@ -60,7 +71,7 @@ internal static class CompiledTableFile
         if (file.Length != expectedLength)
             return null;
         file.Seek(0, SeekOrigin.End);
-        WriteSegment(file, w => WriteServices(w, table, changes));
+        WriteSegment(file, w => WriteServices(w, table.Backend, table.Node, changes, table.Fingerprint));
         file.Flush();
         return file.Length;
     }
@@ -111,7 +122,8 @@ internal static class CompiledTableFile
 
     private static string NodeKey(NodeContext node) => TableFingerprint.Combine(node, 0, UInt128.Zero);
 
-    private static void WriteServices(BinaryWriter w, CompiledTable table, IEnumerable<KeyValuePair<string, CompiledService?>> services)
+    private static void WriteServices(BinaryWriter w, RuleBackend backend, NodeContext node, IEnumerable<KeyValuePair<string, CompiledService?>> services,
+        string fingerprint)
     {
         var list = services.ToList();
         w.Write(list.Count);
@@ -125,12 +137,12 @@ internal static class CompiledTableFile
             w.Write((ulong)service.Hash);
             WriteStrings(w, service.Claims.Frontends);
             WriteStrings(w, service.Claims.NodePorts);
-            if (table.Backend == RuleBackend.Nftables)
-                FragmentFormat.Write(w, service.Nft(table.Node));
+            if (backend == RuleBackend.Nftables)
+                FragmentFormat.Write(w, service.Nft(node));
             else
-                FragmentFormat.Write(w, service.Iptables(table.Node));
+                FragmentFormat.Write(w, service.Iptables(node));
         }
-        w.Write(table.Fingerprint);
+        w.Write(fingerprint);
     }
 
     private static string ReadServices(BinaryReader r, Dictionary<string, Entry> entries, RuleBackend backend, byte[] bytes, int origin)
