@@ -70,7 +70,7 @@ public sealed class StackCacheSpecs : IDisposable
     public void I_get_every_property_of_the_lab_model_back_from_the_cache()
     {
         var lab = ModelGraph.Filled();
-        var entry = Path.Combine(_dir, "filled.json");
+        var entry = Path.Combine(_dir, "filled.lab");
 
         StackCache.TryWrite(entry, "key", lab);
         var back = StackCache.TryRead(entry, "key");
@@ -116,10 +116,10 @@ public sealed class StackCacheSpecs : IDisposable
     [Fact]
     public void I_never_trust_an_entry_whose_body_hash_matches_but_is_not_a_lab()
     {
-        var entry = Path.Combine(_dir, "not-a-lab.json");
+        var entry = Path.Combine(_dir, "not-a-lab.lab");
         StackCache.TryWrite(entry, "key", new LabConfig { Name = "x" });
         var header = Encoding.UTF8.GetString(File.ReadAllBytes(entry)).Split('\n')[0];
-        var body = "{\"Backend\":0}"u8.ToArray(); // no Name: required
+        var body = "{\"Name\":\"x\"}"u8.ToArray(); // another format (e.g. JSON) under a right hash
         File.WriteAllBytes(entry, [.. Encoding.UTF8.GetBytes(StackCache.Header("key", body) + "\n"), .. body]);
 
         Assert.StartsWith("netlab-stack-cache 1 key key body ", header, StringComparison.Ordinal);

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Provisioner.Core.Model;
 using Provisioner.Core.Validation;
 
@@ -10,7 +9,8 @@ namespace Provisioner.Core.Config.Cache;
 /// Stack files read and validated before, kept by content so an unchanged 10k-service stack is not parsed again
 /// (<c>netlab up</c> reads its stack on every run). One entry per stack path, in <paramref name="directory"/>: a header
 /// line naming the key (SHA-256 of the netlab build that read it, the stack's name and the file's bytes) and the hash
-/// of the body, then the <see cref="LabConfig"/> as JSON. An entry whose header, key or body hash does not match, or
+/// of the body, then the <see cref="LabConfig"/> in a binary form (<see cref="LabConfigWriter"/>: a serializer's
+/// generic converters over the model's types would be compiled at every start, which costs more than the parse they save). An entry whose header, key or body hash does not match, or
 /// that does not deserialize, is a miss: the stack is read as if there were no cache. Only valid stacks are stored, so
 /// a bad stack's errors are always the reader's own. Entries are written atomically (a temporary file renamed).
 /// </summary>
@@ -61,7 +61,7 @@ public sealed class StackCache(string directory)
 
     /// <summary>One entry per stack file (by its full path), so editing a stack replaces its entry.</summary>
     internal string EntryPath(string stackPath) =>
-        Path.Combine(directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(stackPath))))[..32] + ".json");
+        Path.Combine(directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(stackPath))))[..32] + ".lab");
 
     internal static LabConfig? TryRead(string entry, string key)
     {
@@ -82,9 +82,10 @@ public sealed class StackCache(string directory)
             return null; // another stack's, another build's, or a damaged body
         try
         {
-            return JsonSerializer.Deserialize(body, StackCacheJson.Default.LabConfig);
+            using var reader = new BinaryReader(new MemoryStream(bytes, newline + 1, body.Length), Encoding.UTF8);
+            return new LabConfigBinaryReader(reader).Read();
         }
-        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidCastException)
         {
             return null;
         }
@@ -92,13 +93,21 @@ public sealed class StackCache(string directory)
 
     internal static string Header(string key, ReadOnlySpan<byte> body) => $"{Magic} key {key} body {Convert.ToHexStringLower(SHA256.HashData(body))}";
 
+    private static byte[] Serialize(LabConfig lab)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+            new LabConfigWriter(writer).Write(lab);
+        return stream.ToArray();
+    }
+
     /// <summary>Stores a valid lab; a cache that cannot be written (no permission, a full disk) only costs the next read.</summary>
     internal static void TryWrite(string entry, string key, LabConfig lab)
     {
         var temporary = $"{entry}.{Environment.ProcessId}.tmp";
         try
         {
-            var body = JsonSerializer.SerializeToUtf8Bytes(lab, StackCacheJson.Default.LabConfig);
+            var body = Serialize(lab);
             System.IO.Directory.CreateDirectory(Path.GetDirectoryName(entry)!);
             using (var file = File.Create(temporary))
             {
