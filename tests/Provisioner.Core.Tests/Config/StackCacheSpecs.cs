@@ -139,6 +139,23 @@ public sealed class StackCacheSpecs : IDisposable
     }
 
     [Fact]
+    public void I_keep_only_the_entries_of_the_stacks_used_last()
+    {
+        var stacks = Enumerable.Range(0, StackCache.MaxEntries + 3).Select(i => Stack(Stacks.Minimal, $"Pulumi.s{i}.yaml")).ToList();
+        foreach (var (stack, i) in stacks.Select((s, i) => (s, i)))
+        {
+            Cache.Load(stack);
+            File.SetLastWriteTimeUtc(Cache.EntryPath(stack), DateTime.UtcNow.AddMinutes(i - stacks.Count)); // oldest first, whatever the clock's grain
+        }
+
+        Assert.Equal(StackCache.MaxEntries, Directory.GetFiles(Cache.Directory).Length);
+        Cache.Load(Stack(Stacks.Minimal, "Pulumi.last.yaml"));
+        Assert.Equal(StackCache.MaxEntries, Directory.GetFiles(Cache.Directory).Length);
+        Assert.All(stacks.TakeLast(StackCache.MaxEntries - 1), s => Assert.True(File.Exists(Cache.EntryPath(s)), s));
+        Assert.False(File.Exists(Cache.EntryPath(stacks[^StackCache.MaxEntries])));
+    }
+
+    [Fact]
     public void I_get_the_stack_name_of_each_file_even_for_the_same_bytes()
     {
         var a = Stack(Stacks.Minimal, "Pulumi.one.yaml");

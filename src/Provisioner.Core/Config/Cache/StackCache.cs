@@ -101,6 +101,19 @@ public sealed class StackCache(string directory)
         return stream.ToArray();
     }
 
+    /// <summary>Entries kept: one per stack file used lately (a 10k-service stack's is ~0.3 MB).</summary>
+    internal const int MaxEntries = 32;
+
+    /// <summary>Removes all but the <see cref="MaxEntries"/> entries written last (stacks in deleted temporary folders).</summary>
+    private static void Prune(string directory)
+    {
+        var entries = new DirectoryInfo(directory).GetFiles("*.lab");
+        if (entries.Length <= MaxEntries)
+            return;
+        foreach (var stale in entries.OrderByDescending(e => e.LastWriteTimeUtc).Skip(MaxEntries))
+            stale.Delete();
+    }
+
     /// <summary>Stores a valid lab; a cache that cannot be written (no permission, a full disk) only costs the next read.</summary>
     internal static void TryWrite(string entry, string key, LabConfig lab)
     {
@@ -115,6 +128,7 @@ public sealed class StackCache(string directory)
                 file.Write(body);
             }
             File.Move(temporary, entry, overwrite: true);
+            Prune(Path.GetDirectoryName(entry)!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
