@@ -30,7 +30,7 @@ else
   # composite image (--self-contained true -p:PublishReadyToRunComposite=true, the framework in the version bubble)
   # JIT-compiles ~540 methods instead of ~1,390 (generic framework code over netlab's types), but the no-op's CPU moved
   # only 0.85 -> 0.79 s on average, while the publish compiles the whole framework (6-9 min wall at load 9-20, crossgen2
-  # alone past 1.5 min CPU; 140 MB instead of ~45 MB): too much for CI's budget. DOTNET_TieredCompilation=0 was no better.
+  # alone past 1.5 min CPU; 140 MB instead of ~50 MB): too much for CI's budget. DOTNET_TieredCompilation=0 was no better.
   dotnet publish src/Provisioner.Cli -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "$out" --nologo -v quiet
 fi
 
