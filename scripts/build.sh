@@ -26,6 +26,11 @@ if [ "$#" -gt 0 ]; then
 else
   # ReadyToRun: netlab is a short-lived command; JIT-compiling YamlDotNet, Scriban and the rules compiler at every start
   # cost a no-op 10k-service `netlab up` ~0.75 s of its 3.3 s CPU (bench/netns-up-10k-bench.sh).
+  # Measured and not taken (2026-12-01, the same bench's no-op, interleaved runs at load 8-11): a self-contained
+  # composite image (--self-contained true -p:PublishReadyToRunComposite=true, the framework in the version bubble)
+  # JIT-compiles ~540 methods instead of ~1,390 (generic framework code over netlab's types), but the no-op's CPU moved
+  # only 0.85 -> 0.79 s on average, while the publish compiles the whole framework (6-9 min wall at load 9-20, crossgen2
+  # alone past 1.5 min CPU; 140 MB instead of ~50 MB): too much for CI's budget. DOTNET_TieredCompilation=0 was no better.
   dotnet publish src/Provisioner.Cli -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "$out" --nologo -v quiet
 fi
 

@@ -83,6 +83,7 @@ public sealed class LabEndToEndSpecs : IDisposable
         Assert.Contains(checks, c => c.Layer == Layer.Dns && c.Name.Contains("SRV", StringComparison.Ordinal));
         Assert.Contains(checks, c => c.Layer == Layer.LoadBalancer && c.Name.StartsWith("outside -> ", StringComparison.Ordinal));
         Assert.Empty(await lab.PlanAsync());
+        await DnsConfigRenderedByAnotherBuildIsProvenAgainWithoutAChangeAsync(lab);
         Assert.Equal(plan.Addresses.Node("cp1").UnderlayAddress, await PeerSeenOutsideAsync(lab, plan, "client"));
         EveryRecordKindResolvesFromAPod(lab, plan);
         OnlyANodeWithAnEndpointAnnouncesALocalLoadBalancer(lab, plan);
@@ -146,6 +147,22 @@ public sealed class LabEndToEndSpecs : IDisposable
         }
         using var connection = await accepted;
         return ((System.Net.IPEndPoint)connection.Client.RemoteEndPoint!).Address.MapToIPv4();
+    }
+
+    /// <summary>
+    /// After a rebuild of netlab the hash next to dnsmasq.conf names another renderer: the plan renders again, finds the
+    /// same file (no change, dnsmasq not restarted) and records the proof for the next run.
+    /// </summary>
+    private static async Task DnsConfigRenderedByAnotherBuildIsProvenAgainWithoutAChangeAsync(NetnsLab lab)
+    {
+        var proof = lab.Layout.DnsConfigPath + ".rendered";
+        var written = File.ReadAllText(proof);
+        File.WriteAllText(proof, "inputs of-another-build config " + new string('0', 64) + "\n");
+        var config = File.ReadAllText(lab.Layout.DnsConfigPath);
+
+        Assert.Empty(await lab.PlanAsync());
+        Assert.Equal(written, File.ReadAllText(proof));
+        Assert.Equal(config, File.ReadAllText(lab.Layout.DnsConfigPath));
     }
 
     private static void BreakServiceRules(NetnsLab lab, string rules)

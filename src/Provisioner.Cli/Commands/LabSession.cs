@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Provisioner.Core.Config;
+using Provisioner.Core.Config.Cache;
 using Provisioner.Core.Model;
 using Provisioner.Core.Planning;
 using Provisioner.Netns;
@@ -18,8 +19,11 @@ internal sealed record LabSession(LabPlan Plan, NetnsOptions Options, NetnsLab L
         HelpName = "DIR",
     };
 
+    /// <summary>Stacks read before, by content (tmpfs, like the labs' state; a lab cannot be named <c>.stacks</c>).</summary>
+    public static StackCache Stacks { get; } = new(Path.Combine(LabLayout.DefaultStateRoot, ".stacks"));
+
     public static LabSession Open(FileInfo stack, DirectoryInfo? cniDirectory = null) =>
-        From(Core.Diagnostics.PhaseTimer.Time("read and validate the stack", () => StackFile.Load(stack.FullName)), cniDirectory);
+        From(Core.Diagnostics.PhaseTimer.Time("read and validate the stack", () => Stacks.Load(stack.FullName)), cniDirectory);
 
     /// <summary>A session over a stack's text (e.g. the record of what a step was applied from).</summary>
     public static LabSession Parse(string stackText, string source, DirectoryInfo? cniDirectory = null) =>

@@ -48,6 +48,9 @@ public static partial class LabValidator
         return problems;
     }
 
+    /// <summary>A lab this build validated before (the stack cache stores only valid labs, keyed by this build).</summary>
+    internal static void RememberValid(LabConfig lab) => Valid.AddOrUpdate(lab, Checked);
+
     private static List<ConfigProblem> Check(LabConfig lab)
     {
         var problems = new List<ConfigProblem>();

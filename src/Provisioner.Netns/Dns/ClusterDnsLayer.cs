@@ -30,10 +30,16 @@ public sealed class ClusterDnsLayer(LabPlan plan, LabLayout layout, ProcessRunne
         var inputs = Inputs(listing, [.. upstreams.Select(u => u.ToString())]);
         var current = File.Exists(layout.DnsConfigPath) ? await File.ReadAllTextAsync(layout.DnsConfigPath, ct).ConfigureAwait(false) : null;
         // the file netlab wrote from these very inputs (its hash proves nobody edited it) needs no render to compare with
-        var config = current is not null && File.Exists(RenderedPath) && await File.ReadAllTextAsync(RenderedPath, ct).ConfigureAwait(false) == Rendered(inputs, current)
+        var proof = File.Exists(RenderedPath) ? await File.ReadAllTextAsync(RenderedPath, ct).ConfigureAwait(false) : null;
+        var proven = current is not null && proof == Rendered(inputs, current);
+        var config = proven && current is not null
             ? current
             : Core.Diagnostics.PhaseTimer.Time("cluster dns: render", () => DnsmasqConfig.Render(DnsmasqConfig.Model(plan.Lab.Network.ClusterDomain, records, LocalDomains(),
                 [.. upstreams.Select(u => u.ToString())], layout.DnsPidPath, layout.DnsLogPath)));
+        // Rendered again (another netlab build, whose template may differ) and the same file came out: record that, so the
+        // next run skips the render. Only the hash next to the file changes; the file and dnsmasq are as they were.
+        if (!proven && current == config && Directory.Exists(Path.GetDirectoryName(RenderedPath)))
+            await WriteAsync(RenderedPath, Rendered(inputs, config), ct).ConfigureAwait(false);
         var changes = new List<Change>();
         if (current != config)
         {
