@@ -1,0 +1,151 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Provisioner.Host.Netlink;
+using Provisioner.ServiceRules.Applying;
+
+namespace Provisioner.ServiceRules.Nftables;
+
+/// <summary>
+/// Encodes the netlab table's elements (as <see cref="NftElement"/> writes them, nft's listing syntax) into the bytes
+/// nft 1.0.6 sends for them: each field of a concatenation in a 4-byte register slot, zero padded; ipv4_addr and
+/// inet_service in network byte order, inet_proto one byte, numgen's integer in host byte order; verdicts as codes.
+/// The layout of a set comes from its declaration (<c>type a . b</c> or <c>typeof expr . expr</c>, <c>: data</c>).
+/// </summary>
+internal sealed class NftElementCodec
+{
+    private enum Field { Ipv4, Proto, Service, HostInteger }
+
+    private readonly Field[] _key;
+    private readonly Field[]? _data;
+    private readonly bool _verdict;
+
+    private NftElementCodec(string set, Field[] key, Field[]? data, bool verdict) =>
+        (Set, _key, _data, _verdict) = (set, key, data, verdict);
+
+    public string Set { get; }
+
+    /// <summary>The codec of a set from its declaration, e.g. <c>typeof ip daddr . th dport : ip daddr . th dport;</c>.</summary>
+    public static NftElementCodec For(NftSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var declaration = set.Declaration.Split(';')[0].Trim();
+        var typeOf = declaration.StartsWith("typeof ", StringComparison.Ordinal);
+        var body = declaration[(typeOf ? "typeof ".Length : "type ".Length)..];
+        var parts = body.Split(" : ");
+        Field[] Fields(string text) => [.. text.Split(" . ").Select(f => typeOf ? FromExpression(set.Name, f) : FromType(set.Name, f))];
+        return parts.Length == 1 ? new(set.Name, Fields(parts[0]), null, false)
+            : parts[1] == "verdict" ? new(set.Name, Fields(parts[0]), null, true)
+            : new(set.Name, Fields(parts[0]), Fields(parts[1]), false);
+    }
+
+    /// <summary>Adds <paramref name="element"/> to <paramref name="batch"/>; a field that is not its type's syntax is an
+    /// error naming the set, the element and the field.</summary>
+    public void AddTo(NfTablesElementBatch batch, NftElement element)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(element);
+        Span<byte> key = stackalloc byte[_key.Length * 4];
+        Encode(_key, element.Key, key, element);
+        if (_verdict)
+            batch.Add(Set, key, Verdict(element), element.Comment);
+        else if (_data is { } data)
+        {
+            Span<byte> value = stackalloc byte[data.Length * 4];
+            Encode(data, element.Value ?? throw Bad(element, "value", "a map element needs a value"), value, element);
+            batch.Add(Set, key, value, element.Comment);
+        }
+        else
+            batch.Add(Set, key, [], element.Comment);
+    }
+
+    private void Encode(Field[] fields, string text, Span<byte> into, NftElement element)
+    {
+        var rest = text.AsSpan();
+        for (var i = 0; i < fields.Length; i++)
+        {
+            var end = rest.IndexOf(" . ", StringComparison.Ordinal);
+            if ((end < 0) != (i == fields.Length - 1))
+                throw Bad(element, text, $"has {(end < 0 ? "fewer" : "more")} than the {fields.Length} fields of the set's type");
+            var field = end < 0 ? rest : rest[..end];
+            if (!TryEncode(fields[i], field, into.Slice(i * 4, 4)))
+                throw Bad(element, field.ToString(), $"is not {Describe(fields[i])} (field {i + 1} of {fields.Length})");
+            rest = end < 0 ? [] : rest[(end + 3)..];
+        }
+    }
+
+    private static bool TryEncode(Field field, ReadOnlySpan<char> text, Span<byte> slot)
+    {
+        slot.Clear();
+        switch (field)
+        {
+            case Field.Ipv4:
+                return System.Net.IPAddress.TryParse(text, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+                    && address.TryWriteBytes(slot, out _);
+            case Field.Proto:
+                if (Protocol(text) is not { } protocol)
+                    return false;
+                slot[0] = protocol;
+                return true;
+            case Field.Service:
+                if (!ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+                    return false;
+                BinaryPrimitives.WriteUInt16BigEndian(slot, port);
+                return true;
+            default:
+                if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+                    return false;
+                System.Runtime.InteropServices.MemoryMarshal.Write(slot, in number); // host byte order, as nft's integer
+                return true;
+        }
+    }
+
+    private static byte? Protocol(ReadOnlySpan<char> text) => text switch
+    {
+        "tcp" => 6,
+        "udp" => 17,
+        "sctp" => 132,
+        "icmp" => 1,
+        _ => byte.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : null,
+    };
+
+    private NfTablesVerdict Verdict(NftElement element)
+    {
+        var value = element.Value ?? throw Bad(element, "value", "a verdict map element needs a verdict");
+        return value.Split(' ') switch
+        {
+            ["goto", var chain] => NfTablesVerdict.Goto(chain),
+            ["jump", var chain] => NfTablesVerdict.Jump(chain),
+            ["accept"] => NfTablesVerdict.Accept,
+            ["drop"] => NfTablesVerdict.Drop,
+            _ => throw Bad(element, value, "is not a verdict (goto CHAIN, jump CHAIN, accept, drop)"),
+        };
+    }
+
+    private NftLoadException Bad(NftElement element, string field, string problem) =>
+        new($"set {Set}, element {element.Text}: '{field}' {problem} (a netlab bug: the compiler wrote it)");
+
+    private static string Describe(Field field) => field switch
+    {
+        Field.Ipv4 => "an IPv4 address",
+        Field.Proto => "a protocol (tcp, udp, sctp or a number)",
+        Field.Service => "a port (0-65535)",
+        _ => "an unsigned 32-bit integer",
+    };
+
+    private static Field FromType(string set, string type) => type switch
+    {
+        "ipv4_addr" => Field.Ipv4,
+        "inet_proto" => Field.Proto,
+        "inet_service" => Field.Service,
+        _ => throw new NftLoadException($"set {set}: type '{type}' has no netlink encoding in netlab (ipv4_addr, inet_proto, inet_service)"),
+    };
+
+    private static Field FromExpression(string set, string expression) => expression switch
+    {
+        "ip daddr" or "ip saddr" or "ct original ip daddr" => Field.Ipv4,
+        "meta l4proto" => Field.Proto,
+        "th dport" or "th sport" or "ct original proto-dst" => Field.Service,
+        _ when expression.StartsWith("numgen ", StringComparison.Ordinal) => Field.HostInteger,
+        _ => throw new NftLoadException($"set {set}: typeof '{expression}' has no netlink encoding in netlab"),
+    };
+}
