@@ -87,11 +87,16 @@ internal sealed class NetlinkMessageBuilder
         return this;
     }
 
+    /// <summary>A NUL-terminated string (NLA_STRING / NLA_NUL_STRING), encoded in place.</summary>
     public NetlinkMessageBuilder Attribute(ushort type, string value)
     {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(value) + 1];
-        Encoding.UTF8.GetBytes(value, bytes);
-        return Attribute(type, bytes);
+        ArgumentNullException.ThrowIfNull(value);
+        var length = 4 + Encoding.UTF8.GetByteCount(value) + 1;
+        var span = Reserve(length);
+        BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)length);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[2..], type);
+        Encoding.UTF8.GetBytes(value, span[4..]);
+        return this;
     }
 
     public NetlinkMessageBuilder Attribute(ushort type, uint value)

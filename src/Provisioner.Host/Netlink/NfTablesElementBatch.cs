@@ -145,23 +145,26 @@ public sealed class NfTablesElementBatch(string table, byte family = NfTablesEle
     private NfTablesElementBatch End(NetlinkMessageBuilder message, string? comment)
     {
         if (comment is not null)
-            message.Attribute(ElemUserData, Udata(comment));
+        {
+            Span<byte> udata = stackalloc byte[MaxComment + 2];
+            message.Attribute(ElemUserData, Udata(comment, udata));
+        }
         message.EndNested(_elementStart);
         Elements++;
         return this;
     }
 
     /// <summary>libnftnl's udata: one TLV of type, length and the comment with its NUL (nftnl_udata_put_strz).</summary>
-    private static byte[] Udata(string comment)
+    private static Span<byte> Udata(string comment, Span<byte> udata)
     {
         var length = Encoding.UTF8.GetByteCount(comment) + 1;
         if (length > MaxComment)
             throw new ArgumentException($"an element comment is at most {MaxComment - 1} bytes: \"{comment}\"", nameof(comment));
-        var udata = new byte[length + 2];
         udata[0] = UdataElemComment;
         udata[1] = (byte)length;
-        Encoding.UTF8.GetBytes(comment, udata.AsSpan(2));
-        return udata;
+        udata[length + 1] = 0;
+        Encoding.UTF8.GetBytes(comment, udata[2..]);
+        return udata[..(length + 2)];
     }
 
     private void Open(string set)

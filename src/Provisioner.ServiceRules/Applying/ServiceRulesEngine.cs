@@ -158,7 +158,7 @@ public sealed class ServiceRulesEngine : IDisposable
     /// <summary>Runs the plan; returns the generation it leaves, if the kernel proves only this plan moved it.</summary>
     private async Task<NfTablesGeneration?> ApplyAsync(RulePlan plan, Known known, CancellationToken ct)
     {
-        var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null; // encoded before anything runs
+        var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null;
         var transactions = firstLoad?.Transactions ?? (Backend == RuleBackend.Nftables ? 1u : (uint)IptablesPlanner.TransactionCount(plan.Script));
         GenerationMove move;
         try

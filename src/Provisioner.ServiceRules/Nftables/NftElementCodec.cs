@@ -79,8 +79,7 @@ internal sealed class NftElementCodec
         switch (field)
         {
             case Field.Ipv4:
-                return System.Net.IPAddress.TryParse(text, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
-                    && address.TryWriteBytes(slot, out _);
+                return TryIpv4(text, slot);
             case Field.Proto:
                 if (Protocol(text) is not { } protocol)
                     return false;
@@ -99,6 +98,19 @@ internal sealed class NftElementCodec
         }
     }
 
+    /// <summary>A dotted quad as nft lists it (four decimal octets), in network byte order.</summary>
+    private static bool TryIpv4(ReadOnlySpan<char> text, Span<byte> slot)
+    {
+        for (var octet = 0; octet < 4; octet++)
+        {
+            var end = octet == 3 ? text.Length : text.IndexOf('.');
+            if (end <= 0 || !byte.TryParse(text[..end], NumberStyles.None, CultureInfo.InvariantCulture, out slot[octet]))
+                return false;
+            text = octet == 3 ? [] : text[(end + 1)..];
+        }
+        return true;
+    }
+
     private static byte? Protocol(ReadOnlySpan<char> text) => text switch
     {
         "tcp" => 6,
@@ -108,10 +120,18 @@ internal sealed class NftElementCodec
         _ => byte.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : null,
     };
 
+    private readonly Dictionary<string, NfTablesVerdict> _verdicts = new(StringComparer.Ordinal); // a few: goto pick-1..N
+
     private NfTablesVerdict Verdict(NftElement element)
     {
         var value = element.Value ?? throw Bad(element, "value", "a verdict map element needs a verdict");
-        return value.Split(' ') switch
+        if (!_verdicts.TryGetValue(value, out var verdict))
+            _verdicts[value] = verdict = ParseVerdict(element, value);
+        return verdict;
+    }
+
+    private NfTablesVerdict ParseVerdict(NftElement element, string value) =>
+        value.Split(' ') switch
         {
             ["goto", var chain] => NfTablesVerdict.Goto(chain),
             ["jump", var chain] => NfTablesVerdict.Jump(chain),
@@ -119,7 +139,6 @@ internal sealed class NftElementCodec
             ["drop"] => NfTablesVerdict.Drop,
             _ => throw Bad(element, value, "is not a verdict (goto CHAIN, jump CHAIN, accept, drop)"),
         };
-    }
 
     private NftLoadException Bad(NftElement element, string field, string problem) =>
         new($"set {Set}, element {element.Text}: '{field}' {problem} (a netlab bug: the compiler wrote it)");
