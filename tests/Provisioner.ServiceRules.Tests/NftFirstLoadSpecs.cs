@@ -83,5 +83,27 @@ public sealed class NftFirstLoadSpecs : IDisposable
         Assert.False(_netns.Exec(ns, "nft", "list", "table", "ip", "netlab").Succeeded, "the half-loaded table is still there");
     }
 
+    [PrivilegedFact]
+    public async Task The_kernel_read_over_netlink_is_exactly_what_parsing_nft_list_gives()
+    {
+        var ns = _netns.Create("nlf");
+        await new ServiceRulesApplier(RuleBackend.Nftables, ns).ApplyAsync(Mixed, Samples.NodeA);
+        var hand = _netns.Exec(ns, "nft", "add", "element", "ip", "netlab", "affinity", "{ 10.9.9.9 . 10.96.0.12 . 80 timeout 1h : 10.244.1.1 . 8080 }");
+        Assert.True(hand.Succeeded, hand.StandardError);
+        var commands = new RuleCommands(RuleBackend.Nftables, ns, ProcessRunner.Default, TimeSpan.FromSeconds(60));
+
+        var listed = NftListingParser.Parse(_netns.Exec(ns, "nft", "list", "table", "ip", "netlab").StandardOutput);
+        var read = await NftKernelRead.ReadAsync(commands, CancellationToken.None);
+
+        Assert.Equal(listed.SkeletonHash, read.SkeletonHash);
+        Assert.Equal(listed.Skeleton!.Chains.Keys, read.Skeleton!.Chains.Keys);
+        Assert.All(listed.Skeleton.Chains, c => Assert.Equal(c.Value, read.Skeleton.Chains[c.Key]));
+        Assert.All(listed.Skeleton.Sets, s => Assert.Equal(s.Value, read.Skeleton.Sets[s.Key]));
+        Assert.Equal(listed.Elements.Keys, read.Elements.Keys);
+        Assert.All(listed.Elements.Where(s => s.Key != "affinity"), s => Assert.Equal(s.Value, read.Elements[s.Key])); // in nft's order
+        Assert.NotEmpty(read.Elements["service-endpoints"]);
+        Assert.StartsWith("10.9.9.9 . 10.96.0.12 . 80 timeout 1h expires ", Assert.Single(read.Elements["affinity"]).Key, StringComparison.Ordinal); // its expiry moves on
+    }
+
     public void Dispose() => _netns.Dispose();
 }

@@ -26,9 +26,8 @@ internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState?
             var save = await commands.SaveIptablesAsync(ct).ConfigureAwait(false);
             return (new KnownRules(IptablesSaveParser.Parse(save.StandardOutput), null, null), commands.ReadGeneration());
         }
-        var listing = await commands.ListNftTableAsync(ct).ConfigureAwait(false);
+        var kernel = await NftKernelRead.ReadAsync(commands, ct).ConfigureAwait(false);
         var generation = commands.ReadGeneration();
-        var kernel = listing.Succeeded ? NftListingParser.Parse(listing.StandardOutput) : NftKernelState.Missing;
         var canonical = desired.Nft is { } nft && kernel.Exists && kernel.SkeletonHash == nft.SkeletonHash
             ? await commands.CanonicalSkeletonAsync(nft, ct).ConfigureAwait(false)
             : null;

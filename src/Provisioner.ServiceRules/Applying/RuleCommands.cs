@@ -26,8 +26,12 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
         RunAsync($"iptables-{Variant}-restore", testOnly ? ["--wait", "10", "--test", "--noflush"] : ["--wait", "10", "--noflush"], payload, ct);
 
     /// <summary>Lists the netlab table; a missing table is not an error (exit code 1, "No such file or directory").</summary>
-    public Task<CommandResult> ListNftTableAsync(CancellationToken ct) =>
-        TryRunAsync("nft", ["list", "table", "ip", "netlab"], null, ct);
+    public Task<CommandResult> ListNftTableAsync(CancellationToken ct, bool terse = false) =>
+        TryRunAsync("nft", terse ? ["-t", "list", "table", "ip", "netlab"] : ["list", "table", "ip", "netlab"], null, ct);
+
+    /// <summary>Lists one set or map of the netlab table (<paramref name="kind"/>: set or map), elements included.</summary>
+    public Task<CommandResult> ListNftSetAsync(string kind, string set, CancellationToken ct) =>
+        TryRunAsync("nft", ["list", kind, "ip", NftRuleset.TableName, set], null, ct);
 
     /// <summary>The namespace's file (/run/netns/NAME), for what enters it over netlink; null: this process's namespace.</summary>
     public string? NetnsPath => netns is null ? null : "/run/netns/" + netns;

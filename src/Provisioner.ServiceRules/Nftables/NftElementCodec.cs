@@ -58,6 +58,47 @@ internal sealed class NftElementCodec
             batch.Add(Set, key, [], element.Comment);
     }
 
+    /// <summary>An element the kernel dumped, written as nft lists it (the inverse of <see cref="AddTo"/>).</summary>
+    public NftElement Decode(NfTablesRawElement raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        var value = _verdict ? raw.Verdict is { } v ? VerdictText(v) : null
+            : _data is { } data && raw.Data is { } bytes ? Decode(data, bytes) : null;
+        return new NftElement(Decode(_key, raw.Key), value, raw.Comment);
+    }
+
+    private string Decode(Field[] fields, byte[] bytes)
+    {
+        if (bytes.Length != fields.Length * 4)
+            throw new NftLoadException($"set {Set}: the kernel holds a {bytes.Length}-byte field list where the set's type has {fields.Length * 4}");
+        var text = new System.Text.StringBuilder(48);
+        for (var i = 0; i < fields.Length; i++)
+        {
+            var slot = bytes.AsSpan(i * 4, 4);
+            if (i > 0)
+                text.Append(" . ");
+            _ = fields[i] switch
+            {
+                Field.Ipv4 => text.Append(slot[0]).Append('.').Append(slot[1]).Append('.').Append(slot[2]).Append('.').Append(slot[3]),
+                Field.Proto => slot[0] switch { 6 => text.Append("tcp"), 17 => text.Append("udp"), 132 => text.Append("sctp"), 1 => text.Append("icmp"), var p => text.Append(p) },
+                Field.Service => text.Append(BinaryPrimitives.ReadUInt16BigEndian(slot)),
+                _ => text.Append(System.Runtime.InteropServices.MemoryMarshal.Read<uint>(slot)),
+            };
+        }
+        return text.ToString();
+    }
+
+    private static string VerdictText(NfTablesVerdict verdict) => verdict.Code switch
+    {
+        -4 => "goto " + verdict.Chain,
+        -3 => "jump " + verdict.Chain,
+        -5 => "return",
+        -1 => "continue",
+        1 => "accept",
+        0 => "drop",
+        var code => code.ToString(CultureInfo.InvariantCulture),
+    };
+
     private void Encode(Field[] fields, string text, Span<byte> into, NftElement element)
     {
         var rest = text.AsSpan();
