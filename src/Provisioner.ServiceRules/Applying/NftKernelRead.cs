@@ -5,8 +5,9 @@ namespace Provisioner.ServiceRules.Applying;
 
 /// <summary>
 /// Reads the kernel's netlab table as <see cref="NftListingParser"/> reads <c>nft list table ip netlab</c>, at a
-/// fraction of nft's cost (listing 80k elements is ~1.9 s of nft CPU): the skeleton from <c>nft -t list table</c>
-/// (terse: no elements), the elements of each set from an NFT_MSG_GETSETELEM dump decoded by <see cref="NftElementCodec"/>.
+/// fraction of nft's cost (listing 80k elements is ~1.9 s of nft CPU): the skeleton from <c>nft -t list ruleset ip</c>
+/// (terse: no elements; nft 1.0.6 fetches none for it, while for <c>nft -t list table</c> it fetches every one), the
+/// elements of each set from an NFT_MSG_GETSETELEM dump decoded by <see cref="NftElementCodec"/>.
 /// Sets the kernel fills itself (<c>flags dynamic</c>/<c>timeout</c>: their elements carry expiry times) are listed
 /// by nft, one set each; a set whose type netlab cannot decode (one added by hand) makes it read the whole table with
 /// nft, as before. The reads are one snapshot when the nf_tables generation did not move across them; otherwise they
@@ -21,18 +22,39 @@ internal static class NftKernelRead
         for (var attempt = 1; attempt <= Attempts; attempt++)
         {
             var before = commands.ReadGeneration();
-            var terse = await commands.ListNftTableAsync(ct, terse: true).ConfigureAwait(false);
+            var terse = await commands.ListNftRulesetTerseAsync(ct).ConfigureAwait(false);
             if (!terse.Succeeded)
+                break;
+            if (TableBlock(terse.StandardOutput) is not { } table)
                 return NftKernelState.Missing;
-            var state = NftListingParser.Parse(terse.StandardOutput);
+            var state = NftListingParser.Parse(table);
             var elements = await ElementsAsync(commands, state.Skeleton!, ct).ConfigureAwait(false);
             if (elements is null)
                 break;
             if (commands.ReadGeneration() == before)
                 return state with { Elements = elements };
         }
+        return await FullAsync(commands, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>What the netlab table was read as before: <c>nft list table ip netlab</c>, parsed.</summary>
+    private static async Task<NftKernelState> FullAsync(RuleCommands commands, CancellationToken ct)
+    {
         var listing = await commands.ListNftTableAsync(ct).ConfigureAwait(false);
         return listing.Succeeded ? NftListingParser.Parse(listing.StandardOutput) : NftKernelState.Missing;
+    }
+
+    /// <summary>The <c>table ip netlab { ... }</c> block of a ruleset listing (a table's closing brace is alone at the
+    /// start of a line), or null when the ruleset has no such table.</summary>
+    private static string? TableBlock(string ruleset)
+    {
+        const string Start = $"table {NftRuleset.Family} {NftRuleset.TableName} {{\n";
+        var at = ruleset.StartsWith(Start, StringComparison.Ordinal) ? 0
+            : ruleset.IndexOf("\n" + Start, StringComparison.Ordinal) is var newline and >= 0 ? newline + 1 : -1;
+        if (at < 0)
+            return null;
+        var end = ruleset.IndexOf("\n}\n", at, StringComparison.Ordinal);
+        return end < 0 ? ruleset[at..] : ruleset[at..(end + 3)];
     }
 
     /// <summary>

@@ -26,8 +26,13 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
         RunAsync($"iptables-{Variant}-restore", testOnly ? ["--wait", "10", "--test", "--noflush"] : ["--wait", "10", "--noflush"], payload, ct);
 
     /// <summary>Lists the netlab table; a missing table is not an error (exit code 1, "No such file or directory").</summary>
-    public Task<CommandResult> ListNftTableAsync(CancellationToken ct, bool terse = false) =>
-        TryRunAsync("nft", terse ? ["-t", "list", "table", "ip", "netlab"] : ["list", "table", "ip", "netlab"], null, ct);
+    public Task<CommandResult> ListNftTableAsync(CancellationToken ct) =>
+        TryRunAsync("nft", ["list", "table", "ip", "netlab"], null, ct);
+
+    /// <summary>The ip family's tables without set elements. nft 1.0.6 still fetches every element for
+    /// <c>nft -t list table</c> (only not printing them); for <c>list ruleset</c> it fetches none.</summary>
+    public Task<CommandResult> ListNftRulesetTerseAsync(CancellationToken ct) =>
+        TryRunAsync("nft", ["-t", "list", "ruleset", "ip"], null, ct);
 
     /// <summary>Lists one set or map of the netlab table (<paramref name="kind"/>: set or map), elements included.</summary>
     public Task<CommandResult> ListNftSetAsync(string kind, string set, CancellationToken ct) =>
