@@ -57,17 +57,8 @@ internal sealed partial class NetlinkSocket
         int received;
         while ((received = Receive(operation, wait: false)) > 0)
         {
-            for (var offset = 0; offset + 16 <= received;)
+            foreach (var (type, flags, sequence, payload) in Split(received, operation))
             {
-                var header = _receiveBuffer.AsSpan(offset);
-                var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(header);
-                var type = BinaryPrimitives.ReadUInt16LittleEndian(header[4..]);
-                var flags = BinaryPrimitives.ReadUInt16LittleEndian(header[6..]);
-                var sequence = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
-                if (length < 16 || offset + length > received)
-                    throw new NetlinkException($"{operation}: truncated netlink reply");
-                var payload = _receiveBuffer.AsMemory(offset + 16, length - 16);
-                offset += NetlinkMessageBuilder.Align(length);
                 if (type != MessageError || sequence < begin || sequence > last || payload.Length < 4)
                     continue; // not this batch's
                 var errno = -BinaryPrimitives.ReadInt32LittleEndian(payload.Span);

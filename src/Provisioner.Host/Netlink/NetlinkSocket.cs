@@ -58,19 +58,8 @@ internal sealed partial class NetlinkSocket : IDisposable
         var replies = new List<NetlinkReply>();
         while (true)
         {
-            var received = Receive(operation);
-            var offset = 0;
-            while (offset + 16 <= received)
+            foreach (var (type, flags, replySequence, payload) in Split(Receive(operation), operation))
             {
-                var header = _receiveBuffer.AsSpan(offset);
-                var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(header);
-                var type = BinaryPrimitives.ReadUInt16LittleEndian(header[4..]);
-                var flags = BinaryPrimitives.ReadUInt16LittleEndian(header[6..]);
-                var replySequence = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
-                if (length < 16 || offset + length > received)
-                    throw new NetlinkException($"{operation}: truncated netlink reply");
-                var payload = _receiveBuffer.AsMemory(offset + 16, length - 16);
-                offset += NetlinkMessageBuilder.Align(length);
                 if (replySequence != sequence)
                     continue; // a stale reply to an earlier request
                 if (type == MessageDone)
@@ -87,6 +76,24 @@ internal sealed partial class NetlinkSocket : IDisposable
                     return replies; // a single reply to a GET, no ACK follows
             }
         }
+    }
+
+    /// <summary>The messages of one received datagram: type, flags, sequence and the bytes after the header (in the
+    /// receive buffer: valid until the next receive).</summary>
+    private List<(ushort Type, ushort Flags, uint Sequence, ReadOnlyMemory<byte> Payload)> Split(int received, string operation)
+    {
+        var messages = new List<(ushort, ushort, uint, ReadOnlyMemory<byte>)>();
+        for (var offset = 0; offset + 16 <= received;)
+        {
+            var header = _receiveBuffer.AsSpan(offset);
+            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(header);
+            if (length < 16 || offset + length > received)
+                throw new NetlinkException($"{operation}: truncated netlink reply");
+            messages.Add((BinaryPrimitives.ReadUInt16LittleEndian(header[4..]), BinaryPrimitives.ReadUInt16LittleEndian(header[6..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(header[8..]), _receiveBuffer.AsMemory(offset + 16, length - 16)));
+            offset += NetlinkMessageBuilder.Align(length);
+        }
+        return messages;
     }
 
     public void Dispose()
