@@ -29,7 +29,7 @@ public sealed record NfTablesElementError(string Set, int Element, int Errno, st
 /// Set and map elements of one table written as one nf_tables transaction over NETLINK_NETFILTER, as nft 1.0.6 writes
 /// them (libnftnl's encoding): NFT_MSG_NEWSETELEM messages, each naming the table and set and holding a nested list of
 /// elements (key, data value or verdict, comment as libnftnl udata), cut so that no list nears the 64 KB an attribute
-/// can hold. The keys and data come encoded (<c>NfTablesValue</c> in ServiceRules knows the datatypes); this class knows
+/// can hold. The keys and data come encoded (ServiceRules' NftElementCodec knows the datatypes); this class knows
 /// the attributes. The sets must exist: a batch adds elements only.
 /// </summary>
 public sealed class NfTablesElementBatch(string table, byte family = NfTablesElementBatch.FamilyIpv4, int listBudget = NfTablesElementBatch.DefaultListBudget)
@@ -50,7 +50,8 @@ public sealed class NfTablesElementBatch(string table, byte family = NfTablesEle
     private readonly List<NetlinkMessageBuilder> _messages = [];
     private readonly List<(string Set, int FirstElement, List<int> Offsets)> _index = [];
     private NetlinkMessageBuilder? _current;
-    private int _list;
+    private int _list; // where the current message's element list starts
+    private int _elementStart; // where the element being added starts
     private string? _set;
 
     public int Elements { get; private set; }
@@ -139,8 +140,6 @@ public sealed class NfTablesElementBatch(string table, byte family = NfTablesEle
         message.Attribute(DataValue, key).EndNested(nest);
         return message;
     }
-
-    private int _elementStart;
 
     private NfTablesElementBatch End(NetlinkMessageBuilder message, string? comment)
     {
