@@ -83,6 +83,18 @@ public sealed class NfTablesElementBatch(string table, byte family = NfTablesEle
         return End(message, comment);
     }
 
+    /// <summary>Appends <paramref name="other"/>'s messages after this batch's (its elements numbered after these): batches
+    /// encoded in parallel, one per set, become one transaction.</summary>
+    public NfTablesElementBatch Append(NfTablesElementBatch other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        Close();
+        _messages.AddRange(other.Finished());
+        _index.AddRange(other._index.Select(i => (i.Set, i.FirstElement + Elements, i.Offsets)));
+        Elements += other.Elements;
+        return this;
+    }
+
     /// <summary>Each message's bytes as sent, with sequence number 0 and no ack asked: what the codec specs pin.</summary>
     public IReadOnlyList<byte[]> Encoded() => [.. Finished().Select(m => m.Finish(0).ToArray())];
 
