@@ -5,6 +5,8 @@ using Provisioner.ServiceRules.Model;
 
 // Usage: bench/service-rules-bench.sh [sizes...]   (root; default sizes 1000 10000)
 //        ... --backends iptables,iptables-legacy,nftables   (default: all three)
+//        ... --apply-ab N ROUNDS   the nftables first-sync apply alone, interleaved: one nft -f of the whole table
+//            against the skeleton by nft -f and the elements over netlink (NftFirstLoad), each into a fresh netns
 //        ... --print iptables|iptables-plan|iptables-legacy-plan|nftables|kube-proxy N   prints a full-sync payload for N services (no root
 //            needed; iptables-plan: the planner's first-sync payload, as the engine runs it on an empty kernel)
 if (args is ["--print", var kind, var count])
@@ -102,6 +104,33 @@ var backends = backendArg.Split(',').Select(b => b switch
 var cap = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("NETLAB_BENCH_CAP_SECONDS") ?? "30", CultureInfo.InvariantCulture));
 using var meter = new Meter();
 var run = ProcessRunner.Default;
+if (args is ["--apply-ab", var abCount, var abRounds])
+{
+    var ruleset = Provisioner.ServiceRules.Nftables.NftCompiler.Compile(Table(int.Parse(abCount, CultureInfo.InvariantCulture)), Node());
+    var script = ruleset.ToScript();
+    Console.WriteLine($"nftables first-sync apply of {abCount} services ({ruleset.Sets.Sum(s => s.Elements.Count)} elements), interleaved; " +
+        $"load average {File.ReadAllText("/proc/loadavg").Trim()}");
+    Console.WriteLine($"{"round",5} {"way",-36} {"wall",9} {"cpu",9}");
+    for (var round = 1; round <= int.Parse(abRounds, CultureInfo.InvariantCulture); round++)
+    {
+        foreach (var netlink in (bool[])[false, true])
+            await InNamespaceAsync(async ns =>
+            {
+                var commands = new RuleCommands(RuleBackend.Nftables, ns, run, cap);
+                var (_, measured) = await meter.StepAsync(async () =>
+                {
+                    if (netlink)
+                        await new NftFirstLoad(ruleset).RunAsync(commands, CancellationToken.None);
+                    else
+                        await commands.RunNftAsync(script, checkOnly: false, CancellationToken.None);
+                    return 0;
+                }, _ => "");
+                Console.WriteLine($"{round,5} {(netlink ? "nft -f skeleton + netlink elements" : "nft -f, one transaction"),-36} {measured.Wall.TotalMilliseconds,9:0} {measured.Cpu.TotalMilliseconds,9:0}");
+            });
+    }
+    Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+    return;
+}
 
 Console.WriteLine("netlab service rules next to a kube-proxy-shaped payload (generated here, same services), 3 endpoints per service.");
 Console.WriteLine("  wall and cpu in ms; cpu = this process plus every iptables/nft process it ran; rss = peak MB of this process and");

@@ -19,6 +19,9 @@ internal static partial class Libc
     public const int OCloexec = 0x80000;
     public const int CloneNewNet = 0x40000000;
     public const int EIntr = 4;
+    public const int EAgain = 11;
+    public const int MsgDontWait = 0x40;
+    public const int SoSndBufForce = 32;
 
     [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
     public static partial int Socket(int domain, int type, int protocol);

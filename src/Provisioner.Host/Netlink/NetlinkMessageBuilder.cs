@@ -11,6 +11,9 @@ namespace Provisioner.Host.Netlink;
 internal sealed class NetlinkMessageBuilder
 {
     private const int HeaderLength = 16;
+
+    /// <summary>NLA_F_NESTED: or-ed into a nested attribute's type, as libmnl's mnl_attr_nest_start does (nfnetlink).</summary>
+    public const ushort Nested = 0x8000;
     private byte[] _buffer = new byte[256];
     private int _length;
 
@@ -19,6 +22,16 @@ internal sealed class NetlinkMessageBuilder
         _length = HeaderLength;
         BinaryPrimitives.WriteUInt16LittleEndian(_buffer.AsSpan(4), type);
         BinaryPrimitives.WriteUInt16LittleEndian(_buffer.AsSpan(6), flags);
+    }
+
+    /// <summary>The message's length so far: where the next attribute starts, counted from the header.</summary>
+    public int Length => _length;
+
+    /// <summary>Adds header flags (e.g. NLM_F_ACK) to those given at construction.</summary>
+    public NetlinkMessageBuilder AddFlags(ushort flags)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(_buffer.AsSpan(6), (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(_buffer.AsSpan(6)) | flags));
+        return this;
     }
 
     /// <summary>struct ifinfomsg: family, type, index, flags, change.</summary>
@@ -74,17 +87,30 @@ internal sealed class NetlinkMessageBuilder
         return this;
     }
 
+    /// <summary>A NUL-terminated string (NLA_STRING / NLA_NUL_STRING), encoded in place.</summary>
     public NetlinkMessageBuilder Attribute(ushort type, string value)
     {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(value) + 1];
-        Encoding.UTF8.GetBytes(value, bytes);
-        return Attribute(type, bytes);
+        ArgumentNullException.ThrowIfNull(value);
+        var length = 4 + Encoding.UTF8.GetByteCount(value) + 1;
+        var span = Reserve(length);
+        BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)length);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[2..], type);
+        Encoding.UTF8.GetBytes(value, span[4..]);
+        return this;
     }
 
     public NetlinkMessageBuilder Attribute(ushort type, uint value)
     {
         Span<byte> bytes = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
+        return Attribute(type, bytes);
+    }
+
+    /// <summary>A 32-bit value in network byte order (nfnetlink's NLA_BE32, e.g. a verdict code).</summary>
+    public NetlinkMessageBuilder AttributeBigEndian(ushort type, uint value)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
         return Attribute(type, bytes);
     }
 

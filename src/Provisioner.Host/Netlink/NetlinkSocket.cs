@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace Provisioner.Host.Netlink;
 
@@ -12,7 +11,7 @@ internal readonly record struct NetlinkReply(ushort Type, ReadOnlyMemory<byte> P
 /// whichever thread later uses it. Requests are synchronous: send, then read replies up to the ACK or DONE.
 /// Not thread-safe.
 /// </summary>
-internal sealed class NetlinkSocket : IDisposable
+internal sealed partial class NetlinkSocket : IDisposable
 {
     private const ushort MessageError = 2;
     private const ushort MessageDone = 3;
@@ -59,19 +58,8 @@ internal sealed class NetlinkSocket : IDisposable
         var replies = new List<NetlinkReply>();
         while (true)
         {
-            var received = Receive(operation);
-            var offset = 0;
-            while (offset + 16 <= received)
+            foreach (var (type, flags, replySequence, payload) in Split(Receive(operation), operation))
             {
-                var header = _receiveBuffer.AsSpan(offset);
-                var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(header);
-                var type = BinaryPrimitives.ReadUInt16LittleEndian(header[4..]);
-                var flags = BinaryPrimitives.ReadUInt16LittleEndian(header[6..]);
-                var replySequence = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
-                if (length < 16 || offset + length > received)
-                    throw new NetlinkException($"{operation}: truncated netlink reply");
-                var payload = _receiveBuffer.AsMemory(offset + 16, length - 16);
-                offset += NetlinkMessageBuilder.Align(length);
                 if (replySequence != sequence)
                     continue; // a stale reply to an earlier request
                 if (type == MessageDone)
@@ -90,6 +78,24 @@ internal sealed class NetlinkSocket : IDisposable
         }
     }
 
+    /// <summary>The messages of one received datagram: type, flags, sequence and the bytes after the header (in the
+    /// receive buffer: valid until the next receive).</summary>
+    private List<(ushort Type, ushort Flags, uint Sequence, ReadOnlyMemory<byte> Payload)> Split(int received, string operation)
+    {
+        var messages = new List<(ushort, ushort, uint, ReadOnlyMemory<byte>)>();
+        for (var offset = 0; offset + 16 <= received;)
+        {
+            var header = _receiveBuffer.AsSpan(offset);
+            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(header);
+            if (length < 16 || offset + length > received)
+                throw new NetlinkException($"{operation}: truncated netlink reply");
+            messages.Add((BinaryPrimitives.ReadUInt16LittleEndian(header[4..]), BinaryPrimitives.ReadUInt16LittleEndian(header[6..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(header[8..]), _receiveBuffer.AsMemory(offset + 16, length - 16)));
+            offset += NetlinkMessageBuilder.Align(length);
+        }
+        return messages;
+    }
+
     public void Dispose()
     {
         if (_disposed)
@@ -99,13 +105,11 @@ internal sealed class NetlinkSocket : IDisposable
     }
 
     /// <summary>The NLMSGERR_ATTR_MSG text after errno and the capped original header.</summary>
-    private static string? ExtendedAck(ReadOnlyMemory<byte> payload)
-    {
-        if (payload.Length <= 20)
-            return null;
-        var attributes = NetlinkAttributes.Parse(payload[20..]);
-        return attributes.TryGetValue(ExtAckMessage, out var text) ? Encoding.UTF8.GetString(text.Span.TrimEnd((byte)0)) : null;
-    }
+    private static string? ExtendedAck(ReadOnlyMemory<byte> payload) => ExtendedAckAttributes(payload)?.String(ExtAckMessage);
+
+    /// <summary>The extended ack's attributes (NLMSGERR_ATTR_*), after errno and the capped original header.</summary>
+    private static Dictionary<ushort, ReadOnlyMemory<byte>>? ExtendedAckAttributes(ReadOnlyMemory<byte> payload) =>
+        payload.Length <= 20 ? null : NetlinkAttributes.Parse(payload[20..]);
 
     private unsafe void SendAll(ReadOnlySpan<byte> message, string operation)
     {
@@ -123,16 +127,19 @@ internal sealed class NetlinkSocket : IDisposable
         }
     }
 
-    private unsafe int Receive(string operation)
+    /// <summary>Reads one datagram of replies; with <paramref name="wait"/> false, 0 when none is queued.</summary>
+    private unsafe int Receive(string operation, bool wait = true)
     {
         fixed (byte* pointer = _receiveBuffer)
         {
             while (true)
             {
-                var received = Libc.Recv(_fd, pointer, (nuint)_receiveBuffer.Length, 0);
+                var received = Libc.Recv(_fd, pointer, (nuint)_receiveBuffer.Length, wait ? 0 : Libc.MsgDontWait);
                 if (received >= 0)
                     return (int)received;
                 var errno = Marshal.GetLastPInvokeError();
+                if (errno == Libc.EAgain && !wait)
+                    return 0;
                 if (errno != Libc.EIntr)
                     throw new NetlinkException($"{operation}: recv", errno);
             }

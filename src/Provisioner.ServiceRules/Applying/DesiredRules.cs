@@ -41,7 +41,7 @@ internal sealed record DesiredRules(RuleBackend Backend, IptablesRuleset? Iptabl
                     ? new RulePlan(Backend, netns, [new(RuleChangeKind.Remove, "table ip netlab")], "delete table ip netlab\n", true)
                     : new RulePlan(Backend, netns, [], "", false);
             var (changes, script, full) = NftPlanner.Plan(Nft, kernel, known.Canonical);
-            return new RulePlan(Backend, netns, changes, script, full);
+            return new RulePlan(Backend, netns, changes, script, full) { FirstLoad = full && !kernel.Exists ? Nft : null };
         }
         var state = known.Iptables ?? IptablesKernelState.Empty;
         var (ipChanges, payload) = IptablesPlanner.Plan(Iptables ?? IptablesRuleset.Empty, state, singleTransaction: Backend == RuleBackend.IptablesLegacy);

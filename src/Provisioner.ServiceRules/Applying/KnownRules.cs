@@ -52,23 +52,26 @@ internal sealed record KnownRules(IptablesKernelState? Iptables, NftKernelState?
             }
             throw;
         }
-        var (output, succeeded, generation) = await listed.ConfigureAwait(false);
-        if (backend != RuleBackend.Nftables)
-            return (new KnownRules(IptablesSaveParser.Parse(output), null, null), generation);
-        var kernel = succeeded ? NftListingParser.Parse(output) : NftKernelState.Missing;
+        var (iptables, kernel, generation) = await listed.ConfigureAwait(false);
+        if (kernel is null)
+            return (new KnownRules(iptables, null, null), generation);
         var canonical = desired.Nft is { } nft && kernel.Exists && kernel.SkeletonHash == nft.SkeletonHash
             ? await commands.CanonicalSkeletonAsync(nft, ct).ConfigureAwait(false)
             : null;
         return (new KnownRules(null, kernel, canonical), generation);
     }
 
-    /// <summary>The kernel's listing and the generation read as soon as the listing ends.</summary>
-    private static async Task<(string Output, bool Succeeded, NfTablesGeneration? Generation)> ListAsync(RuleCommands commands, RuleBackend backend, CancellationToken ct)
+    /// <summary>The kernel's rules, parsed off the caller's thread, and the generation read as soon as the listing ends.</summary>
+    private static async Task<(IptablesKernelState? Iptables, NftKernelState? Nft, NfTablesGeneration? Generation)> ListAsync(RuleCommands commands, RuleBackend backend, CancellationToken ct)
     {
-        var result = backend == RuleBackend.Nftables
-            ? await commands.ListNftTableAsync(ct).ConfigureAwait(false)
-            : await commands.SaveIptablesAsync(ct).ConfigureAwait(false);
-        return (result.StandardOutput, result.Succeeded, commands.ReadGeneration());
+        if (backend == RuleBackend.Nftables)
+        {
+            var kernel = await NftKernelRead.ReadAsync(commands, ct).ConfigureAwait(false);
+            return (null, kernel, commands.ReadGeneration());
+        }
+        var save = await commands.SaveIptablesAsync(ct).ConfigureAwait(false);
+        var generation = commands.ReadGeneration();
+        return (IptablesSaveParser.Parse(save.StandardOutput), null, generation);
     }
 
     /// <summary>The state file: a header (backend, the table fingerprint, the nf_tables generation it was proven at,

@@ -29,14 +29,35 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
     public Task<CommandResult> ListNftTableAsync(CancellationToken ct) =>
         TryRunAsync("nft", ["list", "table", "ip", "netlab"], null, ct);
 
+    /// <summary>The ip family's tables without set elements. nft 1.0.6 still fetches every element for
+    /// <c>nft -t list table</c> (only not printing them); for <c>list ruleset</c> it fetches none.</summary>
+    public Task<CommandResult> ListNftRulesetTerseAsync(CancellationToken ct) =>
+        TryRunAsync("nft", ["-t", "list", "ruleset", "ip"], null, ct);
+
+    /// <summary>Lists one set or map of the netlab table (<paramref name="kind"/>: set or map), elements included.</summary>
+    public Task<CommandResult> ListNftSetAsync(string kind, string set, CancellationToken ct) =>
+        TryRunAsync("nft", ["list", kind, "ip", NftRuleset.TableName, set], null, ct);
+
+    /// <summary>The namespace's file (/run/netns/NAME), for what enters it over netlink; null: this process's namespace.</summary>
+    public string? NetnsPath => netns is null ? null : "/run/netns/" + netns;
+
+    /// <summary>Deletes the netlab table; a missing table is not an error.</summary>
+    public Task<CommandResult> DeleteNftTableAsync(CancellationToken ct) =>
+        TryRunAsync("nft", ["delete", "table", "ip", NftRuleset.TableName], null, ct);
+
     public Task<CommandResult> RunNftAsync(string script, bool checkOnly, CancellationToken ct) =>
         RunAsync("nft", checkOnly ? ["-c", "-f", "-"] : ["-f", "-"], script, ct);
+
+    /// <summary>A plan's nft transactions: a first load (<see cref="NftFirstLoad"/>) in its ordered transactions,
+    /// anything else the plan's one nft -f.</summary>
+    public Task RunNftPlanAsync(RulePlan plan, NftFirstLoad? firstLoad, CancellationToken ct) =>
+        firstLoad is null ? RunNftAsync(plan.Script, checkOnly: false, ct) : firstLoad.RunAsync(this, ct);
 
     /// <summary>Whether the backend's rules live in nf_tables, whose generation proves them unchanged.</summary>
     public bool HasGeneration => backend != RuleBackend.IptablesLegacy;
 
     /// <summary>The nf_tables generation of the namespace (see <see cref="NfTablesGeneration"/>); null for iptables-legacy.</summary>
-    public NfTablesGeneration? ReadGeneration() => HasGeneration ? NfTablesGeneration.Read(netns is null ? null : "/run/netns/" + netns) : null;
+    public NfTablesGeneration? ReadGeneration() => HasGeneration ? NfTablesGeneration.Read(NetnsPath) : null;
 
     private static readonly ConcurrentDictionary<string, NftSkeleton> Canonical = new(StringComparer.Ordinal);
 

@@ -28,6 +28,10 @@ public sealed record RulePlan(RuleBackend Backend, string? Netns, IReadOnlyList<
 {
     public bool HasChanges => Changes.Count > 0;
 
+    /// <summary>nftables: the table to load when the kernel holds none (a first sync), written in ordered transactions
+    /// with its elements over netlink (<see cref="NftFirstLoad"/>) instead of <see cref="Script"/>'s one nft -f.</summary>
+    public Nftables.NftRuleset? FirstLoad { get; init; }
+
     public int Added => Changes.Count(c => c.Kind == RuleChangeKind.Add);
 
     public int Removed => Changes.Count(c => c.Kind == RuleChangeKind.Remove);

@@ -91,9 +91,10 @@ public sealed class ServiceRulesApplier
     {
         if (!plan.HasChanges)
             return TimeSpan.Zero;
+        var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null;
         var clock = Stopwatch.StartNew();
         if (Backend == RuleBackend.Nftables)
-            await _commands.RunNftAsync(plan.Script, checkOnly: false, ct).ConfigureAwait(false);
+            await _commands.RunNftPlanAsync(plan, firstLoad, ct).ConfigureAwait(false);
         else
             await _commands.RestoreIptablesAsync(plan.Script, testOnly: false, ct).ConfigureAwait(false);
         return clock.Elapsed;

@@ -170,12 +170,13 @@ public sealed class ServiceRulesEngine : IDisposable
     /// <summary>Runs the plan; returns the generation it leaves, if the kernel proves only this plan moved it.</summary>
     private async Task<NfTablesGeneration?> ApplyAsync(RulePlan plan, Known known, CancellationToken ct)
     {
-        var transactions = Backend == RuleBackend.Nftables ? 1u : (uint)IptablesPlanner.TransactionCount(plan.Script);
+        var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null;
+        var transactions = firstLoad?.Transactions ?? (Backend == RuleBackend.Nftables ? 1u : (uint)IptablesPlanner.TransactionCount(plan.Script));
         GenerationMove move;
         try
         {
             move = await _ledger.WriteAsync("service rules", _commands.ReadGeneration, transactions, () => Backend == RuleBackend.Nftables
-                ? _commands.RunNftAsync(plan.Script, checkOnly: false, ct)
+                ? _commands.RunNftPlanAsync(plan, firstLoad, ct)
                 : _commands.RestoreIptablesAsync(plan.Script, testOnly: false, ct), ct).ConfigureAwait(false);
         }
         catch

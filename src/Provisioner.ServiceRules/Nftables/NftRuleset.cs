@@ -60,11 +60,39 @@ public sealed record NftRuleset(IReadOnlyList<NftSet> Sets, IReadOnlyList<string
     public string ToScript() =>
         $"table {Family} {TableName}\ndelete table {Family} {TableName}\n" + TableText(TableName, withElements: true);
 
+    /// <summary>
+    /// The first transaction of a first load (<c>NftFirstLoad</c>): the table, its sets without elements and every chain
+    /// with its rules, except that the base chains (those with a hook) are declared without theirs. An empty base chain
+    /// with policy accept lets every packet through as if the table were not there; the chains are created in the
+    /// same order as <see cref="ToScript"/> creates them, so the kernel lists them in the same order.
+    /// </summary>
+    public string SkeletonScript() =>
+        $"table {Family} {TableName}\ndelete table {Family} {TableName}\n" + TableText(TableName, withElements: false, baseChainRules: false);
+
+    /// <summary>The last transaction of a first load: the base chains' rules, the table's only hooks into traffic.</summary>
+    public string BaseChainRulesScript()
+    {
+        var text = new StringBuilder();
+        foreach (var chain in Chains)
+        {
+            var lines = chain.Split('\n');
+            if (IsBaseChain(lines))
+                foreach (var rule in lines[2..^1])
+                    text.Append($"add rule {Family} {TableName} {ChainName(lines)} {rule.Trim()}\n");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>A chain's text: <c>\tchain NAME {</c>, the hook line of a base chain (<c>type ... hook ...</c>), rules, <c>\t}</c>.</summary>
+    private static bool IsBaseChain(string[] lines) => lines.Length > 2 && lines[1].StartsWith("\t\ttype ", StringComparison.Ordinal);
+
+    private static string ChainName(string[] lines) => lines[0].Trim()["chain ".Length..^" {".Length];
+
     /// <summary>The table block alone, without elements: how netlab learns how this nft lists the desired skeleton
     /// (<see cref="NftSkeleton"/>), to compare the kernel's against.</summary>
     public string ProbeScript(string probeTable) => TableText(probeTable, withElements: false);
 
-    private string TableText(string table, bool withElements)
+    private string TableText(string table, bool withElements, bool baseChainRules = true)
     {
         var text = new StringBuilder(withElements ? Sets.Sum(s => s.Elements.Count) * 72 + 8192 : 8192);
         text.Append($"table {Family} {table} {{\n");
@@ -77,7 +105,13 @@ public sealed record NftRuleset(IReadOnlyList<NftSet> Sets, IReadOnlyList<string
             text.Append("\t}\n");
         }
         foreach (var chain in Chains)
-            text.Append(chain).Append('\n');
+        {
+            var lines = baseChainRules ? null : chain.Split('\n');
+            if (lines is not null && IsBaseChain(lines))
+                text.AppendJoin('\n', lines[0], lines[1], lines[^1]).Append('\n');
+            else
+                text.Append(chain).Append('\n');
+        }
         return text.Append("}\n").ToString();
     }
 }
