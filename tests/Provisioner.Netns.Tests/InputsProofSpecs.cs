@@ -63,6 +63,7 @@ public sealed class InputsProofSpecs : IDisposable
         await Lab(rules).UpAsync();
         Assert.Empty(await Lab(rules).PlanAsync()); // builds the table once more, and records its inputs
         Assert.True(File.Exists(InputsFile), "no service-rules.inputs after a converged plan");
+        Assert.Contains(" lab ", File.ReadAllText(_lab!.Layout.DnsConfigPath + ".rendered"), StringComparison.Ordinal);
         Assert.Empty(await Lab(rules).PlanAsync()); // proven by the inputs
 
         // The service rules flushed by hand: the generation moved, so the inputs prove nothing; the plan reads and repairs.
@@ -74,6 +75,13 @@ public sealed class InputsProofSpecs : IDisposable
         Assert.Equal(["service-rules-n1"], await Changed(Lab(rules).PlanAsync()));
         await Lab(rules).UpAsync();
         Assert.Empty(await Lab(rules).PlanAsync());
+        Assert.Empty(await Lab(rules).PlanAsync());
+
+        // dnsmasq.conf edited by hand: its hash is not the recorded one.
+        File.AppendAllText(_lab!.Layout.DnsConfigPath, "address=/evil.example/10.9.9.9\n");
+        Assert.Equal([LabPlan.ClusterDnsId], await Changed(Lab(rules).PlanAsync()));
+        await Lab(rules).UpAsync();
+        Assert.DoesNotContain("evil.example", File.ReadAllText(_lab!.Layout.DnsConfigPath), StringComparison.Ordinal);
         Assert.Empty(await Lab(rules).PlanAsync());
 
         // A garbled inputs file proves nothing (the table is built and matches).
