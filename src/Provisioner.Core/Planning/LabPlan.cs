@@ -20,7 +20,11 @@ public sealed record LabPlan(LabConfig Lab, AddressPlan Addresses, ImmutableArra
     {
         LabValidator.EnsureValid(lab);
         if (lab.Backend == Backend.Netns)
-            lab = ClusterDns.WithDnsWorkloads(lab); // on VMs kubeadm's CoreDNS is the DNS pod
+        {
+            var withDns = ClusterDns.WithDnsWorkloads(lab); // on VMs kubeadm's CoreDNS is the DNS pod
+            Config.Cache.LabIdentity.Derive(lab, withDns, "cluster dns workloads");
+            lab = withDns;
+        }
         var addresses = AddressPlan.For(lab);
         var steps = lab.Backend == Backend.Multipass ? ClusterSteps(lab, addresses) : NetnsSteps(lab, addresses);
         return new LabPlan(lab, addresses, [.. steps]);

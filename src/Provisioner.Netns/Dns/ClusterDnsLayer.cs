@@ -22,24 +22,30 @@ public sealed class ClusterDnsLayer(LabPlan plan, LabLayout layout, ProcessRunne
 
     public async Task<IReadOnlyList<Change>> PlanAsync(PlanStep step, CancellationToken ct)
     {
-        var records = Core.Diagnostics.PhaseTimer.Time("cluster dns: records", Records);
         var upstreams = Namespaces.Exists(layout.NodeNamespace(step.Node!))
             ? await DnsUpstreams.ReachableAsync(run, layout.NodeNamespace(step.Node!), DnsUpstreams.Candidates(resolvConfPaths ?? DnsUpstreams.ResolvConfPaths), ct).ConfigureAwait(false)
             : [];
+        var current = File.Exists(layout.DnsConfigPath) ? await File.ReadAllTextAsync(layout.DnsConfigPath, ct).ConfigureAwait(false) : null;
+        var proof = File.Exists(RenderedPath) ? await File.ReadAllTextAsync(RenderedPath, ct).ConfigureAwait(false) : null;
+        var labInputs = LabInputs([.. upstreams.Select(u => u.ToString())]);
+        // the lab is the one the file was last rendered from (its stack's key) and the file is what netlab wrote: no
+        // records to build, the file on disk is the answer (any edit of it fails the hash)
+        if (current is not null && labInputs is not null && Proof.Parse(proof) is { } last && last.Lab == labInputs && last.Config == Hash(current))
+            return RunningPid() is null ? [new Change(step.Id, $"start dnsmasq in {PodNamespace} ({Records().Count} records)", RestartAsync)] : [];
+        var records = Core.Diagnostics.PhaseTimer.Time("cluster dns: records", Records);
         var listing = string.Join('\n', records.Select(r => r.ToString())) + "\n";
         var inputs = Inputs(listing, [.. upstreams.Select(u => u.ToString())]);
-        var current = File.Exists(layout.DnsConfigPath) ? await File.ReadAllTextAsync(layout.DnsConfigPath, ct).ConfigureAwait(false) : null;
         // the file netlab wrote from these very inputs (its hash proves nobody edited it) needs no render to compare with
-        var proof = File.Exists(RenderedPath) ? await File.ReadAllTextAsync(RenderedPath, ct).ConfigureAwait(false) : null;
-        var proven = current is not null && proof == Rendered(inputs, current);
+        var proven = current is not null && Proof.Parse(proof) is { } rendered && rendered.Inputs == inputs && rendered.Config == Hash(current);
         var config = proven && current is not null
             ? current
             : Core.Diagnostics.PhaseTimer.Time("cluster dns: render", () => DnsmasqConfig.Render(DnsmasqConfig.Model(plan.Lab.Network.ClusterDomain, records, LocalDomains(),
                 [.. upstreams.Select(u => u.ToString())], layout.DnsPidPath, layout.DnsLogPath)));
-        // Rendered again (another netlab build, whose template may differ) and the same file came out: record that, so the
-        // next run skips the render. Only the hash next to the file changes; the file and dnsmasq are as they were.
-        if (!proven && current == config && Directory.Exists(Path.GetDirectoryName(RenderedPath)))
-            await WriteAsync(RenderedPath, Rendered(inputs, config), ct).ConfigureAwait(false);
+        // Rendered again (another netlab build, whose template may differ) and the same file came out, or proven by the
+        // records while the lab's inputs are not recorded yet: record that, so the next run skips the render (and the
+        // records). Only the hash next to the file changes; the file and dnsmasq are as they were.
+        if (current == config && proof != Rendered(inputs, config, labInputs) && Directory.Exists(Path.GetDirectoryName(RenderedPath)))
+            await WriteAsync(RenderedPath, Rendered(inputs, config, labInputs), ct).ConfigureAwait(false);
         var changes = new List<Change>();
         if (current != config)
         {
@@ -51,7 +57,7 @@ public sealed class ClusterDnsLayer(LabPlan plan, LabLayout layout, ProcessRunne
                 Directory.CreateDirectory(Path.GetDirectoryName(layout.DnsConfigPath)!);
                 await WriteAsync(layout.DnsConfigPath, config, c).ConfigureAwait(false);
                 await WriteAsync(layout.DnsRecordsPath, listing, c).ConfigureAwait(false);
-                await WriteAsync(RenderedPath, Rendered(inputs, config), c).ConfigureAwait(false);
+                await WriteAsync(RenderedPath, Rendered(inputs, config, labInputs), c).ConfigureAwait(false);
                 await RestartAsync(c).ConfigureAwait(false);
             }));
         }
@@ -71,7 +77,25 @@ public sealed class ClusterDnsLayer(LabPlan plan, LabLayout layout, ProcessRunne
         [typeof(DnsmasqConfig).Assembly.ManifestModule.ModuleVersionId.ToString(), plan.Lab.Network.ClusterDomain, .. LocalDomains(), "upstreams",
             .. upstreams, layout.DnsPidPath, layout.DnsLogPath, listing]));
 
-    private static string Rendered(string inputs, string config) => $"inputs {inputs} config {Hash(config)}\n";
+    /// <summary>The records' inputs without the records: the lab by its stack's key (null: it has none), the pods'
+    /// addresses, the upstreams, the paths and the builds that make records and configuration from them.</summary>
+    private string? LabInputs(IReadOnlyList<string> upstreams) => Core.Config.Cache.LabIdentity.Inputs(plan.Lab,
+        [typeof(DnsmasqConfig).Assembly.ManifestModule.ModuleVersionId.ToString(), typeof(ClusterDnsLayer).Assembly.ManifestModule.ModuleVersionId.ToString(),
+            "upstreams", .. upstreams, layout.DnsConfigPath, layout.DnsPidPath, layout.DnsLogPath, "pods",
+            .. plan.Lab.Pods.Select(p => p.Name + "=" + podAddress(p.Name))]);
+
+    private static string Rendered(string inputs, string config, string? lab) => $"inputs {inputs} config {Hash(config)} lab {lab ?? "-"}\n";
+
+    /// <summary>The <c>.rendered</c> file: the hash of the render's inputs, of the file it wrote, and of the lab's inputs.</summary>
+    private sealed record Proof(string Inputs, string Config, string? Lab)
+    {
+        public static Proof? Parse(string? text) => text?.Split(' ', StringSplitOptions.TrimEntries) switch
+        {
+            ["inputs", var inputs, "config", var config, "lab", var lab] => new(inputs, config, lab == "-" ? null : lab),
+            ["inputs", var inputs, "config", var config] => new(inputs, config, null),
+            _ => null,
+        };
+    }
 
     private static string Hash(string text) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));

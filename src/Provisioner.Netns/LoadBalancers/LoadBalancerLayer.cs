@@ -27,6 +27,8 @@ public sealed class LoadBalancerLayer(LabPlan plan, LabLayout layout, ProcessRun
         var address = PodAddresses.OncePerPod(podAddress);
         foreach (var service in plan.Addresses.Services)
         {
+            if (service.Spec.ExternalIPs.IsDefaultOrEmpty && service.LoadBalancerIP is null)
+                continue; // nothing to announce (a ClusterIP service): no endpoints to look up
             var endpointNodes = plan.Lab.Pods.Where(p => LabValidator.Selects(service.Spec, p) && address(p.Name) is not null)
                 .Select(p => p.Node).ToHashSet(StringComparer.Ordinal);
             var local = service.Spec.ExternalTrafficPolicy == TrafficPolicy.Local;

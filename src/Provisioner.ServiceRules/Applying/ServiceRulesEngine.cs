@@ -86,6 +86,19 @@ public sealed class ServiceRulesEngine : IDisposable
     public Task<SyncResult> PlanAsync(ServiceTable table, NodeContext node, CancellationToken cancellationToken = default) =>
         RunAsync(() => TargetFor(table, node), apply: false, cancellationToken);
 
+    /// <summary>
+    /// The fingerprint of the table the kernel provably still holds, from the state file alone: the one it names, while
+    /// the namespace's nf_tables generation is still the one the state was proven at (null: no state, no generation, a
+    /// full sync requested, or anything changed the rules since). Lets a caller that can prove its table is the one it
+    /// gave last time skip building and hashing it.
+    /// </summary>
+    public string? ProvenFingerprint()
+    {
+        if (_fullSyncRequested || !_commands.HasGeneration || StateHeader() is not { Fingerprint: { } fingerprint } state)
+            return null;
+        return _commands.ReadGeneration() == state.Generation ? fingerprint : null;
+    }
+
     /// <summary>Converges the node to <paramref name="table"/>: plans (partial or full) and runs the plan if it has changes.</summary>
     public Task<SyncResult> SyncAsync(ServiceTable table, NodeContext node, CancellationToken cancellationToken = default) =>
         RunAsync(() => TargetFor(table, node), apply: true, cancellationToken);

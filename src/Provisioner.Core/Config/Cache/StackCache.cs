@@ -36,11 +36,13 @@ public sealed class StackCache(string directory)
         if (Diagnostics.PhaseTimer.Time("stack cache: read", () => TryRead(entry, key)) is { } cached)
         {
             LabValidator.RememberValid(cached);
+            LabIdentity.Remember(cached, key);
             return cached;
         }
         var lab = StackFile.Parse(Text(bytes), path);
         using (Diagnostics.PhaseTimer.Start("stack cache: write"))
             TryWrite(entry, key, lab);
+        LabIdentity.Remember(lab, key);
         return lab;
     }
 
