@@ -19,11 +19,7 @@ public sealed class InputsProofSpecs : IDisposable
     private readonly string _name = TestNames.Unique("i");
     private NetnsLab? _lab;
 
-    private static readonly NetnsOptions Options = new()
-    {
-        CniPluginDirectory = AppContext.BaseDirectory,
-        NetlabCommand = [Path.Combine(AppContext.BaseDirectory, "netlab")],
-    };
+    private static readonly NetnsOptions Options = BuiltPrograms.Options;
 
     private string StackPath => Path.Combine(_stateRoot, "stack.yaml");
 

@@ -47,12 +47,7 @@ public sealed class LabEndToEndSpecs : IDisposable
     private NetnsLab Build(string fabric, string rules)
     {
         var lab = StackFile.Parse(Stack(TestNames.Unique("e"), fabric, rules), "test stack");
-        var options = new NetnsOptions
-        {
-            CniPluginDirectory = AppContext.BaseDirectory,
-            NetlabCommand = [Path.Combine(AppContext.BaseDirectory, "netlab")],
-            StateRoot = _stateRoot,
-        };
+        var options = BuiltPrograms.Options with { StateRoot = _stateRoot };
         _lab = NetnsLabBuilder.Create(LabPlan.For(lab), options);
         return _lab;
     }

@@ -45,11 +45,7 @@ public sealed class PolicyEndToEndSpecs : IDisposable
           netlab:networkPolicies: {{policies}}
         """;
 
-    private static readonly NetnsOptions Options = new()
-    {
-        CniPluginDirectory = AppContext.BaseDirectory,
-        NetlabCommand = [Path.Combine(AppContext.BaseDirectory, "netlab")],
-    };
+    private static readonly NetnsOptions Options = BuiltPrograms.Options;
 
     private string _name = "";
     private string _fabric = "";

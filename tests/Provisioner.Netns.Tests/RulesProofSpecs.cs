@@ -19,11 +19,7 @@ public sealed class RulesProofSpecs : IDisposable
     private readonly string _name = TestNames.Unique("q");
     private NetnsLab? _lab;
 
-    private static readonly NetnsOptions Options = new()
-    {
-        CniPluginDirectory = AppContext.BaseDirectory,
-        NetlabCommand = [Path.Combine(AppContext.BaseDirectory, "netlab")],
-    };
+    private static readonly NetnsOptions Options = BuiltPrograms.Options;
 
     private string Stack(string rules, int port, string policy) => $$"""
         config:
