@@ -93,8 +93,11 @@ public sealed class ServiceRulesApplier
             return TimeSpan.Zero;
         var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null;
         var clock = Stopwatch.StartNew();
+        var direct = Backend == RuleBackend.Iptables && plan.FullSync ? IptablesDirectLoad.TryCreate(plan.Script, _commands.NetnsPath) : null;
         if (Backend == RuleBackend.Nftables)
             await _commands.RunNftPlanAsync(plan, firstLoad, ct).ConfigureAwait(false);
+        else if (direct is not null)
+            direct.Run(_commands.NetnsPath);
         else
             await _commands.RestoreIptablesAsync(plan.Script, testOnly: false, ct).ConfigureAwait(false);
         return clock.Elapsed;

@@ -184,12 +184,15 @@ public sealed class ServiceRulesEngine : IDisposable
     private async Task<NfTablesGeneration?> ApplyAsync(RulePlan plan, Known known, CancellationToken ct)
     {
         var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null;
-        var transactions = firstLoad?.Transactions ?? (Backend == RuleBackend.Nftables ? 1u : (uint)IptablesPlanner.TransactionCount(plan.Script));
+        // an iptables-nft first sync into tables without netlab chains: one nf_tables batch, not the tool
+        var direct = Backend == RuleBackend.Iptables && plan.FullSync ? IptablesDirectLoad.TryCreate(plan.Script, _commands.NetnsPath) : null;
+        var transactions = firstLoad?.Transactions ?? (Backend == RuleBackend.Nftables || direct is not null ? 1u : (uint)IptablesPlanner.TransactionCount(plan.Script));
         GenerationMove move;
         try
         {
             move = await _ledger.WriteAsync("service rules", _commands.ReadGeneration, transactions, () => Backend == RuleBackend.Nftables
                 ? _commands.RunNftPlanAsync(plan, firstLoad, ct)
+                : direct is not null ? (Task)Task.Run(() => direct.Run(_commands.NetnsPath), CancellationToken.None)
                 : _commands.RestoreIptablesAsync(plan.Script, testOnly: false, ct), ct).ConfigureAwait(false);
         }
         catch

@@ -1,0 +1,216 @@
+using Provisioner.Host.Namespaces;
+
+namespace Provisioner.Host.Netlink;
+
+/// <summary>A message of a rule batch the kernel refused: its index in the batch (-1: the commit), errno, words.</summary>
+public sealed record NfTablesBatchError(int Message, int Errno, string? KernelMessage)
+{
+    public string Reason => $"{Libc.Describe(Errno)} (errno {Errno})" + (KernelMessage is null ? "" : $": {KernelMessage}");
+}
+
+/// <summary>
+/// Tables, chains and rules of family ip written as one nf_tables transaction over NETLINK_NETFILTER, in the attribute
+/// layout libnftnl gives them for iptables-nft 1.8.9 (so the tool reads them back as its own): NFT_MSG_NEWTABLE,
+/// NFT_MSG_NEWCHAIN (user chains exclusive, base chains with hook, priority, policy accept and type) and NFT_MSG_NEWRULE
+/// with an expression list and NFTA_RULE_COMPAT. Which expressions a rule holds is the caller's (ServiceRules'
+/// IptablesNftRuleCodec); this class knows the attributes.
+/// </summary>
+public sealed class NfTablesRuleBatch
+{
+    private const byte FamilyIpv4 = 2;
+    private const ushort Subsystem = 10;
+    private const ushort NewTable = 0, GetChain = 4, NewChain = 3, NewRule = 6;
+    private const ushort FlagRequest = 1, FlagExclusive = 0x200, FlagCreate = 0x400, FlagAppend = 0x800, FlagDump = 0x300;
+    private const ushort Nested = NetlinkMessageBuilder.Nested;
+
+    private readonly List<NetlinkMessageBuilder> _messages = [];
+
+    public int Messages => _messages.Count;
+
+    /// <summary>NFT_MSG_NEWTABLE without NLM_F_EXCL: creates the table or leaves an existing one as it is.</summary>
+    public NfTablesRuleBatch AddTable(string table)
+    {
+        _messages.Add(Message(NewTable, FlagRequest | FlagCreate).Attribute(1, table));
+        return this;
+    }
+
+    /// <summary>A user chain; NLM_F_EXCL: a chain of that name already there refuses the batch.</summary>
+    public NfTablesRuleBatch AddChain(string table, string chain)
+    {
+        _messages.Add(Message(NewChain, FlagRequest | FlagExclusive).Attribute(1, table).Attribute(3, chain));
+        return this;
+    }
+
+    /// <summary>A base chain as iptables-nft creates a built-in one: hook, priority, policy accept, type.</summary>
+    public NfTablesRuleBatch AddBaseChain(string table, string chain, uint hook, int priority, string type)
+    {
+        var message = Message(NewChain, FlagRequest | FlagCreate).Attribute(1, table).Attribute(3, chain);
+        var nest = message.BeginNested(4 | Nested);
+        message.AttributeBigEndian(1, hook).AttributeBigEndian(2, unchecked((uint)priority)).EndNested(nest);
+        _messages.Add(message.AttributeBigEndian(5, 1).Attribute(7, type));
+        return this;
+    }
+
+    /// <summary>Starts a rule (appended, or inserted at the head of the chain); add its expressions, then
+    /// <see cref="RuleWriter.End"/>.</summary>
+    public RuleWriter AddRule(string table, string chain, bool append)
+    {
+        var message = Message(NewRule, (ushort)(FlagRequest | FlagCreate | (append ? FlagAppend : 0))).Attribute(1, table).Attribute(2, chain);
+        _messages.Add(message);
+        return new RuleWriter(message, message.BeginNested(4 | Nested));
+    }
+
+    /// <summary>Each message's bytes as sent, with sequence number 0 and no ack asked: what the codec specs pin.</summary>
+    public IReadOnlyList<byte[]> Encoded() => [.. _messages.Select(m => m.Finish(0).ToArray())];
+
+    /// <summary>Sends the batch (one transaction) into the namespace at <paramref name="netnsPath"/> (null: the
+    /// caller's). Returns the refused messages; empty: committed.</summary>
+    public IReadOnlyList<NfTablesBatchError> Commit(string? netnsPath, string operation)
+    {
+        List<BatchError> Send()
+        {
+            using var socket = NetlinkSocket.Open(Libc.NetlinkNetfilter);
+            return socket.SendBatch(_messages, Subsystem, operation);
+        }
+        if (_messages.Count == 0)
+            return [];
+        List<BatchError> errors;
+        if (netnsPath is null)
+            errors = Send();
+        else
+        {
+            using var netns = NetworkNamespace.Open(netnsPath);
+            errors = netns.Run(Send);
+        }
+        return [.. errors.Select(e => new NfTablesBatchError(e.Message, e.Errno, e.KernelMessage))];
+    }
+
+    /// <summary>The chains (family ip) of each table, by one NFT_MSG_GETCHAIN dump; a table that does not exist is absent.</summary>
+    public static Dictionary<string, HashSet<string>> Chains(string? netnsPath)
+    {
+        Dictionary<string, HashSet<string>> ReadHere()
+        {
+            using var socket = NetlinkSocket.Open(Libc.NetlinkNetfilter);
+            var result = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            foreach (var reply in socket.Request(Message(GetChain, FlagRequest | FlagDump), "NFT_MSG_GETCHAIN dump (family ip)"))
+            {
+                if (reply.Payload.Length <= 4)
+                    continue;
+                var attributes = NetlinkAttributes.Parse(reply.Payload[4..]);
+                if (attributes.String(1) is { } table && attributes.String(3) is { } chain)
+                {
+                    if (!result.TryGetValue(table, out var chains))
+                        result[table] = chains = new HashSet<string>(StringComparer.Ordinal);
+                    chains.Add(chain);
+                }
+            }
+            return result;
+        }
+        if (netnsPath is null)
+            return ReadHere();
+        using var netns = NetworkNamespace.Open(netnsPath);
+        return netns.Run(ReadHere);
+    }
+
+    private static NetlinkMessageBuilder Message(ushort type, ushort flags) =>
+        new NetlinkMessageBuilder((ushort)((Subsystem << 8) | type), flags).NfGen(FamilyIpv4);
+
+    /// <summary>Writes one rule's expressions (libnftnl's attribute order for each) into its message.</summary>
+    public sealed class RuleWriter
+    {
+        private readonly NetlinkMessageBuilder _message;
+        private readonly int _list;
+
+        internal RuleWriter(NetlinkMessageBuilder message, int list) => (_message, _list) = (message, list);
+
+        /// <summary>payload load into register 1: base 1 network header, 2 transport header.</summary>
+        public RuleWriter Payload(uint headerBase, uint offset, uint length) => Expression("payload", m => m
+            .AttributeBigEndian(1, 1).AttributeBigEndian(2, headerBase).AttributeBigEndian(3, offset).AttributeBigEndian(4, length));
+
+        /// <summary>cmp of register 1 with <paramref name="data"/>: op 0 eq, 1 neq.</summary>
+        public RuleWriter Compare(uint op, ReadOnlySpan<byte> data)
+        {
+            var begin = Begin("cmp");
+            _message.AttributeBigEndian(1, 1).AttributeBigEndian(2, op);
+            Data(3, data);
+            return Finish(begin);
+        }
+
+        /// <summary>meta load into register 1 (key 3 mark, 16 l4proto).</summary>
+        public RuleWriter Meta(uint key) => Expression("meta", m => m.AttributeBigEndian(2, key).AttributeBigEndian(1, 1));
+
+        /// <summary>bitwise on register 1: (r1 &amp; mask) ^ xor.</summary>
+        public RuleWriter Bitwise(ReadOnlySpan<byte> mask, ReadOnlySpan<byte> xor)
+        {
+            var begin = Begin("bitwise");
+            _message.AttributeBigEndian(1, 1).AttributeBigEndian(2, 1).AttributeBigEndian(3, (uint)mask.Length);
+            Data(4, mask);
+            Data(5, xor);
+            return Finish(begin);
+        }
+
+        public RuleWriter Counter()
+        {
+            var begin = Begin("counter");
+            Span<byte> zero = stackalloc byte[8];
+            _message.Attribute(1, zero).Attribute(2, zero);
+            return Finish(begin);
+        }
+
+        /// <summary>immediate verdict: code (NF_DROP 0, NF_ACCEPT 1, NFT_JUMP -3, NFT_RETURN -5) and chain for a jump.</summary>
+        public RuleWriter Verdict(int code, string? chain)
+        {
+            var begin = Begin("immediate");
+            _message.AttributeBigEndian(1, 0);
+            var data = _message.BeginNested(2 | Nested);
+            var verdict = _message.BeginNested(2 | Nested);
+            _message.AttributeBigEndian(1, unchecked((uint)code));
+            if (chain is not null)
+                _message.Attribute(2, chain);
+            _message.EndNested(verdict).EndNested(data);
+            return Finish(begin);
+        }
+
+        /// <summary>An xtables extension run by the kernel's compat layer: "match" or "target", name, revision, info.</summary>
+        public RuleWriter Compat(string kind, string name, uint revision, ReadOnlySpan<byte> info)
+        {
+            var begin = Begin(kind);
+            _message.Attribute(1, name).AttributeBigEndian(2, revision).Attribute(3, info);
+            return Finish(begin);
+        }
+
+        /// <summary>Closes the list and adds NFTA_RULE_COMPAT (the -p protocol, its inversion flags).</summary>
+        public void End(uint protocol, uint flags)
+        {
+            _message.EndNested(_list);
+            var nest = _message.BeginNested(5 | Nested);
+            _message.AttributeBigEndian(1, protocol).AttributeBigEndian(2, flags).EndNested(nest);
+        }
+
+        private RuleWriter Expression(string name, Action<NetlinkMessageBuilder> data)
+        {
+            var begin = Begin(name);
+            data(_message);
+            return Finish(begin);
+        }
+
+        private (int Element, int Data) Begin(string name)
+        {
+            var element = _message.BeginNested(1 | Nested);
+            _message.Attribute(1, name);
+            return (element, _message.BeginNested(2 | Nested));
+        }
+
+        private RuleWriter Finish((int Element, int Data) begin)
+        {
+            _message.EndNested(begin.Data).EndNested(begin.Element);
+            return this;
+        }
+
+        private void Data(ushort type, ReadOnlySpan<byte> value)
+        {
+            var nest = _message.BeginNested((ushort)(type | Nested));
+            _message.Attribute(1, value).EndNested(nest);
+        }
+    }
+}
