@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Provisioner.Host.Namespaces;
 
 namespace Provisioner.Host.Netlink;
@@ -19,7 +20,7 @@ public sealed class NfTablesRuleBatch
 {
     private const byte FamilyIpv4 = 2;
     private const ushort Subsystem = 10;
-    private const ushort NewTable = 0, GetChain = 4, NewChain = 3, NewRule = 6;
+    private const ushort NewTable = 0, GetChain = 4, NewChain = 3, NewRule = 6, GetRule = 7;
     private const ushort FlagRequest = 1, FlagExclusive = 0x200, FlagCreate = 0x400, FlagAppend = 0x800, FlagDump = 0x300;
     private const ushort Nested = NetlinkMessageBuilder.Nested;
 
@@ -103,6 +104,40 @@ public sealed class NfTablesRuleBatch
                         result[table] = chains = new HashSet<string>(StringComparer.Ordinal);
                     chains.Add(chain);
                 }
+            }
+            return result;
+        }
+        if (netnsPath is null)
+            return ReadHere();
+        using var netns = NetworkNamespace.Open(netnsPath);
+        return netns.Run(ReadHere);
+    }
+
+    /// <summary>Every rule of family ip by one NFT_MSG_GETRULE dump, in the kernel's order: table, chain and the
+    /// message's attributes but the handle and position (what two loads of the same rules may differ in), as bytes.</summary>
+    public static List<(string Table, string Chain, byte[] Attributes)> Rules(string? netnsPath)
+    {
+        List<(string, string, byte[])> ReadHere()
+        {
+            using var socket = NetlinkSocket.Open(Libc.NetlinkNetfilter);
+            var result = new List<(string, string, byte[])>();
+            foreach (var reply in socket.Request(Message(GetRule, FlagRequest | FlagDump), "NFT_MSG_GETRULE dump (family ip)"))
+            {
+                if (reply.Payload.Length <= 4)
+                    continue;
+                var kept = new List<byte>();
+                var payload = reply.Payload.Span[4..];
+                for (var at = 0; at + 4 <= payload.Length;)
+                {
+                    var length = BinaryPrimitives.ReadUInt16LittleEndian(payload[at..]);
+                    var type = BinaryPrimitives.ReadUInt16LittleEndian(payload[(at + 2)..]) & 0x3fff;
+                    var next = Math.Min(payload.Length, NetlinkMessageBuilder.Align(Math.Max(length, (ushort)4)) + at);
+                    if (type is not (3 or 6)) // NFTA_RULE_HANDLE, NFTA_RULE_POSITION
+                        kept.AddRange(payload[at..next]);
+                    at = next;
+                }
+                var attributes = NetlinkAttributes.Parse(reply.Payload[4..]);
+                result.Add((attributes.String(1) ?? "", attributes.String(2) ?? "", [.. kept]));
             }
             return result;
         }
