@@ -15,6 +15,10 @@ public sealed record ServiceRulesEngineOptions
     /// <summary>The limit of one iptables/nft command (a <see cref="CommandTimedOutException"/> past it).</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>iptables-nft: a first sync into tables without netlab chains written as one nf_tables batch over netlink
+    /// instead of by iptables-nft-restore (<see cref="IptablesDirectLoad"/>). False: always the tool.</summary>
+    public bool DirectIptablesLoad { get; init; } = true;
+
     /// <summary>
     /// Where the last-applied state is kept between processes (e.g. /run/netlab/LAB/nodes/NODE/service-rules.state);
     /// null keeps it in memory only. Only an nf_tables backend uses it, and only while the kernel's generation proves it.
@@ -185,7 +189,7 @@ public sealed class ServiceRulesEngine : IDisposable
     {
         var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null;
         // an iptables-nft first sync into tables without netlab chains: one nf_tables batch, not the tool
-        var direct = Backend == RuleBackend.Iptables && plan.FullSync ? IptablesDirectLoad.TryCreate(plan.Script, _commands.NetnsPath) : null;
+        var direct = Backend == RuleBackend.Iptables && plan.FullSync && _options.DirectIptablesLoad ? IptablesDirectLoad.TryCreate(plan.Script, _commands.NetnsPath) : null;
         var transactions = firstLoad?.Transactions ?? (Backend == RuleBackend.Nftables || direct is not null ? 1u : (uint)IptablesPlanner.TransactionCount(plan.Script));
         GenerationMove move;
         try
