@@ -7,6 +7,8 @@ using Provisioner.ServiceRules.Model;
 //        ... --backends iptables,iptables-legacy,nftables   (default: all three)
 //        ... --apply-ab N ROUNDS   the nftables first-sync apply alone, interleaved: one nft -f of the whole table
 //            against the skeleton by nft -f and the elements over netlink (NftFirstLoad), each into a fresh netns
+//        ... --iptables-apply-ab N ROUNDS   the iptables-nft first-sync apply alone, interleaved: iptables-nft-restore
+//            against one nf_tables batch over netlink (IptablesDirectLoad), each into a fresh netns
 //        ... --print iptables|iptables-plan|iptables-legacy-plan|nftables|kube-proxy N   prints a full-sync payload for N services (no root
 //            needed; iptables-plan: the planner's first-sync payload, as the engine runs it on an empty kernel)
 if (args is ["--print", var kind, var count])
@@ -126,6 +128,56 @@ if (args is ["--apply-ab", var abCount, var abRounds])
                     return 0;
                 }, _ => "");
                 Console.WriteLine($"{round,5} {(netlink ? "nft -f skeleton + netlink elements" : "nft -f, one transaction"),-36} {measured.Wall.TotalMilliseconds,9:0} {measured.Cpu.TotalMilliseconds,9:0}");
+            });
+    }
+    Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+    return;
+}
+if (args is ["--iptables-encode", var encCount])
+{
+    var payload = Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(
+        Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(int.Parse(encCount, CultureInfo.InvariantCulture)), Node()),
+        Provisioner.ServiceRules.Iptables.IptablesKernelState.Empty).Payload;
+    for (var round = 0; round < 4; round++)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var load = IptablesDirectLoad.Encode(payload, new Dictionary<string, HashSet<string>>())!;
+        var encoded = clock.Elapsed;
+        Console.Write($"cpu {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:0} ms, ");
+        Console.WriteLine($"encode {encoded.TotalMilliseconds:0} ms, {load.Batch.Messages} messages; gc {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} pause {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms");
+    }
+    return;
+}
+if (args is ["--iptables-apply-ab", var ipCount, var ipRounds])
+{
+    var payload = Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(
+        Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(int.Parse(ipCount, CultureInfo.InvariantCulture)), Node()),
+        Provisioner.ServiceRules.Iptables.IptablesKernelState.Empty).Payload;
+    Console.WriteLine($"iptables-nft first-sync apply of {ipCount} services, interleaved; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+    Console.WriteLine($"{"round",5} {"way",-44} {"wall",9} {"cpu",9}");
+    for (var round = 1; round <= int.Parse(ipRounds, CultureInfo.InvariantCulture); round++)
+    {
+        foreach (var netlink in (bool[])[false, true])
+            await InNamespaceAsync(async ns =>
+            {
+                var commands = new RuleCommands(RuleBackend.Iptables, ns, run, cap);
+                var parts = "";
+                var (_, measured) = await meter.StepAsync(async () =>
+                {
+                    if (!netlink)
+                    {
+                        await commands.RestoreIptablesAsync(payload, testOnly: false, CancellationToken.None);
+                        return 0;
+                    }
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    var load = IptablesDirectLoad.TryCreate(payload, commands.NetnsPath) ?? throw new InvalidOperationException("no direct load");
+                    var encoded = clock.Elapsed;
+                    load.Run(commands.NetnsPath);
+                    parts = $"  (encode {encoded.TotalMilliseconds:0} ms, commit {(clock.Elapsed - encoded).TotalMilliseconds:0} ms)";
+                    return 0;
+                }, _ => "");
+                Console.WriteLine($"{round,5} {(netlink ? "one nf_tables batch over netlink" : "iptables-nft-restore --noflush"),-44} {measured.Wall.TotalMilliseconds,9:0} {measured.Cpu.TotalMilliseconds,9:0}{parts}");
             });
     }
     Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");

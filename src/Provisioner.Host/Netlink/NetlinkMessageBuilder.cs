@@ -24,6 +24,16 @@ internal sealed class NetlinkMessageBuilder
         BinaryPrimitives.WriteUInt16LittleEndian(_buffer.AsSpan(6), flags);
     }
 
+    /// <summary>Starts over as a new, empty message (its buffer kept): one scratch builder for many messages.</summary>
+    public NetlinkMessageBuilder Reset(ushort type, ushort flags)
+    {
+        _buffer.AsSpan(0, HeaderLength).Clear();
+        _length = HeaderLength;
+        BinaryPrimitives.WriteUInt16LittleEndian(_buffer.AsSpan(4), type);
+        BinaryPrimitives.WriteUInt16LittleEndian(_buffer.AsSpan(6), flags);
+        return this;
+    }
+
     /// <summary>The message's length so far: where the next attribute starts, counted from the header.</summary>
     public int Length => _length;
 

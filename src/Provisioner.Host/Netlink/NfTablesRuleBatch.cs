@@ -24,31 +24,39 @@ public sealed class NfTablesRuleBatch
     private const ushort FlagRequest = 1, FlagExclusive = 0x200, FlagCreate = 0x400, FlagAppend = 0x800, FlagDump = 0x300;
     private const ushort Nested = NetlinkMessageBuilder.Nested;
 
-    private readonly List<NetlinkMessageBuilder> _messages = [];
+    // every message laid out in one large buffer (see NetlinkSocket.SendBatch): 20 bytes kept for BATCH_BEGIN
+    private const int BatchHeader = 20;
+    private readonly NetlinkMessageBuilder _scratch = new(0, 0);
+    private readonly List<int> _offsets = [];
+    private byte[] _buffer;
+    private int _end = BatchHeader;
 
-    public int Messages => _messages.Count;
+    /// <param name="capacity">bytes to hold without growing (a guess; the buffer grows past it)</param>
+    public NfTablesRuleBatch(int capacity = 1 << 16) => _buffer = new byte[Math.Max(capacity, 1 << 12)];
+
+    public int Messages => _offsets.Count;
 
     /// <summary>NFT_MSG_NEWTABLE without NLM_F_EXCL: creates the table or leaves an existing one as it is.</summary>
     public NfTablesRuleBatch AddTable(string table)
     {
-        _messages.Add(Message(NewTable, FlagRequest | FlagCreate).Attribute(1, table));
+        Add(Message(NewTable, FlagRequest | FlagCreate, scratch: true).Attribute(1, table));
         return this;
     }
 
     /// <summary>A user chain; NLM_F_EXCL: a chain of that name already there refuses the batch.</summary>
     public NfTablesRuleBatch AddChain(string table, string chain)
     {
-        _messages.Add(Message(NewChain, FlagRequest | FlagExclusive).Attribute(1, table).Attribute(3, chain));
+        Add(Message(NewChain, FlagRequest | FlagExclusive, scratch: true).Attribute(1, table).Attribute(3, chain));
         return this;
     }
 
     /// <summary>A base chain as iptables-nft creates a built-in one: hook, priority, policy accept, type.</summary>
     public NfTablesRuleBatch AddBaseChain(string table, string chain, uint hook, int priority, string type)
     {
-        var message = Message(NewChain, FlagRequest | FlagCreate).Attribute(1, table).Attribute(3, chain);
+        var message = Message(NewChain, FlagRequest | FlagCreate, scratch: true).Attribute(1, table).Attribute(3, chain);
         var nest = message.BeginNested(4 | Nested);
         message.AttributeBigEndian(1, hook).AttributeBigEndian(2, unchecked((uint)priority)).EndNested(nest);
-        _messages.Add(message.AttributeBigEndian(5, 1).Attribute(7, type));
+        Add(message.AttributeBigEndian(5, 1).Attribute(7, type));
         return this;
     }
 
@@ -56,13 +64,39 @@ public sealed class NfTablesRuleBatch
     /// <see cref="RuleWriter.End"/>.</summary>
     public RuleWriter AddRule(string table, string chain, bool append)
     {
-        var message = Message(NewRule, (ushort)(FlagRequest | FlagCreate | (append ? FlagAppend : 0))).Attribute(1, table).Attribute(2, chain);
-        _messages.Add(message);
-        return new RuleWriter(message, message.BeginNested(4 | Nested));
+        var message = Message(NewRule, (ushort)(FlagRequest | FlagCreate | (append ? FlagAppend : 0)), scratch: true).Attribute(1, table).Attribute(2, chain);
+        return new RuleWriter(this, message, message.BeginNested(4 | Nested));
     }
 
     /// <summary>Each message's bytes as sent, with sequence number 0 and no ack asked: what the codec specs pin.</summary>
-    public IReadOnlyList<byte[]> Encoded() => [.. _messages.Select(m => m.Finish(0).ToArray())];
+    public IReadOnlyList<byte[]> Encoded() =>
+        [.. _offsets.Select((o, i) => _buffer.AsSpan(o, (i + 1 < _offsets.Count ? _offsets[i + 1] : _end) - o).ToArray())];
+
+    /// <summary>Appends <paramref name="other"/>'s messages after these (batches encoded in parallel, joined in order).</summary>
+    public NfTablesRuleBatch Append(NfTablesRuleBatch other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var bytes = other._end - BatchHeader;
+        if (_end + bytes + BatchHeader > _buffer.Length)
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length + _buffer.Length / 2, _end + bytes + BatchHeader));
+        other._buffer.AsSpan(BatchHeader, bytes).CopyTo(_buffer.AsSpan(_end));
+        var shift = _end - BatchHeader;
+        foreach (var offset in other._offsets)
+            _offsets.Add(offset + shift);
+        _end += bytes;
+        return this;
+    }
+
+    /// <summary>Copies the finished scratch message after the others.</summary>
+    private void Add(NetlinkMessageBuilder message)
+    {
+        var bytes = message.Finish(0);
+        if (_end + bytes.Length + BatchHeader > _buffer.Length)
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _end + bytes.Length + BatchHeader));
+        _offsets.Add(_end);
+        bytes.CopyTo(_buffer.AsSpan(_end));
+        _end += bytes.Length;
+    }
 
     /// <summary>Sends the batch (one transaction) into the namespace at <paramref name="netnsPath"/> (null: the
     /// caller's). Returns the refused messages; empty: committed.</summary>
@@ -71,9 +105,9 @@ public sealed class NfTablesRuleBatch
         List<BatchError> Send()
         {
             using var socket = NetlinkSocket.Open(Libc.NetlinkNetfilter);
-            return socket.SendBatch(_messages, Subsystem, operation);
+            return socket.SendBatch(_buffer, _offsets, _end, Subsystem, operation);
         }
-        if (_messages.Count == 0)
+        if (_offsets.Count == 0)
             return [];
         List<BatchError> errors;
         if (netnsPath is null)
@@ -150,13 +184,18 @@ public sealed class NfTablesRuleBatch
     private static NetlinkMessageBuilder Message(ushort type, ushort flags) =>
         new NetlinkMessageBuilder((ushort)((Subsystem << 8) | type), flags).NfGen(FamilyIpv4);
 
+    /// <summary>The next message, built in the scratch builder (one buffer for all: no garbage per message).</summary>
+    private NetlinkMessageBuilder Message(ushort type, ushort flags, bool scratch) =>
+        _scratch.Reset((ushort)((Subsystem << 8) | type), flags).NfGen(FamilyIpv4);
+
     /// <summary>Writes one rule's expressions (libnftnl's attribute order for each) into its message.</summary>
     public sealed class RuleWriter
     {
+        private readonly NfTablesRuleBatch _batch;
         private readonly NetlinkMessageBuilder _message;
         private readonly int _list;
 
-        internal RuleWriter(NetlinkMessageBuilder message, int list) => (_message, _list) = (message, list);
+        internal RuleWriter(NfTablesRuleBatch batch, NetlinkMessageBuilder message, int list) => (_batch, _message, _list) = (batch, message, list);
 
         /// <summary>payload load into register 1: base 1 network header, 2 transport header.</summary>
         public RuleWriter Payload(uint headerBase, uint offset, uint length) => Expression("payload", m => m
@@ -220,6 +259,7 @@ public sealed class NfTablesRuleBatch
             _message.EndNested(_list);
             var nest = _message.BeginNested(5 | Nested);
             _message.AttributeBigEndian(1, protocol).AttributeBigEndian(2, flags).EndNested(nest);
+            _batch.Add(_message);
         }
 
         private RuleWriter Expression(string name, Action<NetlinkMessageBuilder> data)

@@ -29,9 +29,17 @@ internal sealed class IptablesDirectLoad
     };
 
     private readonly NfTablesRuleBatch _batch;
-    private readonly List<string> _messages; // what each message of the batch is, for a refusal's error
+    private readonly string _script;
+    private readonly List<Item> _messages; // each message, for a refusal's error (no string per message)
 
-    private IptablesDirectLoad(NfTablesRuleBatch batch, List<string> messages) => (_batch, _messages) = (batch, messages);
+    private IptablesDirectLoad(NfTablesRuleBatch batch, string script, List<Item> messages) => (_batch, _script, _messages) = (batch, script, messages);
+
+    /// <summary>A message to write: a rule is its line's place in the script (no copy of 150k lines kept alive: the GC
+    /// would copy them at every collection the encoding triggers), anything else its name.</summary>
+    private readonly record struct Item(string What, string Table, string Name, int Start = 0, int Length = 0)
+    {
+        public string Line(string script) => What == "rule" ? script.Substring(Start, Length) : Name;
+    }
 
     /// <summary>The batch (the codec specs and the equality spec read it).</summary>
     internal NfTablesRuleBatch Batch => _batch;
@@ -54,22 +62,32 @@ internal sealed class IptablesDirectLoad
     /// <summary>Encodes <paramref name="script"/> for a kernel holding <paramref name="existing"/> chains per table.</summary>
     internal static IptablesDirectLoad? Encode(string script, IReadOnlyDictionary<string, HashSet<string>> existing)
     {
-        var batch = new NfTablesRuleBatch();
-        var what = new List<string>();
-        var hooks = new List<(string Table, string Line)>();
+        // first the messages in batch order (cheap), then their encoding in parallel chunks, joined in that order
+        var what = new List<Item>();
+        var hooks = new List<(string Table, string Chain, string Line)>();
         string? table = null;
-        foreach (var raw in script.Split('\n'))
+        foreach (var range in script.AsSpan().Split('\n'))
         {
-            var line = raw.TrimEnd('\r');
-            if (line.Length == 0 || line[0] == '#' || line == IptablesPlanner.WholeTableLoad)
+            var (start, length) = range.GetOffsetAndLength(script.Length);
+            if (length > 0 && script[start + length - 1] == '\r')
+                length--;
+            var span = script.AsSpan(start, length);
+            if (length == 0 || span[0] == '#' || span.SequenceEqual(IptablesPlanner.WholeTableLoad))
                 continue;
+            if (span.StartsWith("-A NETLAB-"))
+            {
+                if (table is null)
+                    return null;
+                what.Add(new("rule", table, "", start, length));
+                continue;
+            }
+            var line = span.ToString();
             if (line[0] == '*')
             {
                 table = line[1..];
                 if (table is not ("nat" or "filter"))
                     return null;
-                batch.AddTable(table);
-                what.Add($"table ip {table}");
+                what.Add(new("table", table, ""));
                 continue;
             }
             if (table is null)
@@ -85,37 +103,59 @@ internal sealed class IptablesDirectLoad
                 var name = space > 0 ? line[1..space] : line[1..];
                 if (!name.StartsWith("NETLAB-", StringComparison.Ordinal) || line != $":{name} - [0:0]")
                     return null;
-                batch.AddChain(table, name);
-                what.Add($"chain {name} of table ip {table}");
+                what.Add(new("chain", table, name));
                 continue;
             }
-            var chain = line.Split(' ', 3) is [_, var c, _] ? c : "";
-            if (BuiltIn.ContainsKey((table, chain)))
-            {
-                hooks.Add((table, line));
-                continue;
-            }
-            if (!line.StartsWith("-A NETLAB-", StringComparison.Ordinal) || !IptablesNftRuleCodec.TryAdd(batch, table, line))
+            var chainEnd = line.IndexOf(' ', 3);
+            var chain = line.StartsWith("-I ", StringComparison.Ordinal) && chainEnd > 3 ? line[3..chainEnd] : "";
+            if (!BuiltIn.ContainsKey((table, chain)))
                 return null;
-            what.Add($"rule in table ip {table}: {line}");
+            hooks.Add((table, chain, line));
         }
         if (table is not null)
             return null; // no COMMIT: not a payload the planner wrote
         var created = new HashSet<(string, string)>();
-        foreach (var (hookTable, line) in hooks)
+        foreach (var (hookTable, chain, line) in hooks)
         {
-            var chain = line.Split(' ', 3)[1];
-            var (hook, priority) = BuiltIn[(hookTable, chain)];
             if (!(existing.TryGetValue(hookTable, out var chains) && chains.Contains(chain)) && created.Add((hookTable, chain)))
-            {
-                batch.AddBaseChain(hookTable, chain, hook, priority, hookTable);
-                what.Add($"built-in chain {chain} of table ip {hookTable}");
-            }
-            if (!line.StartsWith("-I ", StringComparison.Ordinal) || !IptablesNftRuleCodec.TryAdd(batch, hookTable, line))
-                return null;
-            what.Add($"rule in table ip {hookTable}: {line}");
+                what.Add(new("built-in chain", hookTable, chain));
+            what.Add(new("hook rule", hookTable, line));
         }
-        return new IptablesDirectLoad(batch, what);
+        var chunks = what.Chunk(Math.Max(1, (what.Count + 15) / 16)).ToArray();
+        var batches = new NfTablesRuleBatch?[chunks.Length];
+        Parallel.For(0, chunks.Length, i =>
+        {
+            // a rule's message is ~5 times its line (a comment alone is 256 bytes): sized once, no regrowth
+            var batch = new NfTablesRuleBatch(i == 0 ? 6 * script.Length : 6 * chunks[i].Sum(m => m.Length + m.Name.Length + 64));
+            foreach (var item in chunks[i])
+            {
+                var (kind, t, name) = (item.What, item.Table, item.Name);
+                switch (kind)
+                {
+                    case "table":
+                        batch.AddTable(t);
+                        break;
+                    case "chain":
+                        batch.AddChain(t, name);
+                        break;
+                    case "built-in chain":
+                        var (hook, priority) = BuiltIn[(t, name)];
+                        batch.AddBaseChain(t, name, hook, priority, t);
+                        break;
+                    default:
+                        if (!IptablesNftRuleCodec.TryAdd(batch, t, item.Line(script)))
+                            return; // left null: a shape the encoder does not know
+                        break;
+                }
+            }
+            batches[i] = batch;
+        });
+        if (batches.Any(b => b is null))
+            return null;
+        var all = batches[0]!;
+        foreach (var batch in batches.Skip(1))
+            all.Append(batch!);
+        return new IptablesDirectLoad(all, script, what);
     }
 
     /// <summary>Commits the batch; a refusal throws naming the message the kernel pointed at (nothing was applied).</summary>
@@ -124,10 +164,17 @@ internal sealed class IptablesDirectLoad
         var refused = _batch.Commit(netnsPath, $"nf_tables batch of {_messages.Count} iptables-nft messages");
         if (refused.Count == 0)
             return;
-        var named = refused.Take(5).Select(e => (e.Message >= 0 && e.Message < _messages.Count ? _messages[e.Message] : "the batch") + ": " + e.Reason);
+        var named = refused.Take(5).Select(e => (e.Message >= 0 && e.Message < _messages.Count ? Describe(_messages[e.Message], _script) : "the batch") + ": " + e.Reason);
         throw new IptablesLoadException("the kernel refused the iptables-nft first load (one nf_tables transaction, so none of it was applied): "
             + string.Join("; ", named) + (refused.Count > 5 ? $"; and {refused.Count - 5} more" : ""));
     }
+
+    private static string Describe(Item m, string script) => m.What switch
+    {
+        "table" => $"table ip {m.Table}",
+        "rule" or "hook rule" => $"rule in table ip {m.Table}: {m.Line(script)}",
+        _ => $"{m.What} {m.Name} of table ip {m.Table}",
+    };
 }
 
 /// <summary>The kernel refused the direct iptables-nft load; the message names the rule or chain.</summary>
