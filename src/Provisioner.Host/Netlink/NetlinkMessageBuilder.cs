@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
@@ -25,6 +26,7 @@ internal sealed class NetlinkMessageBuilder
     }
 
     /// <summary>Starts over as a new, empty message (its buffer kept): one scratch builder for many messages.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NetlinkMessageBuilder Reset(ushort type, ushort flags)
     {
         _buffer.AsSpan(0, HeaderLength).Clear();
@@ -56,6 +58,7 @@ internal sealed class NetlinkMessageBuilder
     }
 
     /// <summary>struct nfgenmsg (nfnetlink): family, version NFNETLINK_V0, resource id (big endian).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NetlinkMessageBuilder NfGen(byte family = 0, ushort resourceId = 0)
     {
         var span = Reserve(4);
@@ -88,6 +91,7 @@ internal sealed class NetlinkMessageBuilder
         return this;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NetlinkMessageBuilder Attribute(ushort type, ReadOnlySpan<byte> value)
     {
         var span = Reserve(Align(4 + value.Length));
@@ -98,6 +102,7 @@ internal sealed class NetlinkMessageBuilder
     }
 
     /// <summary>A NUL-terminated string (NLA_STRING / NLA_NUL_STRING), encoded in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NetlinkMessageBuilder Attribute(ushort type, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
@@ -109,6 +114,7 @@ internal sealed class NetlinkMessageBuilder
         return this;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NetlinkMessageBuilder Attribute(ushort type, uint value)
     {
         Span<byte> bytes = stackalloc byte[4];
@@ -117,6 +123,7 @@ internal sealed class NetlinkMessageBuilder
     }
 
     /// <summary>A 32-bit value in network byte order (nfnetlink's NLA_BE32, e.g. a verdict code).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NetlinkMessageBuilder AttributeBigEndian(ushort type, uint value)
     {
         Span<byte> bytes = stackalloc byte[4];
@@ -124,11 +131,14 @@ internal sealed class NetlinkMessageBuilder
         return Attribute(type, bytes);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NetlinkMessageBuilder Attribute(ushort type, byte value) => Attribute(type, [value]);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NetlinkMessageBuilder Attribute(ushort type, IPAddress address) => Attribute(type, address.GetAddressBytes());
 
     /// <summary>Starts a nested attribute; close it with <see cref="EndNested"/>, passing the returned offset.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int BeginNested(ushort type)
     {
         var offset = _length;
@@ -137,6 +147,7 @@ internal sealed class NetlinkMessageBuilder
         return offset;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public NetlinkMessageBuilder EndNested(int offset)
     {
         BinaryPrimitives.WriteUInt16LittleEndian(_buffer.AsSpan(offset), (ushort)(_length - offset));
@@ -144,6 +155,7 @@ internal sealed class NetlinkMessageBuilder
     }
 
     /// <summary>The finished message with its length and sequence number filled in.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> Finish(uint sequence)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(_buffer, (uint)_length);
@@ -153,6 +165,7 @@ internal sealed class NetlinkMessageBuilder
 
     internal static int Align(int length) => (length + 3) & ~3;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Span<byte> Reserve(int count)
     {
         count = Align(count);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using Provisioner.Host.Namespaces;
 
@@ -62,6 +63,7 @@ public sealed class NfTablesRuleBatch
 
     /// <summary>Starts a rule (appended, or inserted at the head of the chain); add its expressions, then
     /// <see cref="RuleWriter.End"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RuleWriter AddRule(string table, string chain, bool append)
     {
         var message = Message(NewRule, (ushort)(FlagRequest | FlagCreate | (append ? FlagAppend : 0)), scratch: true).Attribute(1, table).Attribute(2, chain);
@@ -88,6 +90,7 @@ public sealed class NfTablesRuleBatch
     }
 
     /// <summary>Copies the finished scratch message after the others.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Add(NetlinkMessageBuilder message)
     {
         var bytes = message.Finish(0);
@@ -198,10 +201,12 @@ public sealed class NfTablesRuleBatch
         internal RuleWriter(NfTablesRuleBatch batch, NetlinkMessageBuilder message, int list) => (_batch, _message, _list) = (batch, message, list);
 
         /// <summary>payload load into register 1: base 1 network header, 2 transport header.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RuleWriter Payload(uint headerBase, uint offset, uint length) => Expression("payload", m => m
             .AttributeBigEndian(1, 1).AttributeBigEndian(2, headerBase).AttributeBigEndian(3, offset).AttributeBigEndian(4, length));
 
         /// <summary>cmp of register 1 with <paramref name="data"/>: op 0 eq, 1 neq.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RuleWriter Compare(uint op, ReadOnlySpan<byte> data)
         {
             var begin = Begin("cmp");
@@ -211,6 +216,7 @@ public sealed class NfTablesRuleBatch
         }
 
         /// <summary>meta load into register 1 (key 3 mark, 16 l4proto).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RuleWriter Meta(uint key) => Expression("meta", m => m.AttributeBigEndian(2, key).AttributeBigEndian(1, 1));
 
         /// <summary>bitwise on register 1: (r1 &amp; mask) ^ xor.</summary>
@@ -223,6 +229,7 @@ public sealed class NfTablesRuleBatch
             return Finish(begin);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RuleWriter Counter()
         {
             var begin = Begin("counter");
@@ -232,6 +239,7 @@ public sealed class NfTablesRuleBatch
         }
 
         /// <summary>immediate verdict: code (NF_DROP 0, NF_ACCEPT 1, NFT_JUMP -3, NFT_RETURN -5) and chain for a jump.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RuleWriter Verdict(int code, string? chain)
         {
             var begin = Begin("immediate");
@@ -246,6 +254,7 @@ public sealed class NfTablesRuleBatch
         }
 
         /// <summary>An xtables extension run by the kernel's compat layer: "match" or "target", name, revision, info.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RuleWriter Compat(string kind, string name, uint revision, ReadOnlySpan<byte> info)
         {
             var begin = Begin(kind);
@@ -254,6 +263,7 @@ public sealed class NfTablesRuleBatch
         }
 
         /// <summary>Closes the list and adds NFTA_RULE_COMPAT (the -p protocol, its inversion flags).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void End(uint protocol, uint flags)
         {
             _message.EndNested(_list);
@@ -262,6 +272,7 @@ public sealed class NfTablesRuleBatch
             _batch.Add(_message);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private RuleWriter Expression(string name, Action<NetlinkMessageBuilder> data)
         {
             var begin = Begin(name);
@@ -269,6 +280,7 @@ public sealed class NfTablesRuleBatch
             return Finish(begin);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private (int Element, int Data) Begin(string name)
         {
             var element = _message.BeginNested(1 | Nested);
@@ -276,12 +288,14 @@ public sealed class NfTablesRuleBatch
             return (element, _message.BeginNested(2 | Nested));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private RuleWriter Finish((int Element, int Data) begin)
         {
             _message.EndNested(begin.Data).EndNested(begin.Element);
             return this;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Data(ushort type, ReadOnlySpan<byte> value)
         {
             var nest = _message.BeginNested((ushort)(type | Nested));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
@@ -21,6 +22,7 @@ internal static class IptablesNftRuleCodec
     private const uint Equal = 0, NotEqual = 1;
 
     /// <summary>Parses and encodes "-A CHAIN ..." (appended) or "-I CHAIN 1 ..." (inserted at the head).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryAdd(NfTablesRuleBatch batch, string table, string line)
     {
         var tokens = Tokenize(line);
@@ -52,6 +54,7 @@ internal static class IptablesNftRuleCodec
         public Action<NfTablesRuleBatch.RuleWriter>? Target;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Parsed? Parse(List<string> t, int i)
     {
         var rule = new Parsed();
@@ -96,6 +99,7 @@ internal static class IptablesNftRuleCodec
         return rule.Target is null ? null : rule;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Encode(NfTablesRuleBatch.RuleWriter w, Parsed rule)
     {
         if (rule.Protocol != 0)
@@ -112,6 +116,7 @@ internal static class IptablesNftRuleCodec
     }
 
     /// <summary>The address bytes a prefix keeps (iptables-nft loads only those); a prefix not on a byte boundary: null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[]? Prefix(string cidr)
     {
         var slash = cidr.IndexOf('/', StringComparison.Ordinal);
@@ -121,6 +126,7 @@ internal static class IptablesNftRuleCodec
         return address.GetAddressBytes()[..(length / 8)];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Action<NfTablesRuleBatch.RuleWriter>? Match(string name, List<string> t, ref int i, Parsed rule)
     {
         string? Next(ref int at) => at < t.Count ? t[at++] : null;
@@ -185,6 +191,7 @@ internal static class IptablesNftRuleCodec
     }
 
     /// <summary>xt_recent_mtinfo_v1 for "--rcheck --seconds S --reap" or "--set", then "--name N --mask 255.255.255.255 --rsource".</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Action<NfTablesRuleBatch.RuleWriter>? Recent(List<string> t, ref int i)
     {
         var info = new byte[232];
@@ -211,6 +218,7 @@ internal static class IptablesNftRuleCodec
         return w => w.Compat("match", "recent", 1, info);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Action<NfTablesRuleBatch.RuleWriter>? Target(string name, List<string> t, ref int i)
     {
         var rest = t.Count - i;
@@ -284,6 +292,7 @@ internal static class IptablesNftRuleCodec
     }
 
     /// <summary>Splits on spaces; a double-quoted word (a comment) is one token. Backslashes or stray quotes: null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<string>? Tokenize(string line)
     {
         var tokens = new List<string>();
