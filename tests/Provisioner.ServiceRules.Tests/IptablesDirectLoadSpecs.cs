@@ -102,5 +102,21 @@ public sealed class IptablesDirectLoadSpecs : IDisposable
         Assert.Empty(NfTablesRuleBatch.Chains("/run/netns/" + ns));
     }
 
+    [PrivilegedFact]
+    public void A_ruleset_changed_after_the_read_refuses_the_batch_by_its_generation()
+    {
+        var ns = _netns.Create("ipd");
+        var path = "/run/netns/" + ns;
+        var load = IptablesDirectLoad.TryCreate("*nat\n:NETLAB-A - [0:0]\n-I PREROUTING 1 -j NETLAB-A\n-S\n-A NETLAB-A -j RETURN\nCOMMIT\n", path)!;
+        var foreign = _netns.Exec(ns, "iptables-nft", "-t", "nat", "-A", "PREROUTING", "-s", "10.1.2.3/32", "-j", "RETURN"); // another writer
+        Assert.True(foreign.Succeeded, foreign.StandardError);
+
+        var failure = Assert.Throws<IptablesLoadException>(() => load.Run(path));
+
+        Assert.Contains("the ruleset changed after netlab read it", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(NfTablesRuleBatch.Chains(path)["nat"], c => c.StartsWith("NETLAB-", StringComparison.Ordinal));
+        Assert.Equal(["-A PREROUTING -s 10.1.2.3/32 -j RETURN"], _netns.Exec(ns, "iptables-nft-save", "-t", "nat").StandardOutput.Split('\n').Where(l => l.StartsWith("-A", StringComparison.Ordinal)));
+    }
+
     public void Dispose() => _netns.Dispose();
 }

@@ -51,12 +51,12 @@ internal sealed partial class NetlinkSocket
 
     /// <summary>
     /// <see cref="SendBatch(IReadOnlyList{NetlinkMessageBuilder}, ushort, string)"/> for messages already laid out in
-    /// one buffer: <paramref name="buffer"/>[0..20) is free for BATCH_BEGIN, the messages start at
+    /// one buffer: <paramref name="buffer"/>[0..offsets[0]) is free for BATCH_BEGIN (20 bytes, 28 with a generation), the messages start at
     /// <paramref name="offsets"/> and end at <paramref name="end"/>, and 20 bytes after it are free for BATCH_END. A
     /// large batch in one array on the large-object heap costs the GC nothing to keep (150k small messages cost 0.5-1 s
     /// of gen1 copying). The sequence numbers and the last message's ack flag are written in place.
     /// </summary>
-    public List<BatchError> SendBatch(byte[] buffer, IReadOnlyList<int> offsets, int end, ushort subsystem, string operation)
+    public List<BatchError> SendBatch(byte[] buffer, IReadOnlyList<int> offsets, int end, ushort subsystem, string operation, uint? generation = null)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentNullException.ThrowIfNull(offsets);
@@ -65,17 +65,22 @@ internal sealed partial class NetlinkSocket
             return [];
         var first = _sequence + 1;
         _sequence += (uint)offsets.Count + 2;
-        var begin = new NetlinkMessageBuilder(MessageBatchBegin, FlagRequest).NfGen(0, subsystem).Finish(first);
-        if (begin.Length != 20 || offsets[0] != 20 || buffer.Length < end + 20)
+        // NFNL_BATCH_GENID: the kernel refuses the whole batch (ERESTART) if the ruleset moved past that generation
+        var beginMessage = new NetlinkMessageBuilder(MessageBatchBegin, FlagRequest).NfGen(0, subsystem);
+        if (generation is { } genid)
+            beginMessage.AttributeBigEndian(1, genid);
+        var begin = beginMessage.Finish(first);
+        var start = offsets[0] - begin.Length;
+        if (start < 0 || buffer.Length < end + 20)
             throw new ArgumentException("the batch buffer has no room for BATCH_BEGIN and BATCH_END", nameof(buffer));
-        begin.CopyTo(buffer);
+        begin.CopyTo(buffer.AsSpan(start));
         for (var i = 0; i < offsets.Count; i++)
             BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(offsets[i] + 8), first + 1 + (uint)i);
         var lastFlags = buffer.AsSpan(offsets[^1] + 6);
         BinaryPrimitives.WriteUInt16LittleEndian(lastFlags, (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(lastFlags) | FlagAck));
         new NetlinkMessageBuilder(MessageBatchEnd, FlagRequest).NfGen(0, subsystem).Finish(first + 1 + (uint)offsets.Count).CopyTo(buffer.AsSpan(end));
-        ForceSendBuffer(end + 20, operation);
-        SendAll(buffer.AsSpan(0, end + 20), operation);
+        ForceSendBuffer(end + 20 - start, operation);
+        SendAll(buffer.AsSpan(start, end + 20 - start), operation);
         return BatchReplies(first, first + (uint)offsets.Count, operation);
     }
 

@@ -26,7 +26,7 @@ public sealed class NfTablesRuleBatch
     private const ushort Nested = NetlinkMessageBuilder.Nested;
 
     // every message laid out in one large buffer (see NetlinkSocket.SendBatch): 20 bytes kept for BATCH_BEGIN
-    private const int BatchHeader = 20;
+    private const int BatchHeader = 28;
     private readonly NetlinkMessageBuilder _scratch = new(0, 0);
     private readonly List<int> _offsets = [];
     private byte[] _buffer;
@@ -36,6 +36,10 @@ public sealed class NfTablesRuleBatch
     public NfTablesRuleBatch(int capacity = 1 << 16) => _buffer = new byte[Math.Max(capacity, 1 << 12)];
 
     public int Messages => _offsets.Count;
+
+    /// <summary>Commit only if the ruleset is still at this generation (NFNL_BATCH_GENID, as iptables-nft sends the one
+    /// it read): what the batch was built from cannot have changed under it. Null: any generation.</summary>
+    public uint? Generation { get; set; }
 
     /// <summary>NFT_MSG_NEWTABLE without NLM_F_EXCL: creates the table or leaves an existing one as it is.</summary>
     public NfTablesRuleBatch AddTable(string table)
@@ -108,7 +112,7 @@ public sealed class NfTablesRuleBatch
         List<BatchError> Send()
         {
             using var socket = NetlinkSocket.Open(Libc.NetlinkNetfilter);
-            return socket.SendBatch(_buffer, _offsets, _end, Subsystem, operation);
+            return socket.SendBatch(_buffer, _offsets, _end, Subsystem, operation, Generation);
         }
         if (_offsets.Count == 0)
             return [];

@@ -28,6 +28,7 @@ internal sealed class IptablesDirectLoad
         [("filter", "OUTPUT")] = (3, 0),
     };
 
+    private const int ERestart = 85;
     private readonly NfTablesRuleBatch _batch;
     private readonly string _script;
     private readonly List<Item> _messages; // each message, for a refusal's error (no string per message)
@@ -53,10 +54,15 @@ internal sealed class IptablesDirectLoad
         ArgumentNullException.ThrowIfNull(script);
         if (!Enabled)
             return null;
+        // the generation first: a change after it (and so after the dump) makes the kernel refuse the batch
+        var generation = NfTablesGeneration.Read(netnsPath);
         var existing = NfTablesRuleBatch.Chains(netnsPath);
         if (existing.Values.Any(chains => chains.Any(c => c.StartsWith("NETLAB-", StringComparison.Ordinal))))
             return null;
-        return Encode(script, existing);
+        var load = Encode(script, existing);
+        if (load is not null)
+            load.Batch.Generation = generation.Id;
+        return load;
     }
 
     /// <summary>Encodes <paramref name="script"/> for a kernel holding <paramref name="existing"/> chains per table.</summary>
@@ -164,7 +170,8 @@ internal sealed class IptablesDirectLoad
         var refused = _batch.Commit(netnsPath, $"nf_tables batch of {_messages.Count} iptables-nft messages");
         if (refused.Count == 0)
             return;
-        var named = refused.Take(5).Select(e => (e.Message >= 0 && e.Message < _messages.Count ? Describe(_messages[e.Message], _script) : "the batch") + ": " + e.Reason);
+        var named = refused.Take(5).Select(e => (e.Message >= 0 && e.Message < _messages.Count ? Describe(_messages[e.Message], _script) : "the batch") + ": " + e.Reason
+            + (e.Errno == ERestart ? " (the ruleset changed after netlab read it; the next sync reads it again)" : ""));
         throw new IptablesLoadException("the kernel refused the iptables-nft first load (one nf_tables transaction, so none of it was applied): "
             + string.Join("; ", named) + (refused.Count > 5 ? $"; and {refused.Count - 5} more" : ""));
     }
