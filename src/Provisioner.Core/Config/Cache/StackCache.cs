@@ -151,7 +151,11 @@ public sealed class StackCache(string directory)
         var temporary = $"{file}.{Environment.ProcessId}.tmp";
         try
         {
-            using (var output = File.Create(temporary))
+            // the whole stack file (other providers' keys and secrets too): readable by its owner only
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var output = new FileStream(temporary, options))
             {
                 output.Write(Encoding.UTF8.GetBytes($"{SourceMagic} key {key} body {Convert.ToHexStringLower(SHA256.HashData(body))}\n"));
                 output.Write(body);
