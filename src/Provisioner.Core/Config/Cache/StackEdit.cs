@@ -34,17 +34,17 @@ internal static class StackEdit
 
     public static (LabConfig Lab, StackLayout Layout)? Apply(byte[] old, StackLayout layout, LabConfig previous, byte[] now)
     {
-        Refused = 0;
+        Refused = null;
         if (layout.ItemLines.Length == 0 || layout.ItemLines.Length != previous.Services.Length
             || !PlainText(old) || !PlainText(now))
-            return Refuse(1);
+            return Refuse("not plain UTF-8 lines");
         var oldLines = LineStarts(old);
         var newLines = LineStarts(now);
 
         // the changed bytes, as whole lines: old lines [first, past) became new lines [first, past + delta)
         var prefix = old.AsSpan().CommonPrefixLength(now);
         if (prefix == old.Length && prefix == now.Length)
-            return Refuse(3); // the same bytes: nothing to edit (another build's entry)
+            return Refuse("the same bytes"); // nothing to edit (another build's entry)
         // kept bytes cut to whole lines where they can be: the prefix back to a line's start, the suffix on to one
         prefix = old.AsSpan(0, prefix).LastIndexOf((byte)'\n') + 1;
         var suffix = Math.Min(CommonSuffixLength(old, now), Math.Min(old.Length, now.Length) - prefix);
@@ -64,25 +64,25 @@ internal static class StackEdit
             listEnd++;
         var endOfFile = listEnd == oldLines.Length;
         if (first < items[0] || past > listEnd)
-            return Refuse(4);
+            return Refuse("outside the services list");
         var k = Entry(items, first);
         if (k > 0 && first == items[k] && !StartsEntry(now, newLines, items[k], layout.Column))
             k--; // lines added to the end of the entry before
         var m = Entry(items, past - 1);
         var regionEnd = m + 1 < items.Length ? items[m + 1] : listEnd;
         if (!StartsEntry(old, oldLines, items[k], layout.Column) || (m + 1 < items.Length && !StartsEntry(old, oldLines, items[m + 1], layout.Column)))
-            return Refuse(5);
+            return Refuse("entries not where the layout says");
         if (m + 1 == items.Length && !endOfFile && !LessIndented(old, oldLines, listEnd, layout.Column))
-            return Refuse(6);
+            return Refuse("the list's end is not less indented");
         var fragment = Slice(now, newLines, items[k], regionEnd + delta);
         if (fragment.Length > 0 && !StartsEntry(now, newLines, items[k], layout.Column))
-            return Refuse(7);
+            return Refuse("the edit does not start an entry");
         if (fragment.IndexOfAny(Unsafe) >= 0 || !Indented(fragment, layout.Column))
-            return Refuse(8);
+            return Refuse("unsafe characters or indentation");
 
         // the old entries there, read alone, must be the previous lab's: a layout that lies (a bug) is never spliced by
         if (ReadAlone(Slice(old, oldLines, items[k], regionEnd), k) is not { } was || !SameServices(was, previous.Services[k..(m + 1)]))
-            return Refuse(15);
+            return Refuse("the old entries are not the previous lab's");
 
         // the new entries, parsed and read alone
         var parsed = new YamlLayout(listDepth: 0);
@@ -93,16 +93,16 @@ internal static class StackEdit
         }
         catch (Exception e) when (e is YamlException or InvalidOperationException) // YamlDotNet throws both on bad input
         {
-            return Refuse(9); // the whole file's read says where
+            return Refuse("not valid YAML alone"); // the whole file's read says where
         }
         if (root is not YamlList list)
-            return Refuse(10);
+            return Refuse("not a list alone");
         var fragmentLines = System.Array.Empty<int>();
         if (fragment.Length > 0)
         {
             if (parsed.Anchored || parsed.Documents != 1 || !parsed.Lists.TryGetValue(list, out var listLayout)
                 || !listLayout.Block || listLayout.Column != layout.Column)
-                return Refuse(11);
+                return Refuse("not a plain block list at the column");
             fragmentLines = listLayout.ItemLines;
         }
         var problems = new List<ConfigProblem>();
@@ -110,16 +110,16 @@ internal static class StackEdit
         if (Diagnostics.PhaseTimer.Enabled)
             Console.Error.WriteLine($"netlab profile: stack cache: edit of services [{k}, {m}] as {edited.Length} read");
         if (problems.Count > 0 || edited.Length != fragmentLines.Length)
-            return Refuse(12);
+            return Refuse("a problem reading the entries");
         var services = ImmutableArray.CreateBuilder<ServiceSpec>(previous.Services.Length - (m - k + 1) + edited.Length);
         services.AddRange(previous.Services.AsSpan()[..k]);
         services.AddRange(edited);
         services.AddRange(previous.Services.AsSpan()[(m + 1)..]);
         if (services.Count == 0)
-            return Refuse(13); // no list left: the key reads as empty, which the whole read decides
+            return Refuse("no services left"); // the key reads as empty: the whole read decides
         var lab = previous with { Services = services.MoveToImmutable() };
         if (Diagnostics.PhaseTimer.Time("stack cache: validate the edit", () => LabValidator.Validate(lab)).Count > 0)
-            return Refuse(14);
+            return Refuse("a validation problem");
 
         int[] lines = [.. items.AsSpan(0, k), .. fragmentLines.Select(l => l + items[k]), .. items.AsSpan(m + 1).ToArray().Select(l => l + delta)];
         return (lab, new StackLayout(layout.Column, lines));
@@ -154,13 +154,15 @@ internal static class StackEdit
         return a.Length == b.Length && Bytes(a).AsSpan().SequenceEqual(Bytes(b));
     }
 
-    /// <summary>Which check refused the last edit on this thread (0: none), for specs and the profile.</summary>
+    /// <summary>Why the last edit on this thread was refused (null: it was not), for specs and the profile.</summary>
     [ThreadStatic]
-    internal static int Refused;
+    internal static string? Refused;
 
-    private static (LabConfig, StackLayout)? Refuse(int check)
+    private static (LabConfig, StackLayout)? Refuse(string why)
     {
-        Refused = check;
+        Refused = why;
+        if (Diagnostics.PhaseTimer.Enabled)
+            Console.Error.WriteLine($"netlab profile: stack cache: edit refused: {why}");
         return null;
     }
 
