@@ -64,6 +64,10 @@ public static class LabConfigReader
         return (config, problems); // with fallbacks in place of bad values, so validation can report the rest too
     }
 
+    /// <summary>Services read from a list of <c>netlab:services</c> entries, as <see cref="Read"/> reads each one, the first at <paramref name="first"/>.</summary>
+    internal static ImmutableArray<ServiceSpec> ReadServices(YamlList items, int first, List<ConfigProblem> problems) =>
+        [.. new YamlReader(YamlMap.Empty, "", problems).Items(items, ConfigKeys.Services, first).Select(ReadService)];
+
     private static KubernetesSpec ReadKubernetes(YamlReader? r)
     {
         var spec = new KubernetesSpec();

@@ -1,3 +1,4 @@
+using Provisioner.Core.Config.Cache;
 using Provisioner.Core.Model;
 using Provisioner.Core.Validation;
 using YamlDotNet.Core;
@@ -29,12 +30,17 @@ public static class StackFile
             ? file[7..^5] : null;
     }
 
-    public static LabConfig Parse(string yaml, string source = "stack")
+    public static LabConfig Parse(string yaml, string source = "stack") => Parse(yaml, source, out _);
+
+    /// <summary>As <see cref="Parse(string, string)"/>, with where the <c>netlab:services</c> entries lie (null when nowhere to note).</summary>
+    internal static LabConfig Parse(string yaml, string source, out StackLayout? layout)
     {
         YamlValue? root;
+        var parsed = new YamlLayout();
+        layout = null;
         try
         {
-            root = Diagnostics.PhaseTimer.Time("stack: parse the YAML", () => YamlTree.Parse(yaml));
+            root = Diagnostics.PhaseTimer.Time("stack: parse the YAML", () => YamlTree.Parse(yaml, parsed));
         }
         catch (YamlException e)
         {
@@ -60,6 +66,9 @@ public static class StackFile
         problems.AddRange(Diagnostics.PhaseTimer.Time("stack: validate", () => LabValidator.Validate(lab, readProblems)));
         if (problems.Count > 0)
             throw new LabConfigException(problems);
+        if (!parsed.Anchored && parsed.Documents == 1 && values.GetValueOrDefault(ConfigKeys.Services) is YamlList services
+            && parsed.Lists.TryGetValue(services, out var list) && list.Block && list.ItemLines.Length == lab.Services.Length)
+            layout = new StackLayout(list.Column, list.ItemLines);
         return lab;
     }
 }

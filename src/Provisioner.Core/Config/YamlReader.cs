@@ -101,7 +101,14 @@ internal sealed class YamlReader(YamlMap node, string path, List<ConfigProblem> 
             Problem(key, null, "must be a list", $"see {Child(key)} in the README's config reference");
             yield break;
         }
-        var index = 0;
+        foreach (var item in Items(sequence, key, 0))
+            yield return item;
+    }
+
+    /// <summary>The entries of a list read as <see cref="Sequence"/> reads them, the first at index <paramref name="first"/>.</summary>
+    public IEnumerable<YamlReader> Items(YamlList sequence, string key, int first)
+    {
+        var index = first;
         foreach (var item in sequence.Items)
         {
             var itemPath = $"{Child(key)}[{index++}]";

@@ -43,25 +43,32 @@ internal sealed class YamlList(List<YamlValue> items) : YamlValue
 internal static class YamlTree
 {
     /// <summary>The first document's root (every document is parsed, so an error anywhere is reported); null if none.</summary>
-    public static YamlValue? Parse(string text)
+    public static YamlValue? Parse(string text) => Parse(text, null);
+
+    /// <summary>As <see cref="Parse(string)"/>, noting in <paramref name="layout"/> where the lists two levels down lie.</summary>
+    public static YamlValue? Parse(string text, YamlLayout? layout)
     {
         var parser = new Parser(new StringReader(text));
         parser.Consume<StreamStart>();
         YamlValue? first = null;
         while (parser.TryConsume<DocumentStart>(out _))
         {
-            var root = Read(parser, new Dictionary<string, YamlValue>(StringComparer.Ordinal));
+            var root = Read(parser, new Dictionary<string, YamlValue>(StringComparer.Ordinal), layout, 0);
             parser.Consume<DocumentEnd>();
             first ??= root;
+            if (layout is not null)
+                layout.Documents++;
         }
         parser.Consume<StreamEnd>();
         return first;
     }
 
-    private static YamlValue Read(IParser parser, Dictionary<string, YamlValue> anchors)
+    private static YamlValue Read(IParser parser, Dictionary<string, YamlValue> anchors, YamlLayout? layout, int depth)
     {
         if (parser.TryConsume<AnchorAlias>(out var alias))
         {
+            if (layout is not null)
+                layout.Anchored = true;
             return anchors.TryGetValue(alias.Value.Value, out var target) ? target
                 : throw new AnchorNotFoundException(alias.Start, alias.End, $"Alias ${alias.Value} cannot precede anchor declaration");
         }
@@ -72,14 +79,24 @@ internal static class YamlTree
         {
             value = new YamlScalar(scalar.Value);
             anchor = scalar.Anchor;
+            if (layout is not null && !scalar.Tag.IsEmpty)
+                layout.Anchored = true;
         }
         else if (parser.TryConsume<SequenceStart>(out var sequence))
         {
             var items = new List<YamlValue>();
+            var lines = layout is not null && depth == layout.ListDepth ? new List<int>() : null;
             while (!parser.TryConsume<SequenceEnd>(out _))
-                items.Add(Read(parser, anchors));
+            {
+                lines?.Add((int)parser.Current!.Start.Line - 1);
+                items.Add(Read(parser, anchors, layout, depth + 1));
+            }
             value = new YamlList(items);
             anchor = sequence.Anchor;
+            if (layout is not null && !sequence.Tag.IsEmpty)
+                layout.Anchored = true;
+            if (lines is not null)
+                layout!.Lists[(YamlList)value] = new ListLayout(sequence.Style == SequenceStyle.Block, (int)sequence.Start.Column - 1, [.. lines]);
         }
         else if (parser.TryConsume<MappingStart>(out var mapping))
         {
@@ -88,22 +105,43 @@ internal static class YamlTree
             while (!parser.TryConsume<MappingEnd>(out _))
             {
                 var keyStart = parser.Current!;
-                var key = (Read(parser, anchors) as YamlScalar)?.Value;
+                var key = (Read(parser, anchors, layout, depth + 1) as YamlScalar)?.Value;
                 if (key is not null && entries.Count >= 16)
                     keys ??= [.. entries.Select(e => e.Key).OfType<string>()];
                 if (key is not null && (keys is null ? entries.Exists(e => e.Key == key) : !keys.Add(key)))
                     throw new YamlException(keyStart.Start, keyStart.End, $"Duplicate key '{key}'");
-                entries.Add(new(key, Read(parser, anchors)));
+                entries.Add(new(key, Read(parser, anchors, layout, depth + 1)));
             }
             value = new YamlMap(entries);
             anchor = mapping.Anchor;
+            if (layout is not null && !mapping.Tag.IsEmpty)
+                layout.Anchored = true;
         }
         else
         {
             throw new YamlException(start.Start, start.End, $"unexpected {start.GetType().Name} in the YAML stream");
         }
         if (!anchor.IsEmpty)
+        {
             anchors[anchor.Value] = value;
+            if (layout is not null)
+                layout.Anchored = true;
+        }
         return value;
     }
 }
+
+/// <summary>
+/// What <see cref="StackEdit"/> needs to know of a parse: whether anything could tie one list item to another (an
+/// anchor, an alias, a tag), how many documents there were, and for each list two levels down (a config key's value)
+/// its style, the column of its first token and the line (0-based) where each item's first token is.
+/// </summary>
+internal sealed class YamlLayout(int listDepth = 2)
+{
+    public int ListDepth => listDepth;
+    public bool Anchored { get; set; }
+    public int Documents { get; set; }
+    public Dictionary<YamlList, ListLayout> Lists { get; } = new(ReferenceEqualityComparer.Instance);
+}
+
+internal sealed record ListLayout(bool Block, int Column, int[] ItemLines);

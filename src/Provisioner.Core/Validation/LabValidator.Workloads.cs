@@ -34,15 +34,16 @@ public static partial class LabValidator
     private static void CheckServices(List<ConfigProblem> problems, LabConfig lab)
     {
         IPNetwork2? serviceCidr = Cidr.TryParse(lab.Network.ServiceCidr, out var parsed, out _) ? parsed : null;
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        var names = new HashSet<(string, string)>();
         var clusterIps = new Dictionary<string, string>(StringComparer.Ordinal);
         var nodePorts = new Dictionary<int, string>();
         for (var i = 0; i < lab.Services.Length; i++)
         {
             var service = lab.Services[i];
             var key = $"services[{i}]";
-            CheckName(problems, $"{key}.{ServiceKeys.Name}", service.Name, "web", MaxPodNameLength);
-            if (!names.Add($"{service.Namespace}/{service.Name}"))
+            if (!IsName(service.Name, MaxPodNameLength)) // the key is built only for a problem: 10k services
+                CheckName(problems, $"{key}.{ServiceKeys.Name}", service.Name, "web", MaxPodNameLength);
+            if (!names.Add((service.Namespace, service.Name)))
                 problems.Add(new ConfigProblem($"{key}.{ServiceKeys.Name}", service.Name, $"is used by another service in namespace {service.Namespace}", ConfigKeys.SetCommand($"{key}.{ServiceKeys.Name}", service.Name + "b")));
 
             if (service.Type == ServiceType.ExternalName)
@@ -108,16 +109,19 @@ public static partial class LabValidator
     {
         if (service.Ports.IsEmpty)
             problems.Add(new ConfigProblem($"{key}.{ServiceKeys.Ports}", null, "lists no ports", $"pulumi config set --path '{key}.{ServiceKeys.Ports}[0].port' 80"));
-        var seen = new HashSet<(int, TransportProtocol)>();
+        var seen = service.Ports.Length > 1 ? new HashSet<(int, TransportProtocol)>() : null; // one port: nothing to repeat
         for (var j = 0; j < service.Ports.Length; j++)
         {
             var port = service.Ports[j];
+            var duplicate = seen is not null && !seen.Add((port.Port, port.Protocol));
+            if (!duplicate && port is { Port: >= 1 and <= 65535, TargetPort: >= 0 and <= 65535, NodePort: 0 })
+                continue; // the common case, without building its key
             var portKey = $"{key}.{ServiceKeys.Ports}[{j}]";
             if (port.Port is < 1 or > 65535)
                 problems.Add(new ConfigProblem($"{portKey}.{PortKeys.Port}", Str(port.Port), "must be a port from 1 to 65535", ConfigKeys.SetCommand($"{portKey}.{PortKeys.Port}", "80")));
             if (port.TargetPort is < 0 or > 65535)
                 problems.Add(new ConfigProblem($"{portKey}.{PortKeys.TargetPort}", Str(port.TargetPort), "must be a port from 1 to 65535", ConfigKeys.SetCommand($"{portKey}.{PortKeys.TargetPort}", "8080")));
-            if (!seen.Add((port.Port, port.Protocol)))
+            if (duplicate)
                 problems.Add(new ConfigProblem($"{portKey}.{PortKeys.Port}", $"{port.Port}/{port.Protocol}", "is listed twice in this service", "remove the duplicate port"));
             if (port.NodePort == 0)
                 continue;
@@ -137,7 +141,11 @@ public static partial class LabValidator
     {
         if (service.Selector.IsEmpty || lab.Pods.IsEmpty)
             return;
-        if (!lab.Pods.Any(p => Selects(service, p)))
+        foreach (var pod in lab.Pods)
+        {
+            if (Selects(service, pod))
+                return;
+        }
         {
             var elsewhere = lab.Pods.Where(p => MatchesLabels(service, p)).Select(p => p.Namespace).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             if (elsewhere.Count > 0)
@@ -156,6 +164,15 @@ public static partial class LabValidator
     /// <summary>True when the pod is in the service's namespace and has every key of its selector with the same value.</summary>
     public static bool Selects(ServiceSpec service, PodSpec pod) => pod.Namespace == service.Namespace && MatchesLabels(service, pod);
 
-    private static bool MatchesLabels(ServiceSpec service, PodSpec pod) =>
-        !service.Selector.IsEmpty && service.Selector.All(s => pod.Labels.TryGetValue(s.Key, out var v) && v == s.Value);
+    private static bool MatchesLabels(ServiceSpec service, PodSpec pod)
+    {
+        if (service.Selector.IsEmpty)
+            return false;
+        foreach (var (key, value) in service.Selector) // a loop, not All: no closure per service and pod
+        {
+            if (!pod.Labels.TryGetValue(key, out var v) || v != value)
+                return false;
+        }
+        return true;
+    }
 }

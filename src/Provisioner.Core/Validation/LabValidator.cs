@@ -84,9 +84,11 @@ public static partial class LabValidator
         return problems.Count == 0 ? lab : throw new LabConfigException(problems);
     }
 
+    private static bool IsName(string name, int max = MaxNameLength) => DnsLabel().IsMatch(name) && name.Length <= max;
+
     private static void CheckName(List<ConfigProblem> problems, string key, string name, string example, int max = MaxNameLength)
     {
-        if (!DnsLabel().IsMatch(name) || name.Length > max)
+        if (!IsName(name, max))
             problems.Add(new ConfigProblem(key, name,
                 $"must be 1-{max} characters of lowercase letters, digits and '-', starting with a letter and not ending with '-' (it becomes a hostname and interface names)",
                 ConfigKeys.SetCommand(key, example)));

@@ -45,7 +45,7 @@ public sealed class StackCacheSpecs : IDisposable
         AssertSame(read, first);
         AssertSame(read, cached);
         Assert.NotSame(first, cached); // the second came from the entry, not from a parse
-        Assert.Single(Directory.GetFiles(Cache.Directory));
+        Assert.Single(Directory.GetFiles(Cache.Directory, "*.lab"));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class StackCacheSpecs : IDisposable
     {
         var path = Stack(Stacks.ExampleYaml, "Pulumi.dev.yaml");
         Cache.Load(path);
-        var entry = Directory.GetFiles(Cache.Directory).Single();
+        var entry = Directory.GetFiles(Cache.Directory, "*.lab").Single();
         var bytes = File.ReadAllBytes(entry);
         var body = Array.IndexOf(bytes, (byte)'\n') + 1;
         File.WriteAllBytes(entry, damage switch
@@ -135,7 +135,7 @@ public sealed class StackCacheSpecs : IDisposable
 
         Assert.Equal("22.04", Cache.Load(path).Image);
         Assert.Equal("22.04", Cache.Load(path).Image);
-        Assert.Single(Directory.GetFiles(Cache.Directory));
+        Assert.Single(Directory.GetFiles(Cache.Directory, "*.lab"));
     }
 
     [Fact]
@@ -148,9 +148,9 @@ public sealed class StackCacheSpecs : IDisposable
             File.SetLastWriteTimeUtc(Cache.EntryPath(stack), DateTime.UtcNow.AddMinutes(i - stacks.Count)); // oldest first, whatever the clock's grain
         }
 
-        Assert.Equal(StackCache.MaxEntries, Directory.GetFiles(Cache.Directory).Length);
+        Assert.Equal(StackCache.MaxEntries, Directory.GetFiles(Cache.Directory, "*.lab").Length);
         Cache.Load(Stack(Stacks.Minimal, "Pulumi.last.yaml"));
-        Assert.Equal(StackCache.MaxEntries, Directory.GetFiles(Cache.Directory).Length);
+        Assert.Equal(StackCache.MaxEntries, Directory.GetFiles(Cache.Directory, "*.lab").Length);
         Assert.All(stacks.TakeLast(StackCache.MaxEntries - 1), s => Assert.True(File.Exists(Cache.EntryPath(s)), s));
         Assert.False(File.Exists(Cache.EntryPath(stacks[^StackCache.MaxEntries])));
     }

@@ -36,14 +36,46 @@ public sealed class StackCache(string directory)
         if (Diagnostics.PhaseTimer.Time("stack cache: read", () => TryRead(entry, key)) is { } cached)
         {
             LabValidator.RememberValid(cached);
+            LastRead = StackRead.Cached;
             LabIdentity.Remember(cached, key);
             return cached;
         }
-        var lab = StackFile.Parse(Text(bytes), path);
+        var edit = Diagnostics.PhaseTimer.Time("stack cache: edit", () => TryEdit(entry, path, bytes));
+        StackLayout? layout;
+        LabConfig lab;
+        if (edit is { } edited)
+        {
+            (lab, layout) = edited;
+            LastRead = StackRead.Edit;
+        }
+        else
+        {
+            LastRead = StackRead.Whole;
+            lab = StackFile.Parse(Text(bytes), path, out layout);
+        }
         using (Diagnostics.PhaseTimer.Start("stack cache: write"))
+        {
             TryWrite(entry, key, lab);
+            TryWriteSource(SourcePath(entry), key, bytes, layout);
+        }
         LabIdentity.Remember(lab, key);
         return lab;
+    }
+
+    /// <summary>How this process's last <see cref="Load"/> got its lab (for specs and the profile).</summary>
+    internal StackRead LastRead { get; private set; }
+
+    /// <summary>
+    /// The lab of an edited stack from the previous entry of the same file, when that entry (any key, of this build) and
+    /// the file it was read from are intact and the edit is one <see cref="StackEdit"/> takes; otherwise null.
+    /// </summary>
+    private static (LabConfig, StackLayout)? TryEdit(string entry, string path, byte[] bytes)
+    {
+        if (Diagnostics.PhaseTimer.Time("stack cache: read the previous source", () => ReadSource(SourcePath(entry))) is not var (oldKey, oldBytes, layout)
+            || Key(oldBytes, StackFile.StackName(path)) != oldKey
+            || Diagnostics.PhaseTimer.Time("stack cache: read the previous entry", () => TryRead(entry, oldKey)) is not { } previous)
+            return null; // no previous read, another build's or stack's, or a damaged or mismatched pair
+        return StackEdit.Apply(oldBytes, layout, previous, bytes);
     }
 
     /// <summary>The file's text exactly as <see cref="File.ReadAllText(string)"/> decodes it (byte order marks included).</summary>
@@ -93,6 +125,98 @@ public sealed class StackCache(string directory)
         }
     }
 
+    /// <summary>Beside each entry, the bytes it was read from and where their services lie (read only on a miss).</summary>
+    internal static string SourcePath(string entry) => Path.ChangeExtension(entry, ".src");
+
+    private const string SourceMagic = "netlab-stack-source 1";
+
+    internal static void TryWriteSource(string file, string key, byte[] stack, StackLayout? layout)
+    {
+        if (layout is null)
+        {
+            TryDelete(file); // a stale source must not outlive its entry's stack
+            return;
+        }
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(layout.Column);
+            writer.Write(layout.ItemLines.Length);
+            foreach (var line in layout.ItemLines)
+                writer.Write(line);
+            writer.Write(stack.Length);
+            writer.Write(stack);
+        }
+        var body = stream.ToArray();
+        var temporary = $"{file}.{Environment.ProcessId}.tmp";
+        try
+        {
+            // the whole stack file (other providers' keys and secrets too): readable by its owner only
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var output = new FileStream(temporary, options))
+            {
+                output.Write(Encoding.UTF8.GetBytes($"{SourceMagic} key {key} body {Convert.ToHexStringLower(SHA256.HashData(body))}\n"));
+                output.Write(body);
+            }
+            File.Move(temporary, file, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            TryDelete(temporary);
+        }
+    }
+
+    internal static (string Key, byte[] Stack, StackLayout Layout)? ReadSource(string file)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        var newline = Array.IndexOf(bytes, (byte)'\n');
+        if (newline < 0)
+            return null;
+        var header = Encoding.UTF8.GetString(bytes, 0, newline).Split(' ');
+        var body = bytes.AsSpan(newline + 1);
+        if (header.Length != 6 || $"{header[0]} {header[1]}" != SourceMagic || header[2] != "key" || header[4] != "body"
+            || header[5] != Convert.ToHexStringLower(SHA256.HashData(body)))
+            return null;
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes, newline + 1, body.Length), Encoding.UTF8);
+            var column = reader.ReadInt32();
+            var lines = new int[reader.ReadInt32()];
+            for (var i = 0; i < lines.Length; i++)
+                lines[i] = reader.ReadInt32();
+            var stack = reader.ReadBytes(reader.ReadInt32());
+            if (reader.BaseStream.Position != reader.BaseStream.Length || column < 0 || lines.Zip(lines.Skip(1)).Any(p => p.First >= p.Second))
+                return null;
+            return (header[3], stack, new StackLayout(column, lines));
+        }
+        catch (Exception e) when (e is IOException or OverflowException or ArgumentException or OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
+    private static void TryDelete(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // nothing more to do: a stray file is never trusted
+        }
+    }
+
     internal static string Header(string key, ReadOnlySpan<byte> body) => $"{Magic} key {key} body {Convert.ToHexStringLower(SHA256.HashData(body))}";
 
     private static byte[] Serialize(LabConfig lab)
@@ -113,7 +237,10 @@ public sealed class StackCache(string directory)
         if (entries.Length <= MaxEntries)
             return;
         foreach (var stale in entries.OrderByDescending(e => e.LastWriteTimeUtc).Skip(MaxEntries))
+        {
             stale.Delete();
+            TryDelete(SourcePath(stale.FullName));
+        }
     }
 
     /// <summary>Stores a valid lab; a cache that cannot be written (no permission, a full disk) only costs the next read.</summary>
@@ -144,4 +271,11 @@ public sealed class StackCache(string directory)
             }
         }
     }
+}
+
+internal enum StackRead
+{
+    Cached,
+    Edit,
+    Whole,
 }
