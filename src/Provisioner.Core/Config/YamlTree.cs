@@ -49,18 +49,28 @@ internal static class YamlTree
     public static YamlValue? Parse(string text, YamlLayout? layout)
     {
         var parser = new Parser(new StringReader(text));
-        parser.Consume<StreamStart>();
-        YamlValue? first = null;
-        while (parser.TryConsume<DocumentStart>(out _))
+        try
         {
-            var root = Read(parser, new Dictionary<string, YamlValue>(StringComparer.Ordinal), layout, 0);
-            parser.Consume<DocumentEnd>();
-            first ??= root;
-            if (layout is not null)
-                layout.Documents++;
+            parser.Consume<StreamStart>();
+            YamlValue? first = null;
+            while (parser.TryConsume<DocumentStart>(out _))
+            {
+                var root = Read(parser, new Dictionary<string, YamlValue>(StringComparer.Ordinal), layout, 0);
+                parser.Consume<DocumentEnd>();
+                first ??= root;
+                if (layout is not null)
+                    layout.Documents++;
+            }
+            parser.Consume<StreamEnd>();
+            return first;
         }
-        parser.Consume<StreamEnd>();
-        return first;
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this, not a YamlException, on some malformed input (an unclosed `{` followed
+            // by a line indented less, for one): report it as the YAML error it is, at the last place that parsed
+            var at = parser.Current?.End ?? Mark.Empty;
+            throw new YamlException(at, at, "the YAML parser could not read on from here (an unclosed '{' or '[' above?)", e);
+        }
     }
 
     private static YamlValue Read(IParser parser, Dictionary<string, YamlValue> anchors, YamlLayout? layout, int depth)

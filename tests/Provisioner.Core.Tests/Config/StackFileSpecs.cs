@@ -126,6 +126,20 @@ public class StackFileSpecs
     }
 
     [Fact]
+    public void It_reports_an_unclosed_mapping_before_a_dedented_line_as_invalid_yaml()
+    {
+        // YamlDotNet's scanner throws InvalidOperationException here, not a YamlException
+        const string yaml = """
+            config:
+              netlab:network:
+                mtu: {size: 1450
+              netlab:name: dev
+            """;
+        var problem = Assert.Single(Stacks.ProblemsOf(yaml, "Pulumi.x.yaml"));
+        problem.Names("Pulumi.x.yaml", null).Says("is not valid YAML at line 3: ").Says("unclosed").Fixes("fix the YAML syntax");
+    }
+
+    [Fact]
     public void It_gives_the_line_where_an_unclosed_list_is_noticed()
     {
         const string yaml = """
