@@ -66,7 +66,7 @@ public sealed class StackEditSpecs : IDisposable
         {
             whole = StackFile.Load(_path);
         }
-        catch (Exception e) when (e is LabConfigException or InvalidOperationException) // YamlDotNet's own on some bad input
+        catch (LabConfigException e)
         {
             error = $"{e.GetType()}: {e.Message}";
         }

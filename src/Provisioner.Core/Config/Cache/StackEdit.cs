@@ -91,7 +91,7 @@ internal static class StackEdit
         {
             root = fragment.Length == 0 ? new YamlList([]) : YamlTree.Parse(Encoding.UTF8.GetString(fragment), parsed);
         }
-        catch (Exception e) when (e is YamlException or InvalidOperationException) // YamlDotNet throws both on bad input
+        catch (YamlException)
         {
             return Refuse("not valid YAML alone"); // the whole file's read says where
         }
@@ -135,7 +135,7 @@ internal static class StackEdit
             var services = LabConfigReader.ReadServices(list, first, problems);
             return problems.Count == 0 ? services : null;
         }
-        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        catch (YamlException)
         {
             return null;
         }
