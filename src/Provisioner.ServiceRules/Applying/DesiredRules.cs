@@ -45,7 +45,9 @@ internal sealed record DesiredRules(RuleBackend Backend, IptablesRuleset? Iptabl
         }
         var state = known.Iptables ?? IptablesKernelState.Empty;
         var (ipChanges, payload) = IptablesPlanner.Plan(Iptables ?? IptablesRuleset.Empty, state, singleTransaction: Backend == RuleBackend.IptablesLegacy);
-        return new RulePlan(Backend, netns, ipChanges, payload, state.Chains.Count == 0 && ipChanges.Count > 0);
+        var first = state.Chains.Count == 0 && ipChanges.Count > 0;
+        return new RulePlan(Backend, netns, ipChanges, payload, first)
+            { LegacyLoad = first && Backend == RuleBackend.IptablesLegacy && Iptables is { Chains.Count: > 0 } ? Iptables : null };
     }
 
     /// <summary>What the kernel holds once this state is applied.</summary>

@@ -32,6 +32,10 @@ public sealed record RulePlan(RuleBackend Backend, string? Netns, IReadOnlyList<
     /// with its elements over netlink (<see cref="NftFirstLoad"/>) instead of <see cref="Script"/>'s one nft -f.</summary>
     public Nftables.NftRuleset? FirstLoad { get; init; }
 
+    /// <summary>iptables-legacy: the whole ruleset when the kernel holds none of netlab's chains (a first sync), for
+    /// <see cref="LegacyDirectLoad"/> to write as x_tables images if the tables are empty (else <see cref="Script"/>).</summary>
+    public Iptables.IptablesRuleset? LegacyLoad { get; init; }
+
     public int Added => Changes.Count(c => c.Kind == RuleChangeKind.Add);
 
     public int Removed => Changes.Count(c => c.Kind == RuleChangeKind.Remove);
@@ -49,6 +53,9 @@ public sealed record RulePlan(RuleBackend Backend, string? Netns, IReadOnlyList<
 /// <summary>The outcome of an apply or remove: the plan, whether a transaction ran, and how long each part took.</summary>
 public sealed record ApplyResult(RulePlan Plan, bool Applied, TimeSpan ReadTime, TimeSpan ApplyTime, IReadOnlyList<string> DnsOnlyServices)
 {
+    /// <summary>What wrote the rules (the tool, or the x_tables replace, and why not the latter), when applied.</summary>
+    public string? Writer { get; init; }
+
     public override string ToString() =>
         (Applied ? $"applied: {Plan.Summary}" : Plan.Summary) +
         (DnsOnlyServices.Count == 0 ? "" : Environment.NewLine + string.Join(Environment.NewLine,
