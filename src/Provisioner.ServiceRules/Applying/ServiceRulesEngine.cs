@@ -185,7 +185,8 @@ public sealed class ServiceRulesEngine : IDisposable
     private async Task<(NfTablesGeneration?, string)> ApplyAsync(RulePlan plan, Known known, CancellationToken ct)
     {
         var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null;
-        var transactions = firstLoad?.Transactions ?? (Backend == RuleBackend.Nftables ? 1u : (uint)IptablesPlanner.TransactionCount(plan.Script));
+        var transactions = firstLoad?.Transactions ?? (Backend == RuleBackend.Nftables ? 1u
+            : _commands.HasGeneration ? (uint)IptablesPlanner.TransactionCount(plan.Script) : 0u); // legacy: no generation to prove, and no script to build
         GenerationMove move;
         var writer = "nft";
         try
