@@ -71,6 +71,23 @@ if (args is ["--profile", var profileCount])
     }
     return;
 }
+if (args is ["--legacy-encode", var encodeCount])
+{
+    // The x_tables images of a full sync alone (no kernel): encode time, cold then warm (LegacyDirectLoad's first step).
+    var ruleset = Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(int.Parse(encodeCount, CultureInfo.InvariantCulture)), Node());
+    var tokenClock = System.Diagnostics.Stopwatch.StartNew();
+    var tokens = ruleset.Chains.Sum(c => c.Rules.Sum(r => Provisioner.ServiceRules.Iptables.Legacy.LegacyRuleEncoder.Tokenize(r).Count));
+    Console.WriteLine($"tokenize only {tokenClock.Elapsed.TotalMilliseconds:0} ms, {tokens} tokens, {ruleset.Chains.Sum(c => c.Rules.Count)} rules");
+    for (var pass = 0; pass < 3; pass++)
+    {
+        var cpu = Environment.CpuUsage.TotalTime;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var bytes = Provisioner.ServiceRules.Applying.LegacyDirectLoad.EncodeAll(ruleset);
+        Console.WriteLine($"encode {clock.Elapsed.TotalMilliseconds:0} ms wall, {(Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds:0} ms CPU, {bytes / 1e6:0.0} MB");
+    }
+    return;
+}
+
 if (args is ["--sync-once", var onceBackend, var onceCount])
 {
     // One full sync in a fresh namespace, for a profiler (dotnet-trace collect -- dotnet ServiceRulesBench.dll --sync-once ...).
@@ -84,7 +101,7 @@ if (args is ["--sync-once", var onceBackend, var onceCount])
         using var engine = new ServiceRulesEngine(b, ns, new ServiceRulesEngineOptions { StateFile = $"/tmp/{ns}.state" });
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var r = await engine.SyncAsync(t, Node());
-        Console.WriteLine($"full sync {clock.Elapsed.TotalMilliseconds:0} ms: read {r.ReadTime.TotalMilliseconds:0} ms, apply {r.ApplyTime.TotalMilliseconds:0} ms");
+        Console.WriteLine($"full sync {clock.Elapsed.TotalMilliseconds:0} ms: read {r.ReadTime.TotalMilliseconds:0} ms, apply {r.ApplyTime.TotalMilliseconds:0} ms, written by {r.Writer}");
     }
     finally
     {

@@ -44,8 +44,10 @@ internal sealed record DesiredRules(RuleBackend Backend, IptablesRuleset? Iptabl
             return new RulePlan(Backend, netns, changes, script, full) { FirstLoad = full && !kernel.Exists ? Nft : null };
         }
         var state = known.Iptables ?? IptablesKernelState.Empty;
-        var (ipChanges, payload) = IptablesPlanner.Plan(Iptables ?? IptablesRuleset.Empty, state, singleTransaction: Backend == RuleBackend.IptablesLegacy);
-        return new RulePlan(Backend, netns, ipChanges, payload, state.Chains.Count == 0 && ipChanges.Count > 0);
+        var (ipChanges, payload) = IptablesPlanner.PlanDeferred(Iptables ?? IptablesRuleset.Empty, state, singleTransaction: Backend == RuleBackend.IptablesLegacy);
+        var first = state.Chains.Count == 0 && ipChanges.Count > 0;
+        return new RulePlan(Backend, netns, ipChanges, payload, first)
+            { LegacyLoad = first && Backend == RuleBackend.IptablesLegacy && Iptables is { Chains.Count: > 0 } ? Iptables : null };
     }
 
     /// <summary>What the kernel holds once this state is applied.</summary>

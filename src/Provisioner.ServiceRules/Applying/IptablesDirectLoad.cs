@@ -164,12 +164,14 @@ internal sealed class IptablesDirectLoad
         return new IptablesDirectLoad(all, script, what);
     }
 
-    /// <summary>Commits the batch; a refusal throws naming the message the kernel pointed at (nothing was applied).</summary>
-    public void Run(string? netnsPath)
+    /// <summary>Commits the batch and says what wrote the rules (the sync result's Writer); a refusal throws naming the
+    /// message the kernel pointed at (nothing was applied).</summary>
+    public string Run(string? netnsPath)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var refused = _batch.Commit(netnsPath, $"nf_tables batch of {_messages.Count} iptables-nft messages");
         if (refused.Count == 0)
-            return;
+            return $"nf_tables batch (no iptables-nft-restore): {_messages.Count} messages, kernel {clock.Elapsed.TotalMilliseconds:0} ms";
         var named = refused.Take(5).Select(e => (e.Message >= 0 && e.Message < _messages.Count ? Describe(_messages[e.Message], _script) : "the batch") + ": " + e.Reason
             + (e.Errno == ERestart ? " (the ruleset changed after netlab read it; the next sync reads it again)" : ""));
         throw new IptablesLoadException("the kernel refused the iptables-nft first load (one nf_tables transaction, so none of it was applied): "

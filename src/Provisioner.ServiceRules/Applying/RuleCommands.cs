@@ -25,6 +25,31 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
     public Task<CommandResult> RestoreIptablesAsync(string payload, bool testOnly, CancellationToken ct) =>
         RunAsync($"iptables-{Variant}-restore", testOnly ? ["--wait", "10", "--test", "--noflush"] : ["--wait", "10", "--noflush"], payload, ct);
 
+    /// <summary>
+    /// A plan's iptables payload. A legacy first sync (<see cref="RulePlan.LegacyLoad"/>) is written as x_tables images
+    /// when the tables are empty (<see cref="LegacyDirectLoad"/>), else by the tool. NETLAB_LEGACY_DIRECT=0 always
+    /// uses the tool (for A/B benches). Returns what wrote it, and why not the replace when the tool did.
+    /// </summary>
+    public async Task<string> RestoreIptablesPlanAsync(RulePlan plan, CancellationToken ct)
+    {
+        var tool = $"iptables-{Variant}-restore";
+        string? why = null;
+        if (backend == RuleBackend.IptablesLegacy && plan.LegacyLoad is { } desired)
+        {
+            if (Environment.GetEnvironmentVariable("NETLAB_LEGACY_DIRECT") == "0")
+                why = "NETLAB_LEGACY_DIRECT=0";
+            else
+            {
+                var (reason, encode, replace, bytes) = await Task.Run(() => LegacyDirectLoad.TryLoadTimed(desired, NetnsPath, TimeSpan.FromSeconds(10)), ct).ConfigureAwait(false);
+                if (reason is null)
+                    return $"{LegacyDirectLoad.Writer}: read and encode {encode.TotalMilliseconds:0} ms, kernel {replace.TotalMilliseconds:0} ms, {bytes / 1e6:0.0} MB";
+                why = reason;
+            }
+        }
+        await RestoreIptablesAsync(plan.Script, testOnly: false, ct).ConfigureAwait(false);
+        return why is null ? tool : $"{tool} ({why})";
+    }
+
     /// <summary>Lists the netlab table; a missing table is not an error (exit code 1, "No such file or directory").</summary>
     public Task<CommandResult> ListNftTableAsync(CancellationToken ct) =>
         TryRunAsync("nft", ["list", "table", "ip", "netlab"], null, ct);

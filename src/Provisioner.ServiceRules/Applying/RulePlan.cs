@@ -24,13 +24,59 @@ public sealed record RuleChange(RuleChangeKind Kind, string Text)
 /// What applying would do, computed against what the kernel holds now: the changes (for a preview) and the one
 /// transaction (iptables-restore --noflush payload or nft script) that performs them. No changes means nothing runs.
 /// </summary>
-public sealed record RulePlan(RuleBackend Backend, string? Netns, IReadOnlyList<RuleChange> Changes, string Script, bool FullSync)
+public sealed record RulePlan
 {
+    private readonly Lazy<string> _script;
+
+    public RulePlan(RuleBackend Backend, string? Netns, IReadOnlyList<RuleChange> Changes, string Script, bool FullSync)
+        : this(Backend, Netns, Changes, new Lazy<string>(Script), FullSync)
+    {
+    }
+
+    /// <summary>A plan whose script is written when first read: the iptables-legacy first sync writes x_tables images
+    /// instead, and its 16 MB restore text (~0.3 s at 10k services) is built only for a reader (a preview, --test, the
+    /// tool when the images cannot be used).</summary>
+    public RulePlan(RuleBackend Backend, string? Netns, IReadOnlyList<RuleChange> Changes, Func<string> Script, bool FullSync)
+        : this(Backend, Netns, Changes, new Lazy<string>(Script, LazyThreadSafetyMode.ExecutionAndPublication), FullSync)
+    {
+    }
+
+    private RulePlan(RuleBackend backend, string? netns, IReadOnlyList<RuleChange> changes, Lazy<string> script, bool fullSync)
+    {
+        Backend = backend;
+        Netns = netns;
+        Changes = changes;
+        _script = script;
+        FullSync = fullSync;
+    }
+
+    public RuleBackend Backend { get; init; }
+
+    public string? Netns { get; init; }
+
+    public IReadOnlyList<RuleChange> Changes { get; init; }
+
+    /// <summary>The transaction: iptables-restore --noflush payload or nft script.</summary>
+    public string Script => _script.Value;
+
+    public bool FullSync { get; init; }
+
+    /// <summary>By value, the script's text included (as when it was a positional string).</summary>
+    public bool Equals(RulePlan? other) =>
+        other is not null && Backend == other.Backend && Netns == other.Netns && Equals(Changes, other.Changes) && FullSync == other.FullSync
+        && Equals(FirstLoad, other.FirstLoad) && Equals(LegacyLoad, other.LegacyLoad) && Script == other.Script;
+
+    public override int GetHashCode() => HashCode.Combine(Backend, Netns, Changes, FullSync, Script);
+
     public bool HasChanges => Changes.Count > 0;
 
     /// <summary>nftables: the table to load when the kernel holds none (a first sync), written in ordered transactions
     /// with its elements over netlink (<see cref="NftFirstLoad"/>) instead of <see cref="Script"/>'s one nft -f.</summary>
     public Nftables.NftRuleset? FirstLoad { get; init; }
+
+    /// <summary>iptables-legacy: the whole ruleset when the kernel holds none of netlab's chains (a first sync), for
+    /// <see cref="LegacyDirectLoad"/> to write as x_tables images if the tables are empty (else <see cref="Script"/>).</summary>
+    public Iptables.IptablesRuleset? LegacyLoad { get; init; }
 
     public int Added => Changes.Count(c => c.Kind == RuleChangeKind.Add);
 
@@ -49,6 +95,9 @@ public sealed record RulePlan(RuleBackend Backend, string? Netns, IReadOnlyList<
 /// <summary>The outcome of an apply or remove: the plan, whether a transaction ran, and how long each part took.</summary>
 public sealed record ApplyResult(RulePlan Plan, bool Applied, TimeSpan ReadTime, TimeSpan ApplyTime, IReadOnlyList<string> DnsOnlyServices)
 {
+    /// <summary>What wrote the rules (the tool, or the x_tables replace, and why not the latter), when applied.</summary>
+    public string? Writer { get; init; }
+
     public override string ToString() =>
         (Applied ? $"applied: {Plan.Summary}" : Plan.Summary) +
         (DnsOnlyServices.Count == 0 ? "" : Environment.NewLine + string.Join(Environment.NewLine,

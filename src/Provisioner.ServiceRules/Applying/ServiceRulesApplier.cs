@@ -39,8 +39,8 @@ public sealed class ServiceRulesApplier
     {
         var desired = DesiredRules.Of(Backend, table, node);
         var (plan, readTime) = await PlanTimedAsync(desired, cancellationToken).ConfigureAwait(false);
-        var applyTime = await RunAsync(plan, cancellationToken).ConfigureAwait(false);
-        return new ApplyResult(plan, plan.HasChanges, readTime, applyTime, desired.DnsOnly);
+        var (applyTime, writer) = await RunAsync(plan, cancellationToken).ConfigureAwait(false);
+        return new ApplyResult(plan, plan.HasChanges, readTime, applyTime, desired.DnsOnly) { Writer = writer };
     }
 
     /// <summary>What <see cref="RemoveAsync"/> would delete.</summary>
@@ -51,8 +51,8 @@ public sealed class ServiceRulesApplier
     public async Task<ApplyResult> RemoveAsync(CancellationToken cancellationToken = default)
     {
         var (plan, readTime) = await PlanTimedAsync(DesiredRules.Nothing(Backend), cancellationToken).ConfigureAwait(false);
-        var applyTime = await RunAsync(plan, cancellationToken).ConfigureAwait(false);
-        return new ApplyResult(plan, plan.HasChanges, readTime, applyTime, []);
+        var (applyTime, writer) = await RunAsync(plan, cancellationToken).ConfigureAwait(false);
+        return new ApplyResult(plan, plan.HasChanges, readTime, applyTime, []) { Writer = writer };
     }
 
     /// <summary>Asks the kernel tools to check a plan's script without committing it (iptables-restore --test, nft -c).</summary>
@@ -87,19 +87,19 @@ public sealed class ServiceRulesApplier
         return (desired.PlanFrom(known, Netns), read);
     }
 
-    private async Task<TimeSpan> RunAsync(RulePlan plan, CancellationToken ct)
+    private async Task<(TimeSpan, string?)> RunAsync(RulePlan plan, CancellationToken ct)
     {
         if (!plan.HasChanges)
-            return TimeSpan.Zero;
+            return (TimeSpan.Zero, null);
         var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null;
         var clock = Stopwatch.StartNew();
         var direct = Backend == RuleBackend.Iptables && plan.FullSync ? IptablesDirectLoad.TryCreate(plan.Script, _commands.NetnsPath) : null;
         if (Backend == RuleBackend.Nftables)
+        {
             await _commands.RunNftPlanAsync(plan, firstLoad, ct).ConfigureAwait(false);
-        else if (direct is not null)
-            direct.Run(_commands.NetnsPath);
-        else
-            await _commands.RestoreIptablesAsync(plan.Script, testOnly: false, ct).ConfigureAwait(false);
-        return clock.Elapsed;
+            return (clock.Elapsed, "nft");
+        }
+        var writer = direct is not null ? direct.Run(_commands.NetnsPath) : await _commands.RestoreIptablesPlanAsync(plan, ct).ConfigureAwait(false);
+        return (clock.Elapsed, writer);
     }
 }

@@ -140,9 +140,10 @@ public sealed class ServiceRulesEngine : IDisposable
             var clock = Stopwatch.StartNew();
             var prewritten = PrewriteCompiled(target);
             NfTablesGeneration? generation;
+            string writer;
             try
             {
-                generation = await ApplyAsync(plan, known, ct).ConfigureAwait(false);
+                (generation, writer) = await ApplyAsync(plan, known, ct).ConfigureAwait(false);
             }
             catch
             {
@@ -154,7 +155,7 @@ public sealed class ServiceRulesEngine : IDisposable
             // before the commit, which reads the services the writer reads (their claims are computed on first use)
             Converged(target, generation, known.ReadAt, await WrittenAsync(prewritten).ConfigureAwait(false));
             return new SyncResult(plan, kind, basis, true, read, applied, target.DnsOnly, generation)
-                { AppliedFrom = generation is null ? null : known.Generation }; // ApplyAsync proves a generation only from known's
+                { AppliedFrom = generation is null ? null : known.Generation, Writer = writer }; // ApplyAsync proves a generation only from known's
         }
         finally
         {
@@ -185,19 +186,26 @@ public sealed class ServiceRulesEngine : IDisposable
     }
 
     /// <summary>Runs the plan; returns the generation it leaves, if the kernel proves only this plan moved it.</summary>
-    private async Task<NfTablesGeneration?> ApplyAsync(RulePlan plan, Known known, CancellationToken ct)
+    private async Task<(NfTablesGeneration?, string)> ApplyAsync(RulePlan plan, Known known, CancellationToken ct)
     {
         var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null;
         // an iptables-nft first sync into tables without netlab chains: one nf_tables batch, not the tool
         var direct = Backend == RuleBackend.Iptables && plan.FullSync && _options.DirectIptablesLoad ? IptablesDirectLoad.TryCreate(plan.Script, _commands.NetnsPath) : null;
-        var transactions = firstLoad?.Transactions ?? (Backend == RuleBackend.Nftables || direct is not null ? 1u : (uint)IptablesPlanner.TransactionCount(plan.Script));
+        var transactions = firstLoad?.Transactions ?? (Backend == RuleBackend.Nftables || direct is not null ? 1u
+            : _commands.HasGeneration ? (uint)IptablesPlanner.TransactionCount(plan.Script) : 0u); // legacy: no generation to prove, and no script to build
         GenerationMove move;
+        var writer = "nft";
         try
         {
-            move = await _ledger.WriteAsync("service rules", _commands.ReadGeneration, transactions, () => Backend == RuleBackend.Nftables
-                ? _commands.RunNftPlanAsync(plan, firstLoad, ct)
-                : direct is not null ? (Task)Task.Run(() => direct.Run(_commands.NetnsPath), CancellationToken.None)
-                : _commands.RestoreIptablesAsync(plan.Script, testOnly: false, ct), ct).ConfigureAwait(false);
+            move = await _ledger.WriteAsync("service rules", _commands.ReadGeneration, transactions, async () =>
+            {
+                if (Backend == RuleBackend.Nftables)
+                    await _commands.RunNftPlanAsync(plan, firstLoad, ct).ConfigureAwait(false);
+                else if (direct is not null)
+                    writer = await Task.Run(() => direct.Run(_commands.NetnsPath), CancellationToken.None).ConfigureAwait(false);
+                else
+                    writer = await _commands.RestoreIptablesPlanAsync(plan, ct).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false);
         }
         catch
         {
@@ -206,7 +214,7 @@ public sealed class ServiceRulesEngine : IDisposable
         }
         // proven: the kernel held known's rules when this apply began (nothing but this process's own writes since) and
         // the apply alone moved it
-        return move.Own && known.Generation is { } g && _ledger.Proves(g, move.Before!.Value, out _) ? move.After : null;
+        return (move.Own && known.Generation is { } g && _ledger.Proves(g, move.Before!.Value, out _) ? move.After : null, writer);
     }
 
     /// <summary>The kernel's state as far as it can be proven: remembered (partial), or read (full).</summary>

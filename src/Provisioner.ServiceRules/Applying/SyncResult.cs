@@ -26,6 +26,9 @@ public sealed record SyncResult(
     /// The kernel went from it to <see cref="Generation"/> by this sync's transactions and nothing else.</summary>
     public Host.Netlink.NfTablesGeneration? AppliedFrom { get; init; }
 
+    /// <summary>What wrote the rules when <see cref="Applied"/>: the tool, or the x_tables replace (and why not).</summary>
+    public string? Writer { get; init; }
+
     public override string ToString() =>
         (Applied ? $"applied: {Plan.Summary}" : Plan.Summary) + $" [{Kind.ToString().ToLowerInvariant()} sync: {Basis}]";
 }

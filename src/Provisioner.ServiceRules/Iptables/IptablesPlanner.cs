@@ -45,10 +45,18 @@ public static class IptablesPlanner
     public static (IReadOnlyList<RuleChange> Changes, string Payload) Plan(IptablesRuleset desired, IptablesKernelState kernel,
         bool singleTransaction = false)
     {
+        var (changes, payload) = PlanDeferred(desired, kernel, singleTransaction);
+        return (changes, payload());
+    }
+
+    /// <summary><see cref="Plan"/>, with the payload written only when asked for (the plan's work is done here).</summary>
+    public static (IReadOnlyList<RuleChange> Changes, Func<string> Payload) PlanDeferred(IptablesRuleset desired, IptablesKernelState kernel,
+        bool singleTransaction = false)
+    {
         ArgumentNullException.ThrowIfNull(desired);
         ArgumentNullException.ThrowIfNull(kernel);
         var changes = new List<RuleChange>();
-        var payload = new StringBuilder();
+        var writes = new List<Action<StringBuilder>>();
         var wanted = desired.Chains.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var table in IptablesRuleset.Tables)
         {
@@ -62,12 +70,16 @@ public static class IptablesPlanner
             }
             PlanJumps(table, desired, kernel, work, changes);
             var tableIsNew = !singleTransaction && !kernel.Chains.Keys.Any(k => k.StartsWith(table + "/", StringComparison.Ordinal));
-            if (singleTransaction)
-                work.WriteOneTransaction(table, payload);
-            else
-                work.WriteTo(table, payload, tableIsNew);
+            var name = table;
+            writes.Add(singleTransaction ? payload => work.WriteOneTransaction(name, payload) : payload => work.WriteTo(name, payload, tableIsNew));
         }
-        return (changes, payload.ToString());
+        return (changes, () =>
+        {
+            var payload = new StringBuilder();
+            foreach (var write in writes)
+                write(payload);
+            return payload.ToString();
+        });
     }
 
     /// <summary>
