@@ -23,16 +23,6 @@ internal sealed class BlobWriter(int capacity)
         Length += count;
     }
 
-    /// <summary>Grows the buffer to hold <paramref name="capacity"/> bytes in all (one copy instead of doublings).</summary>
-    public void Reserve(int capacity)
-    {
-        if (capacity <= Bytes.Length)
-            return;
-        var grown = new byte[capacity];
-        Bytes.AsSpan(0, Length).CopyTo(grown);
-        Bytes = grown;
-    }
-
     public void WriteUInt16(int at, ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(Bytes.AsSpan(at), value);
 
     public void WriteUInt16BigEndian(int at, ushort value) => BinaryPrimitives.WriteUInt16BigEndian(Bytes.AsSpan(at), value);

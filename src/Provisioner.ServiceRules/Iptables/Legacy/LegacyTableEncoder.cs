@@ -50,13 +50,13 @@ internal static class LegacyTableEncoder
     /// <summary>The table holding <paramref name="builtinRules"/> (by built-in chain name, in
     /// order) and <paramref name="chains"/>; throws <see cref="LegacyEncodingException"/> for a rule it cannot encode.</summary>
     public static (uint ValidHooks, uint[] HookEntry, uint[] Underflow, uint EntryCount, BlobWriter Entries) Encode(
-        IReadOnlyList<BuiltinChain> builtins, IReadOnlyDictionary<string, List<string>> builtinRules, IReadOnlyList<IptablesChain> chains,
-        int? parts = null)
+        IReadOnlyList<BuiltinChain> builtins, IReadOnlyDictionary<string, List<string>> builtinRules, IReadOnlyList<IptablesChain> chains)
     {
         ArgumentNullException.ThrowIfNull(builtins);
         ArgumentNullException.ThrowIfNull(builtinRules);
         ArgumentNullException.ThrowIfNull(chains);
-        var output = new BlobWriter(builtinRules.Values.Sum(r => r.Count) * 500 + 4096); // the user chains' parts are sized once they are encoded
+        var rules = chains.Sum(c => c.Rules.Count) + builtinRules.Values.Sum(r => r.Count);
+        var output = new BlobWriter(rules * 500 + chains.Count * 240 + 4096);
         output.Zero(Base); // room for struct ipt_replace: the kernel gets this buffer as it is
         var validHooks = 0u;
         var chainSet = new HashSet<string>(chains.Select(c => c.Name), StringComparer.Ordinal);
@@ -82,74 +82,19 @@ internal static class LegacyTableEncoder
             count++;
         }
         var starts = new Dictionary<string, int>(chains.Count, StringComparer.Ordinal);
-        var encoded = EncodeParts(chains.OrderBy(c => c.Name, StringComparer.Ordinal).ToList(), names, parts);
-        output.Reserve(output.Length + encoded.Sum(p => p.Output.Length) + LegacyRuleEncoder.EntrySize + LegacyRuleEncoder.ErrorTargetSize);
-        foreach (var part in encoded)
+        foreach (var chain in chains.OrderBy(c => c.Name, StringComparer.Ordinal))
         {
-            // a part's entries do not depend on where they sit (x_tables offsets are relative, jumps are fixups)
-            var at = output.Length;
-            output.Zero(part.Output.Length);
-            part.Output.Written.CopyTo(output.Bytes.AsSpan(at));
-            foreach (var (name, start) in part.Starts)
-                starts[name] = at + start - Base;
-            foreach (var (fixup, chain) in part.Fixups)
-                fixups.Add((at + fixup, chain));
-            count += part.Count;
+            LegacyRuleEncoder.Error(output, chain.Name);
+            starts[chain.Name] = output.Length - Base;
+            foreach (var rule in chain.Rules)
+                LegacyRuleEncoder.Encode(rule, chain.Name, output, names, fixups);
+            LegacyRuleEncoder.Standard(output, LegacyRuleEncoder.Return);
+            count += (uint)chain.Rules.Count + 2;
         }
         LegacyRuleEncoder.Error(output, "ERROR");
         count++;
         foreach (var (at, chain) in fixups)
             output.WriteInt32(at, starts[chain]);
         return (validHooks, hookEntry, underflow, count, output);
-    }
-
-    private sealed record Part(BlobWriter Output, List<(string Name, int Start)> Starts, List<(int At, string Chain)> Fixups, uint Count);
-
-    /// <summary>The user chains (in table order) encoded as contiguous parts, one per core, each into its own buffer:
-    /// the encode of a 10k-service nat table is ~0.35-0.7 s of CPU on one core. The first rule (in table order) without
-    /// an encoding is the one thrown, as a one-core encode would.</summary>
-    private static List<Part> EncodeParts(List<IptablesChain> ordered, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> names, int? parts)
-    {
-        var total = ordered.Sum(c => c.Rules.Count + 2L);
-        var count = parts ?? (total < 20_000 ? 1 : Math.Min(Environment.ProcessorCount, 8));
-        var bounds = new List<int> { 0 };
-        long seen = 0;
-        for (var i = 0; i < ordered.Count && bounds.Count < count; i++)
-        {
-            seen += ordered[i].Rules.Count + 2;
-            if (seen * count >= total * bounds.Count)
-                bounds.Add(i + 1);
-        }
-        bounds.Add(ordered.Count);
-        var encoded = new Part?[bounds.Count - 1];
-        var failures = new Exception?[encoded.Length];
-        Parallel.For(0, encoded.Length, new ParallelOptions { MaxDegreeOfParallelism = count }, p =>
-        {
-            try
-            {
-                var chains = ordered.GetRange(bounds[p], bounds[p + 1] - bounds[p]);
-                var output = new BlobWriter(chains.Sum(c => c.Rules.Count) * 500 + chains.Count * 240 + 1024);
-                var starts = new List<(string, int)>(chains.Count);
-                var fixups = new List<(int, string)>();
-                var entries = 0u;
-                foreach (var chain in chains)
-                {
-                    LegacyRuleEncoder.Error(output, chain.Name);
-                    starts.Add((chain.Name, output.Length));
-                    foreach (var rule in chain.Rules)
-                        LegacyRuleEncoder.Encode(rule, chain.Name, output, names, fixups);
-                    LegacyRuleEncoder.Standard(output, LegacyRuleEncoder.Return);
-                    entries += (uint)chain.Rules.Count + 2;
-                }
-                encoded[p] = new Part(output, starts, fixups, entries);
-            }
-            catch (Exception e)
-            {
-                failures[p] = e;
-            }
-        });
-        if (failures.FirstOrDefault(f => f is not null) is { } first)
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
-        return [.. encoded.Select(p => p!)];
     }
 }
