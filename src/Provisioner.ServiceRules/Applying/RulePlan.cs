@@ -78,9 +78,10 @@ public sealed record RulePlan
     /// <see cref="LegacyDirectLoad"/> to write as x_tables images if the tables are empty (else <see cref="Script"/>).</summary>
     public Iptables.IptablesRuleset? LegacyLoad { get; init; }
 
-    public int Added => Changes.Count(c => c.Kind == RuleChangeKind.Add);
+    /// <summary>Counted without writing a deferred list's records (an iptables first sync's ~150k).</summary>
+    public int Added => Changes is Iptables.ChangeList list ? list.Added : Changes.Count(c => c.Kind == RuleChangeKind.Add);
 
-    public int Removed => Changes.Count(c => c.Kind == RuleChangeKind.Remove);
+    public int Removed => Changes is Iptables.ChangeList list ? list.Removed : Changes.Count(c => c.Kind == RuleChangeKind.Remove);
 
     public string Summary => HasChanges
         ? $"{Backend}{(Netns is null ? "" : $" in netns {Netns}")}: {Added} to add, {Removed} to remove{(FullSync ? " (full sync)" : "")}"

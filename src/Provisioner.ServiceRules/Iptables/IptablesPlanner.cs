@@ -55,7 +55,7 @@ public static class IptablesPlanner
     {
         ArgumentNullException.ThrowIfNull(desired);
         ArgumentNullException.ThrowIfNull(kernel);
-        var changes = new List<RuleChange>();
+        var changes = new ChangeList();
         var writes = new List<Action<StringBuilder>>();
         var wanted = desired.Chains.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var table in IptablesRuleset.Tables)
@@ -95,7 +95,7 @@ public static class IptablesPlanner
         ArgumentNullException.ThrowIfNull(dispatch);
         ArgumentNullException.ThrowIfNull(chains);
         ArgumentNullException.ThrowIfNull(deleted);
-        var changes = new List<RuleChange>();
+        var changes = new ChangeList();
         var payload = new StringBuilder();
         foreach (var table in IptablesRuleset.Tables)
         {
@@ -156,7 +156,7 @@ public static class IptablesPlanner
         return count;
     }
 
-    private static void PlanJumps(string table, IptablesRuleset desired, IptablesKernelState kernel, TableWork work, List<RuleChange> changes)
+    private static void PlanJumps(string table, IptablesRuleset desired, IptablesKernelState kernel, TableWork work, ChangeList changes)
     {
         var kernelJumps = kernel.Jumps.Where(j => j.Table == table).Select(j => j.Rule).ToList();
         var desiredJumps = desired.Jumps.Where(j => j.Table == table).Select(j => j.Rule).ToList();
@@ -172,7 +172,7 @@ public static class IptablesPlanner
         }
     }
 
-    private static void PlanChain(IptablesChain chain, IReadOnlyList<string>? current, TableWork work, List<RuleChange> changes)
+    private static void PlanChain(IptablesChain chain, IReadOnlyList<string>? current, TableWork work, ChangeList changes)
     {
         if (current is not null && current.SequenceEqual(chain.Rules, StringComparer.Ordinal))
             return;
@@ -186,11 +186,13 @@ public static class IptablesPlanner
             else
                 work.Rewrite.Add(chain);
             if (current is null)
-                changes.Add(new(RuleChangeKind.Add, $"chain {chain.Key}"));
-            if (current is not null)
-                changes.AddRange(current.Except(chain.Rules).Select(r => new RuleChange(RuleChangeKind.Remove, $"{chain.Table}: {r}")));
-            changes.AddRange((current is null ? chain.Rules.Distinct() : chain.Rules.Except(current)).Select(r => new RuleChange(RuleChangeKind.Add, $"{chain.Table}: {r}")));
-            if (current is not null && current.ToHashSet().SetEquals(chain.Rules))
+            {
+                changes.AddNewChain(chain); // its records are written only if the list is read
+                return;
+            }
+            changes.AddRange(current.Except(chain.Rules).Select(r => new RuleChange(RuleChangeKind.Remove, $"{chain.Table}: {r}")));
+            changes.AddRange(chain.Rules.Except(current).Select(r => new RuleChange(RuleChangeKind.Add, $"{chain.Table}: {r}")));
+            if (current.ToHashSet().SetEquals(chain.Rules))
                 changes.Add(new(RuleChangeKind.Add, $"chain {chain.Key} reordered"));
             return;
         }
@@ -200,7 +202,7 @@ public static class IptablesPlanner
     }
 
     /// <summary>A dispatch chain's single-rule deletes and inserts.</summary>
-    private static void Dispatch(string table, IReadOnlyList<string> removed, IReadOnlyList<string> added, TableWork work, List<RuleChange> changes)
+    private static void Dispatch(string table, IReadOnlyList<string> removed, IReadOnlyList<string> added, TableWork work, ChangeList changes)
     {
         foreach (var rule in removed)
         {
