@@ -40,6 +40,17 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>The namespace the calling thread is in.</summary>
     public static NetworkNamespace Current() => Open("/proc/thread-self/ns/net");
 
+    /// <summary>Runs <paramref name="action"/> inside the namespace at <paramref name="netnsPath"/> (see
+    /// <see cref="Run{T}(Func{T})"/>), or on the calling thread when it is null (the caller's own namespace).</summary>
+    public static T RunIn<T>(string? netnsPath, Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (netnsPath is null)
+            return action();
+        using var netns = Open(netnsPath);
+        return netns.Run(action);
+    }
+
     /// <summary>Runs <paramref name="action"/> on a new thread that has entered this namespace; exceptions are rethrown here.</summary>
     public T Run<T>(Func<T> action)
     {

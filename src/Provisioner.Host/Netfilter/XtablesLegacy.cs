@@ -67,10 +67,7 @@ public static partial class XtablesLegacy
                 _ = Libc.Close(fd);
             }
         }
-        if (netnsPath is null)
-            return Run();
-        using var netns = NetworkNamespace.Open(netnsPath);
-        return netns.Run(Run);
+        return NetworkNamespace.RunIn(netnsPath, Run);
     }
 
     /// <summary>An open x_tables socket (valid only inside <see cref="WithSession{T}"/>'s callback).</summary>

@@ -119,14 +119,7 @@ public sealed class NfTablesElementBatch(string table, byte family = NfTablesEle
             using var socket = NetlinkSocket.Open(Libc.NetlinkNetfilter);
             return socket.SendBatch(messages, SubsystemNfTables, $"NFT_MSG_NEWSETELEM batch of {Elements} elements into table {table}");
         }
-        List<BatchError> errors;
-        if (netnsPath is null)
-            errors = Send();
-        else
-        {
-            using var netns = NetworkNamespace.Open(netnsPath);
-            errors = netns.Run(Send);
-        }
+        var errors = NetworkNamespace.RunIn(netnsPath, Send);
         return [.. errors.Select(Name)];
     }
 

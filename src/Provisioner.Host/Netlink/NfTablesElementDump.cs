@@ -40,10 +40,7 @@ public static class NfTablesElementDump
             }
             return result;
         }
-        if (netnsPath is null)
-            return ReadHere();
-        using var netns = NetworkNamespace.Open(netnsPath);
-        return netns.Run(ReadHere);
+        return NetworkNamespace.RunIn(netnsPath, ReadHere);
     }
 
     private static void Elements(ReadOnlyMemory<byte> list, List<NfTablesRawElement> into)

@@ -22,10 +22,7 @@ public readonly record struct NfTablesGeneration(ulong Namespace, uint Id)
     /// <summary>The generation of the namespace at <paramref name="netnsPath"/> (e.g. /run/netns/x), or of the caller's.</summary>
     public static NfTablesGeneration Read(string? netnsPath = null)
     {
-        if (netnsPath is null)
-            return ReadHere();
-        using var netns = NetworkNamespace.Open(netnsPath);
-        return netns.Run(ReadHere);
+        return NetworkNamespace.RunIn(netnsPath, ReadHere);
     }
 
     public override string ToString() => $"{Id} (netns cookie {Namespace})";

@@ -116,14 +116,7 @@ public sealed class NfTablesRuleBatch
         }
         if (_offsets.Count == 0)
             return [];
-        List<BatchError> errors;
-        if (netnsPath is null)
-            errors = Send();
-        else
-        {
-            using var netns = NetworkNamespace.Open(netnsPath);
-            errors = netns.Run(Send);
-        }
+        var errors = NetworkNamespace.RunIn(netnsPath, Send);
         return [.. errors.Select(e => new NfTablesBatchError(e.Message, e.Errno, e.KernelMessage))];
     }
 
@@ -148,10 +141,7 @@ public sealed class NfTablesRuleBatch
             }
             return result;
         }
-        if (netnsPath is null)
-            return ReadHere();
-        using var netns = NetworkNamespace.Open(netnsPath);
-        return netns.Run(ReadHere);
+        return NetworkNamespace.RunIn(netnsPath, ReadHere);
     }
 
     /// <summary>Every rule of family ip by one NFT_MSG_GETRULE dump, in the kernel's order: table, chain and the
@@ -182,10 +172,7 @@ public sealed class NfTablesRuleBatch
             }
             return result;
         }
-        if (netnsPath is null)
-            return ReadHere();
-        using var netns = NetworkNamespace.Open(netnsPath);
-        return netns.Run(ReadHere);
+        return NetworkNamespace.RunIn(netnsPath, ReadHere);
     }
 
     private static NetlinkMessageBuilder Message(ushort type, ushort flags) =>

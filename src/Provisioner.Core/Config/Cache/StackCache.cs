@@ -97,20 +97,27 @@ public sealed class StackCache(string directory)
     internal string EntryPath(string stackPath) =>
         Path.Combine(directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(stackPath))))[..32] + ".lab");
 
-    internal static LabConfig? TryRead(string entry, string key)
+    /// <summary>A cache file's bytes and where its header line ends; null when it cannot be read or has no header line.</summary>
+    private static (byte[] Bytes, int Newline)? ReadHeaded(string file)
     {
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(entry);
+            bytes = File.ReadAllBytes(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
         var newline = Array.IndexOf(bytes, (byte)'\n');
-        if (newline < 0)
+        return newline < 0 ? null : (bytes, newline);
+    }
+
+    internal static LabConfig? TryRead(string entry, string key)
+    {
+        if (ReadHeaded(entry) is not { } headed)
             return null;
+        var (bytes, newline) = headed;
         var body = bytes.AsSpan(newline + 1);
         if (Encoding.UTF8.GetString(bytes, 0, newline) != Header(key, body))
             return null; // another stack's, another build's, or a damaged body
@@ -170,18 +177,9 @@ public sealed class StackCache(string directory)
 
     internal static (string Key, byte[] Stack, StackLayout Layout)? ReadSource(string file)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
+        if (ReadHeaded(file) is not { } headed)
             return null;
-        }
-        var newline = Array.IndexOf(bytes, (byte)'\n');
-        if (newline < 0)
-            return null;
+        var (bytes, newline) = headed;
         var header = Encoding.UTF8.GetString(bytes, 0, newline).Split(' ');
         var body = bytes.AsSpan(newline + 1);
         if (header.Length != 6 || $"{header[0]} {header[1]}" != SourceMagic || header[2] != "key" || header[4] != "body"
