@@ -39,7 +39,8 @@ public sealed class LoadBalancerLabSpecs(LabFixture fixture) : IClassFixture<Lab
 
         Assert.True(IPNetwork2.Parse(LoadBalancerLab.Pool).Contains(ip), $"{ip} is not in the pool");
         Assert.Equal([announcer], await lab.HoldersAsync(ip));
-        Assert.Contains($"answers ARP for {ip} on eth0 (service lab/web;", announcer == "node-a" ? lab.ProxyA.Log : lab.ProxyB.Log, StringComparison.Ordinal);
+        // The proxy logs after it acts, and its output is read as it arrives: the line may trail the address.
+        await (announcer == "node-a" ? lab.ProxyA : lab.ProxyB).LineAsync(0, $"answers ARP for {ip} on eth0 (service lab/web;");
         Assert.Single(StatusPatches(lab, "web").Split('\n')); // both proxies run; only the allocator writes, and once
         Assert.DoesNotContain("status written", lab.ProxyB.Log, StringComparison.Ordinal);
         Assert.NotNull(answer.Pod);

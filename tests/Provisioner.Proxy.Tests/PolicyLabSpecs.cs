@@ -42,7 +42,7 @@ public sealed class PolicyLabSpecs(LabFixture fixture) : IClassFixture<LabFixtur
         Assert.Null(notClient.Pod);
         Assert.False((await lab.LeftoverAsync(fixture.Lab.NodeA)).HasChanges, "node-a still holds policy rules with no policy in the API");
         Assert.False((await lab.LeftoverAsync(fixture.Lab.NodeB)).HasChanges, "node-b still holds policy rules with no policy in the API");
-        Assert.Contains("policy partial sync: 2 NetworkPolicies, 5 pods, 5 isolated", lab.ProxyA.Log, StringComparison.Ordinal);
+        await lab.ProxyA.LineAsync(0, "policy partial sync: 2 NetworkPolicies, 5 pods, 5 isolated");
         Assert.Contains("netlab_proxy_policy_syncs_total{kind=\"partial\"}", await ProxyProcess.GetAsync(lab.ProxyA.MetricsPort, "/metrics"), StringComparison.Ordinal);
     }
 }

@@ -44,7 +44,7 @@ public sealed class ProxyLabSpecs(LabFixture fixture) : IClassFixture<LabFixture
         Assert.Equal(["a1", "a2", "b1"], tally.Keys.Order());
         var fromOutside = lab.Get(lab.OutsideClient, NodeAIp, 30080);
         Assert.Contains(fromOutside.Pod, new[] { "a1", "b1" });
-        Assert.Contains("lab/outside: skipped: clusterIP: 10.1.2.3 is outside the service CIDR 10.96.0.0/16", proxy.Proxy.Log);
+        await proxy.Proxy.LineAsync(0, "lab/outside: skipped: clusterIP: 10.1.2.3 is outside the service CIDR 10.96.0.0/16");
         Assert.StartsWith("200 ", await ProxyProcess.GetAsync(proxy.Proxy.HealthzPort, "/healthz"));
         Assert.StartsWith("200 ", await ProxyProcess.GetAsync(proxy.Proxy.HealthzPort, "/livez"));
         var metrics = await ProxyProcess.GetAsync(proxy.Proxy.MetricsPort, "/metrics");
@@ -108,7 +108,7 @@ public sealed class ProxyLabSpecs(LabFixture fixture) : IClassFixture<LabFixture
             api.Compact();
         });
         await proxy.ConvergedAsync(ProxyLab.Expected("other", "10.96.0.20", WebPort), ProxyLab.Expected("web", "10.96.0.10", WebPort, "a1", "b1"));
-        Assert.Contains("410 Gone", proxy.Proxy.Log);
+        await proxy.Proxy.LineAsync(0, "410 Gone");
 
         api.Delete(Service("web", "10.96.0.10"));
         api.Delete(Service("other", "10.96.0.20"));

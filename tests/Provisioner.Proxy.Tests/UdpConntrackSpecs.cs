@@ -88,7 +88,7 @@ public sealed class UdpConntrackSpecs(LabFixture fixture) : IClassFixture<LabFix
         await proxy.ConvergedAsync(ProxyLab.Expected("dns", DnsIp, port, "b1"));
 
         Assert.Equal("b1", Query(lab.Pod("ac"))); // without the conntrack deletion this is still a1, from the stale flow
-        Assert.Contains("conntrack deletion", proxy.Proxy.Log);
+        await proxy.Proxy.LineAsync(0, "conntrack deletion");
         var flows = ProcessRunner.Default.TryRunAsync("ip", ["netns", "exec", lab.NodeA, "conntrack", "-L", "-p", "udp", "--orig-dst", DnsIp])
             .GetAwaiter().GetResult().StandardOutput;
         Assert.DoesNotContain("src=10.244.1.2", flows);
