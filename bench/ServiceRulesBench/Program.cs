@@ -240,6 +240,8 @@ foreach (var backend in backends)
                 });
                 await Row(backend, size, "netlab", "one service changed", () => engine.SyncAsync(changed, node));
                 await Row(backend, size, "netlab", "one service added", () => engine.SyncAsync(added, node));
+                if (backend != RuleBackend.Nftables)
+                    await KernelFloorRow(backend, size, ns);
             }
             catch (CommandTimedOutException e)
             {
@@ -303,6 +305,22 @@ async Task<bool> KubeProxyRow(RuleBackend backend, int size, string ns, string r
         Console.WriteLine($"{Name(backend),-16} {size,8} {"kube-proxy",-11} {step,-26} {$">{cap.TotalMilliseconds:0}",9}  killed at the cap ({restore}{mode}, {payload.Split('\n').Length} lines); NETLAB_BENCH_CAP_SECONDS raises it");
         return false;
     }
+}
+
+// What any iptables write into the loaded table costs, whatever writes it: one rule added to a new chain by the tool.
+// iptables-nft: every commit that adds a rule with a verdict or target makes the kernel validate the whole table from its
+// base chains (nf_tables_validate walks every reachable rule); iptables-legacy: every commit replaces the whole table.
+async Task KernelFloorRow(RuleBackend backend, int size, string ns)
+{
+    var restore = backend == RuleBackend.IptablesLegacy ? "iptables-legacy-restore" : "iptables-nft-restore";
+    const string chain = "NETLAB-BENCH-FLOOR";
+    var (_, measured) = await meter.StepAsync(
+        () => run.WithTimeout(cap).RunAsync("ip", ["netns", "exec", ns, restore, "--noflush"], $"*nat\n:{chain} - [0:0]\n-A {chain} -j RETURN\nCOMMIT\n"),
+        _ => backend == RuleBackend.IptablesLegacy
+            ? $"{restore} --noflush, one new chain and rule: libiptc reads and the kernel replaces the whole table"
+            : $"{restore} --noflush, one new chain and rule: the kernel validates every rule reachable from the base chains");
+    Console.WriteLine($"{Name(backend),-16} {size,8} {"any write",-11} {"one rule added, by the tool",-26} {measured}");
+    await run.RunAsync("ip", ["netns", "exec", ns, restore, "--noflush"], $"*nat\n-F {chain}\n-X {chain}\nCOMMIT\n");
 }
 
 async Task InNamespaceAsync(Func<string, Task> body)
