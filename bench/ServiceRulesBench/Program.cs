@@ -1,5 +1,6 @@
 using System.Globalization;
 using Provisioner.Host.Processes;
+using Provisioner.Host.Netlink;
 using Provisioner.ServiceRules.Applying;
 using Provisioner.ServiceRules.Model;
 
@@ -8,7 +9,8 @@ using Provisioner.ServiceRules.Model;
 //        ... --apply-ab N ROUNDS   the nftables first-sync apply alone, interleaved: one nft -f of the whole table
 //            against the skeleton by nft -f and the elements over netlink (NftFirstLoad), each into a fresh netns
 //        ... --iptables-apply-ab N ROUNDS   the iptables-nft first-sync apply alone, interleaved: iptables-nft-restore
-//            against one nf_tables batch over netlink (IptablesDirectLoad), each into a fresh netns
+//            against one nf_tables batch over netlink (IptablesDirectLoad), comments as xt matches and as userdata,
+//            each into a fresh netns
 //        ... --print iptables|iptables-plan|iptables-legacy-plan|nftables|kube-proxy N   prints a full-sync payload for N services (no root
 //            needed; iptables-plan: the planner's first-sync payload, as the engine runs it on an empty kernel)
 if (args is ["--print", var kind, var count])
@@ -152,49 +154,48 @@ if (args is ["--apply-ab", var abCount, var abRounds])
 }
 if (args is ["--iptables-encode", var encCount])
 {
-    var payload = Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(
-        Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(int.Parse(encCount, CultureInfo.InvariantCulture)), Node()),
-        Provisioner.ServiceRules.Iptables.IptablesKernelState.Empty).Payload;
-    for (var round = 0; round < 4; round++)
+    var ruleset = Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(int.Parse(encCount, CultureInfo.InvariantCulture)), Node());
+    for (var round = 0; round < 6; round++)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
-        var load = IptablesDirectLoad.Encode(payload, new Dictionary<string, HashSet<string>>())!;
+        var userData = round % 2 == 0;
+        var load = IptablesDirectLoad.Encode(ruleset, new Dictionary<string, HashSet<string>>(), userData)!;
         var encoded = clock.Elapsed;
-        Console.Write($"cpu {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:0} ms, ");
+        Console.Write($"comments {(userData ? "as userdata" : "as xt matches")}: cpu {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:0} ms, ");
         Console.WriteLine($"encode {encoded.TotalMilliseconds:0} ms, {load.Batch.Messages} messages; gc {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} pause {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms");
     }
     return;
 }
 if (args is ["--iptables-apply-ab", var ipCount, var ipRounds])
 {
-    var payload = Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(
-        Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(int.Parse(ipCount, CultureInfo.InvariantCulture)), Node()),
-        Provisioner.ServiceRules.Iptables.IptablesKernelState.Empty).Payload;
+    var ruleset = Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(int.Parse(ipCount, CultureInfo.InvariantCulture)), Node());
+    var payload = Provisioner.ServiceRules.Iptables.IptablesPlanner.Plan(ruleset, Provisioner.ServiceRules.Iptables.IptablesKernelState.Empty).Payload;
     Console.WriteLine($"iptables-nft first-sync apply of {ipCount} services, interleaved; load average {File.ReadAllText("/proc/loadavg").Trim()}");
     Console.WriteLine($"{"round",5} {"way",-44} {"wall",9} {"cpu",9}");
     for (var round = 1; round <= int.Parse(ipRounds, CultureInfo.InvariantCulture); round++)
     {
-        foreach (var netlink in (bool[])[false, true])
+        foreach (var way in (int[])[0, 1, 2])
             await InNamespaceAsync(async ns =>
             {
                 var commands = new RuleCommands(RuleBackend.Iptables, ns, run, cap);
                 var parts = "";
                 var (_, measured) = await meter.StepAsync(async () =>
                 {
-                    if (!netlink)
+                    if (way == 0)
                     {
                         await commands.RestoreIptablesAsync(payload, testOnly: false, CancellationToken.None);
                         return 0;
                     }
                     var clock = System.Diagnostics.Stopwatch.StartNew();
-                    var load = IptablesDirectLoad.TryCreate(payload, commands.NetnsPath) ?? throw new InvalidOperationException("no direct load");
+                    var load = IptablesDirectLoad.Encode(ruleset, NfTablesRuleBatch.Chains(commands.NetnsPath), commentsAsUserData: way == 2)
+                        ?? throw new InvalidOperationException("no direct load");
                     var encoded = clock.Elapsed;
                     load.Run(commands.NetnsPath);
                     parts = $"  (encode {encoded.TotalMilliseconds:0} ms, commit {(clock.Elapsed - encoded).TotalMilliseconds:0} ms)";
                     return 0;
                 }, _ => "");
-                Console.WriteLine($"{round,5} {(netlink ? "one nf_tables batch over netlink" : "iptables-nft-restore --noflush"),-44} {measured.Wall.TotalMilliseconds,9:0} {measured.Cpu.TotalMilliseconds,9:0}{parts}");
+                Console.WriteLine($"{round,5} {way switch { 0 => "iptables-nft-restore --noflush", 1 => "one nf_tables batch, comments as xt matches", _ => "one nf_tables batch, comments as userdata" },-44} {measured.Wall.TotalMilliseconds,9:0} {measured.Cpu.TotalMilliseconds,9:0}{parts}");
             });
     }
     Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");

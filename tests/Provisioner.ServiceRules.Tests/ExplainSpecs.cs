@@ -12,7 +12,7 @@ public sealed class ExplainSpecs
 
         Assert.Contains("-> NETLAB-SERVICES", text, StringComparison.Ordinal);
         Assert.Contains("-> NETLAB-NODEPORTS", text, StringComparison.Ordinal);
-        Assert.Contains("-A NETLAB-NODEPORTS -p tcp -m comment --comment \"default/web-np:http\" -m tcp --dport 30080 -j NETLAB-EXT-", text, StringComparison.Ordinal);
+        Assert.Contains("-A NETLAB-NODEPORTS -p tcp -m tcp --dport 30080 -m comment --comment \"default/web-np:http\" -j NETLAB-EXT-", text, StringComparison.Ordinal);
         Assert.Equal(3, text.Split("[endpoint share 33.3%]").Length - 1);
         Assert.Contains("-> NETLAB-SVC-", text[text.IndexOf("To an external address", StringComparison.Ordinal)..], StringComparison.Ordinal);
         Assert.Contains("(rules as above)", text, StringComparison.Ordinal);
@@ -31,7 +31,7 @@ public sealed class ExplainSpecs
 
     [Fact]
     public void A_service_without_endpoints_shows_its_reject_rule() =>
-        Assert.Contains("has no endpoints\" -m tcp --dport 80 -j REJECT", ServiceExplainer.Explain(Samples.All, Samples.NodeA, "default", "empty"), StringComparison.Ordinal);
+        Assert.Contains("-m tcp --dport 80 -m comment --comment \"default/empty:http has no endpoints\" -j REJECT", ServiceExplainer.Explain(Samples.All, Samples.NodeA, "default", "empty"), StringComparison.Ordinal);
 
     [Theory]
     [InlineData("db", "headless")]

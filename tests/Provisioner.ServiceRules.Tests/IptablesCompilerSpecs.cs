@@ -12,12 +12,12 @@ public sealed class IptablesCompilerSpecs
     [Fact]
     public void A_cluster_IP_dispatches_to_its_service_chain_then_picks_an_endpoint_by_the_probability_cascade()
     {
-        Assert.Contains("-A NETLAB-SERVICES -d 10.96.0.10/32 -p tcp -m comment --comment \"default/web:http cluster IP\" -m tcp --dport 80 -j NETLAB-SVC-CDGGSHYLG3RE2FKL",
+        Assert.Contains("-A NETLAB-SERVICES -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m comment --comment \"default/web:http cluster IP\" -j NETLAB-SVC-CDGGSHYLG3RE2FKL",
             Chain("nat", "NETLAB-SERVICES"));
         var svc = Chain("nat", "NETLAB-SVC-CDGGSHYLG3RE2FKL");
-        Assert.Equal("-A NETLAB-SVC-CDGGSHYLG3RE2FKL ! -s 10.244.0.0/16 -d 10.96.0.10/32 -p tcp -m comment --comment \"default/web:http cluster IP\" -m tcp --dport 80 -j NETLAB-MARK-MASQ", svc[0]);
-        Assert.Contains("-m statistic --mode random --probability 0.33333333349 -j NETLAB-SEP-", svc[1], StringComparison.Ordinal);
-        Assert.Contains("-m statistic --mode random --probability 0.50000000000 -j NETLAB-SEP-", svc[2], StringComparison.Ordinal);
+        Assert.Equal("-A NETLAB-SVC-CDGGSHYLG3RE2FKL ! -s 10.244.0.0/16 -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -m comment --comment \"default/web:http cluster IP\" -j NETLAB-MARK-MASQ", svc[0]);
+        Assert.Matches("-m statistic --mode random --probability 0.33333333349 -m comment --comment \"[^\"]+\" -j NETLAB-SEP-", svc[1]);
+        Assert.Matches("-m statistic --mode random --probability 0.50000000000 -m comment --comment \"[^\"]+\" -j NETLAB-SEP-", svc[2]);
         Assert.DoesNotContain("statistic", svc[3], StringComparison.Ordinal);
         Assert.Equal(4, svc.Count);
     }
@@ -30,14 +30,14 @@ public sealed class IptablesCompilerSpecs
         Assert.Equal(
         [
             $"-A {sep.Name} -s 10.244.1.2/32 -m comment --comment \"default/web:http\" -j NETLAB-MARK-MASQ",
-            $"-A {sep.Name} -p tcp -m comment --comment \"default/web:http\" -m tcp -j DNAT --to-destination 10.244.1.2:8080",
+            $"-A {sep.Name} -p tcp -m tcp -m comment --comment \"default/web:http\" -j DNAT --to-destination 10.244.1.2:8080",
         ], sep.Rules);
     }
 
     [Fact]
     public void A_service_without_endpoints_is_rejected_in_the_filter_table_not_black_holed()
     {
-        Assert.Equal(["-A NETLAB-SERVICES -d 10.96.0.14/32 -p tcp -m comment --comment \"default/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable"],
+        Assert.Equal(["-A NETLAB-SERVICES -d 10.96.0.14/32 -p tcp -m tcp --dport 80 -m comment --comment \"default/empty:http has no endpoints\" -j REJECT --reject-with icmp-port-unreachable"],
             Chain("filter", "NETLAB-SERVICES"));
         Assert.DoesNotContain(Rules.Chains.SelectMany(c => c.Rules), r => r.Contains("default/empty", StringComparison.Ordinal) && r.Contains("DNAT", StringComparison.Ordinal));
     }
@@ -82,7 +82,7 @@ public sealed class IptablesCompilerSpecs
 
     [Fact]
     public void The_NodePorts_jump_stays_the_last_rule_of_NETLAB_SERVICES() =>
-        Assert.EndsWith("-m addrtype --dst-type LOCAL -j NETLAB-NODEPORTS", Chain("nat", "NETLAB-SERVICES")[^1], StringComparison.Ordinal);
+        Assert.EndsWith("-m addrtype --dst-type LOCAL -m comment --comment \"netlab service nodeports; NOTE: this must be the last rule in this chain\" -j NETLAB-NODEPORTS", Chain("nat", "NETLAB-SERVICES")[^1], StringComparison.Ordinal);
 
     [Fact]
     public void The_compiled_chain_graph_is_sound() => Assert.Empty(ChainGraphValidator.Check(Rules));

@@ -5,9 +5,9 @@ using Provisioner.Testing;
 
 namespace Provisioner.ServiceRules.Tests;
 
-/// <summary>An iptables-nft first sync written as one nf_tables batch over netlink (IptablesDirectLoad): the kernel
-/// then holds, byte for byte, what iptables-nft-restore 1.8.9 makes of the same payload, beside foreign rules it leaves
-/// alone; a refused message leaves nothing.</summary>
+/// <summary>An iptables-nft first sync written as one nf_tables batch over netlink (IptablesDirectLoad): iptables-nft
+/// then reads back exactly what iptables-nft-restore 1.8.9 makes of the same payload (and, comments as xt matches, the
+/// kernel holds it byte for byte), beside foreign rules it leaves alone; a refused message leaves nothing.</summary>
 [Collection(PrivilegedCollection.Name)]
 public sealed class IptablesDirectLoadSpecs : IDisposable
 {
@@ -42,8 +42,10 @@ public sealed class IptablesDirectLoadSpecs : IDisposable
         var (tool, direct) = (_netns.Create("ipd"), _netns.Create("ipd"));
         AddForeignRules(tool);
         AddForeignRules(direct);
+        var xt = _netns.Create("ipd");
+        AddForeignRules(xt);
         var plan = await new ServiceRulesApplier(RuleBackend.Iptables, tool).PlanAsync(Mixed, Samples.NodeA);
-        Assert.NotNull(IptablesDirectLoad.Encode(plan.Script, NfTablesRuleBatch.Chains("/run/netns/" + tool)));
+        IptablesDirectLoad.Encode(plan.IptablesFirstLoad!, NfTablesRuleBatch.Chains("/run/netns/" + xt), commentsAsUserData: false)!.Run("/run/netns/" + xt);
         var script = Path.GetTempFileName();
         try
         {
@@ -60,15 +62,44 @@ public sealed class IptablesDirectLoadSpecs : IDisposable
 
         Assert.True(applied.Applied);
         var expected = NfTablesRuleBatch.Rules("/run/netns/" + tool);
-        var actual = NfTablesRuleBatch.Rules("/run/netns/" + direct);
+        var actual = NfTablesRuleBatch.Rules("/run/netns/" + xt);
         Assert.True(expected.Count > 50, $"{expected.Count} rules");
-        Assert.Equal(expected.Select(r => (r.Table, r.Chain, Convert.ToHexString(r.Attributes))), actual.Select(r => (r.Table, r.Chain, Convert.ToHexString(r.Attributes))));
+        // each chain's rules in order (the dump lists chains as they were created: the planner's order, or the ruleset's)
+        static IEnumerable<(string, string, string)> ByChain(List<(string Table, string Chain, byte[] Attributes)> rules) =>
+            rules.OrderBy(r => r.Table, StringComparer.Ordinal).ThenBy(r => r.Chain, StringComparer.Ordinal).Select(r => (r.Table, r.Chain, Convert.ToHexString(r.Attributes)));
+        Assert.Equal(ByChain(expected), ByChain(actual));
+        Assert.Equal(expected.Count, NfTablesRuleBatch.Rules("/run/netns/" + direct).Count);
         var save = Save(tool);
         Assert.Contains("-m recent --set --name", save, StringComparison.Ordinal);
         Assert.Contains(":FORWARD DROP", save, StringComparison.Ordinal);
         Assert.Contains("-A POSTROUTING -s 172.17.0.0/16 -j MASQUERADE", save, StringComparison.Ordinal);
         Assert.Equal(save, Save(direct));
+        Assert.Equal(save, Save(xt));
+        Assert.Contains("comment \"netlab service portals\"", _netns.Exec(direct, "nft", "list", "chain", "ip", "nat", "PREROUTING").StandardOutput, StringComparison.Ordinal);
     }
+
+    [PrivilegedFact]
+    public async Task The_tool_finds_and_deletes_a_rule_whose_comment_the_direct_load_kept_as_userdata_by_its_text()
+    {
+        var ns = _netns.Create("ipd");
+        var plan = await new ServiceRulesApplier(RuleBackend.Iptables, ns).PlanAsync(Mixed, Samples.NodeA);
+        IptablesDirectLoad.Encode(plan.IptablesFirstLoad!, NfTablesRuleBatch.Chains("/run/netns/" + ns))!.Run("/run/netns/" + ns);
+        var services = plan.IptablesFirstLoad!.Chains.Single(c => c.Key == "nat/NETLAB-SERVICES").Rules;
+        var rule = services.First(r => r.Contains("-m tcp --dport", StringComparison.Ordinal) && r.Contains("-m comment", StringComparison.Ordinal));
+
+        var check = _netns.Exec(ns, ["iptables-nft", "-t", "nat", "-C", .. Words(rule[3..])]);
+        var delete = _netns.Exec(ns, ["iptables-nft", "-t", "nat", "-D", .. Words(rule[3..])]);
+
+        Assert.True(check.Succeeded, check.StandardError);
+        Assert.True(delete.Succeeded, delete.StandardError);
+        var nat = _netns.Exec(ns, "iptables-nft-save", "-t", "nat").StandardOutput.Split('\n');
+        Assert.DoesNotContain(rule, nat);
+        Assert.Equal(services.Count - 1, nat.Count(l => l.StartsWith("-A NETLAB-SERVICES ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>A rule's words as a shell would split it (a quoted comment is one word).</summary>
+    private static string[] Words(string rule) =>
+        [.. System.Text.RegularExpressions.Regex.Matches(rule, "\"[^\"]*\"|\\S+").Select(m => m.Value.Trim('"'))];
 
     [PrivilegedFact]
     public async Task The_engine_proves_its_direct_load_by_one_generation_and_a_second_sync_finds_nothing_to_do()
@@ -90,9 +121,10 @@ public sealed class IptablesDirectLoadSpecs : IDisposable
     public void A_message_the_kernel_refuses_is_named_and_nothing_is_applied()
     {
         var ns = _netns.Create("ipd");
-        var script = "*nat\n:NETLAB-A - [0:0]\n-I PREROUTING 1 -m comment --comment \"portals\" -j NETLAB-A\n-S\n"
-            + "-A NETLAB-A -m comment --comment \"fine\" -j RETURN\n-A NETLAB-A -m comment --comment \"broken\" -j NETLAB-MISSING\nCOMMIT\n";
-        var load = IptablesDirectLoad.Encode(script, new Dictionary<string, HashSet<string>>())!;
+        var ruleset = new Iptables.IptablesRuleset(
+            [new("nat", "NETLAB-A", ["-A NETLAB-A -m comment --comment \"fine\" -j RETURN", "-A NETLAB-A -m comment --comment \"broken\" -j NETLAB-MISSING"])],
+            [new("nat", "-A PREROUTING -m comment --comment \"portals\" -j NETLAB-A")]);
+        var load = IptablesDirectLoad.Encode(ruleset, new Dictionary<string, HashSet<string>>())!;
 
         var failure = Assert.Throws<IptablesLoadException>(() => load.Run("/run/netns/" + ns));
 
@@ -107,7 +139,7 @@ public sealed class IptablesDirectLoadSpecs : IDisposable
     {
         var ns = _netns.Create("ipd");
         var path = "/run/netns/" + ns;
-        var load = IptablesDirectLoad.TryCreate("*nat\n:NETLAB-A - [0:0]\n-I PREROUTING 1 -j NETLAB-A\n-S\n-A NETLAB-A -j RETURN\nCOMMIT\n", path)!;
+        var load = IptablesDirectLoad.TryCreate(new Iptables.IptablesRuleset([new("nat", "NETLAB-A", ["-A NETLAB-A -j RETURN"])], [new("nat", "-A PREROUTING -j NETLAB-A")]), path)!;
         var foreign = _netns.Exec(ns, "iptables-nft", "-t", "nat", "-A", "PREROUTING", "-s", "10.1.2.3/32", "-j", "RETURN"); // another writer
         Assert.True(foreign.Succeeded, foreign.StandardError);
 

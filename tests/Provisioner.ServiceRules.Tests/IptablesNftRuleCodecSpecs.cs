@@ -82,20 +82,36 @@ public sealed class IptablesNftRuleCodecSpecs
         Assert.False(IptablesNftRuleCodec.TryAdd(new NfTablesRuleBatch(), "nat", line));
 
     [Fact]
-    public void A_payload_with_a_command_the_direct_load_does_not_know_is_left_to_the_tool()
+    public void A_ruleset_with_a_rule_or_chain_the_direct_load_does_not_know_is_left_to_the_tool()
     {
-        Assert.Null(IptablesDirectLoad.Encode("*nat\n:NETLAB-A - [0:0]\n-D NETLAB-A -j RETURN\nCOMMIT\n", new Dictionary<string, HashSet<string>>()));
-        Assert.Null(IptablesDirectLoad.Encode("*nat\n:NETLAB-A - [0:0]\n-A NETLAB-A -j LOG\nCOMMIT\n", new Dictionary<string, HashSet<string>>()));
-        Assert.Null(IptablesDirectLoad.Encode("*raw\n:NETLAB-A - [0:0]\nCOMMIT\n", new Dictionary<string, HashSet<string>>()));
+        var none = new Dictionary<string, HashSet<string>>();
+        Assert.Null(IptablesDirectLoad.Encode(new IptablesRuleset([new("nat", "NETLAB-A", ["-A NETLAB-A -j LOG"])], []), none));
+        Assert.Null(IptablesDirectLoad.Encode(new IptablesRuleset([new("nat", "KUBE-A", ["-A KUBE-A -j RETURN"])], []), none));
+        Assert.Null(IptablesDirectLoad.Encode(new IptablesRuleset([new("nat", "NETLAB-A", ["-A NETLAB-A -j RETURN"])], [new("nat", "-A FORWARD -j NETLAB-A")]), none));
+    }
+
+    [Fact]
+    public void A_comment_that_ends_the_matches_is_kept_as_nfts_rule_userdata_and_one_followed_by_a_match_as_an_xt_match()
+    {
+        var (last, first) = (new NfTablesRuleBatch(), new NfTablesRuleBatch());
+
+        Assert.True(IptablesNftRuleCodec.TryAdd(last, "nat", "-A NETLAB-A -d 10.96.0.1/32 -p tcp -m tcp --dport 80 -m comment --comment \"c3\" -j NETLAB-B", commentAsUserData: true));
+        Assert.True(IptablesNftRuleCodec.TryAdd(first, "nat", "-A NETLAB-A -d 10.96.0.1/32 -p tcp -m comment --comment \"c3\" -m tcp --dport 80 -j NETLAB-B", commentAsUserData: true));
+
+        var kept = Convert.ToHexStringLower(Assert.Single(last.Encoded()));
+        Assert.EndsWith("090007000003633300000000", kept, StringComparison.Ordinal); // NFTA_RULE_USERDATA: comment TLV "c3\0"
+        Assert.DoesNotContain("636f6d6d656e74", kept, StringComparison.Ordinal); // no xt "comment" match
+        Assert.Equal(Rules.Single(r => (string)r[1] == "-A NETLAB-A -d 10.96.0.1/32 -p tcp -m comment --comment \"c3\" -m tcp --dport 80 -j NETLAB-B")[2],
+            Convert.ToHexStringLower(Assert.Single(first.Encoded())));
     }
 
     [Fact]
     public void The_batch_creates_only_the_built_in_chains_that_are_missing_and_puts_the_hook_jumps_last()
     {
-        var script = "*nat\n:NETLAB-A - [0:0]\n-I PREROUTING 1 -j NETLAB-A\n-I OUTPUT 1 -j NETLAB-A\n-S\n-A NETLAB-A -j RETURN\nCOMMIT\n";
+        var ruleset = new IptablesRuleset([new("nat", "NETLAB-A", ["-A NETLAB-A -j RETURN"])], [new("nat", "-A PREROUTING -j NETLAB-A"), new("nat", "-A OUTPUT -j NETLAB-A")]);
         var existing = new Dictionary<string, HashSet<string>> { ["nat"] = ["PREROUTING", "DOCKER"] };
 
-        var load = IptablesDirectLoad.Encode(script, existing);
+        var load = IptablesDirectLoad.Encode(ruleset, existing);
 
         var types = load!.Batch.Encoded().Select(m => m[4]).ToList(); // NFT_MSG_NEW*: 0 table, 3 chain, 6 rule
         Assert.Equal([(byte)0, 3, 6, 6, 3, 6], types); // table, chain A, its rule, the PREROUTING jump (the chain exists), OUTPUT, its jump

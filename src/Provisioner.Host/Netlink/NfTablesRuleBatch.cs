@@ -253,13 +253,16 @@ public sealed class NfTablesRuleBatch
             return Finish(begin);
         }
 
-        /// <summary>Closes the list and adds NFTA_RULE_COMPAT (the -p protocol, its inversion flags).</summary>
+        /// <summary>Closes the list and adds NFTA_RULE_COMPAT (the -p protocol, its inversion flags) and, if given,
+        /// NFTA_RULE_USERDATA (nft's TLVs: a comment).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void End(uint protocol, uint flags)
+        public void End(uint protocol, uint flags, ReadOnlySpan<byte> userData = default)
         {
             _message.EndNested(_list);
             var nest = _message.BeginNested(5 | Nested);
             _message.AttributeBigEndian(1, protocol).AttributeBigEndian(2, flags).EndNested(nest);
+            if (!userData.IsEmpty)
+                _message.Attribute(7, userData);
             _batch.Add(_message);
         }
 

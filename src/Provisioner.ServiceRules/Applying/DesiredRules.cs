@@ -47,7 +47,7 @@ internal sealed record DesiredRules(RuleBackend Backend, IptablesRuleset? Iptabl
         var (ipChanges, payload) = IptablesPlanner.PlanDeferred(Iptables ?? IptablesRuleset.Empty, state, singleTransaction: Backend == RuleBackend.IptablesLegacy);
         var first = state.Chains.Count == 0 && ipChanges.Count > 0;
         return new RulePlan(Backend, netns, ipChanges, payload, first)
-            { LegacyLoad = first && Backend == RuleBackend.IptablesLegacy && Iptables is { Chains.Count: > 0 } ? Iptables : null };
+            { IptablesFirstLoad = first && Iptables is { Chains.Count: > 0 } ? Iptables : null };
     }
 
     /// <summary>What the kernel holds once this state is applied.</summary>

@@ -26,7 +26,7 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
         RunAsync($"iptables-{Variant}-restore", testOnly ? ["--wait", "10", "--test", "--noflush"] : ["--wait", "10", "--noflush"], payload, ct);
 
     /// <summary>
-    /// A plan's iptables payload. A legacy first sync (<see cref="RulePlan.LegacyLoad"/>) is written as x_tables images
+    /// A plan's iptables payload. A legacy first sync (<see cref="RulePlan.IptablesFirstLoad"/>) is written as x_tables images
     /// when the tables are empty (<see cref="LegacyDirectLoad"/>), else by the tool. NETLAB_LEGACY_DIRECT=0 always
     /// uses the tool (for A/B benches). Returns what wrote it, and why not the replace when the tool did.
     /// </summary>
@@ -34,7 +34,7 @@ internal sealed class RuleCommands(RuleBackend backend, string? netns, ProcessRu
     {
         var tool = $"iptables-{Variant}-restore";
         string? why = null;
-        if (backend == RuleBackend.IptablesLegacy && plan.LegacyLoad is { } desired)
+        if (backend == RuleBackend.IptablesLegacy && plan.IptablesFirstLoad is { } desired)
         {
             if (Environment.GetEnvironmentVariable("NETLAB_LEGACY_DIRECT") == "0")
                 why = "NETLAB_LEGACY_DIRECT=0";

@@ -64,7 +64,7 @@ public sealed record RulePlan
     /// <summary>By value, the script's text included (as when it was a positional string).</summary>
     public bool Equals(RulePlan? other) =>
         other is not null && Backend == other.Backend && Netns == other.Netns && Equals(Changes, other.Changes) && FullSync == other.FullSync
-        && Equals(FirstLoad, other.FirstLoad) && Equals(LegacyLoad, other.LegacyLoad) && Script == other.Script;
+        && Equals(FirstLoad, other.FirstLoad) && Equals(IptablesFirstLoad, other.IptablesFirstLoad) && Script == other.Script;
 
     public override int GetHashCode() => HashCode.Combine(Backend, Netns, Changes, FullSync, Script);
 
@@ -74,9 +74,10 @@ public sealed record RulePlan
     /// with its elements over netlink (<see cref="NftFirstLoad"/>) instead of <see cref="Script"/>'s one nft -f.</summary>
     public Nftables.NftRuleset? FirstLoad { get; init; }
 
-    /// <summary>iptables-legacy: the whole ruleset when the kernel holds none of netlab's chains (a first sync), for
-    /// <see cref="LegacyDirectLoad"/> to write as x_tables images if the tables are empty (else <see cref="Script"/>).</summary>
-    public Iptables.IptablesRuleset? LegacyLoad { get; init; }
+    /// <summary>iptables: the whole ruleset when the kernel holds none of netlab's chains (a first sync), for
+    /// <see cref="LegacyDirectLoad"/> to write as x_tables images if the tables are empty, or <see cref="IptablesDirectLoad"/>
+    /// as one nf_tables batch (else <see cref="Script"/>, by the tool).</summary>
+    public Iptables.IptablesRuleset? IptablesFirstLoad { get; init; }
 
     /// <summary>Counted without writing a deferred list's records (an iptables first sync's ~150k).</summary>
     public int Added => Changes is Iptables.ChangeList list ? list.Added : Changes.Count(c => c.Kind == RuleChangeKind.Add);

@@ -93,7 +93,7 @@ public sealed class ServiceRulesApplier
             return (TimeSpan.Zero, null);
         var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null;
         var clock = Stopwatch.StartNew();
-        var direct = Backend == RuleBackend.Iptables && plan.FullSync ? IptablesDirectLoad.TryCreate(plan.Script, _commands.NetnsPath) : null;
+        var direct = Backend == RuleBackend.Iptables && plan.IptablesFirstLoad is { } ruleset ? IptablesDirectLoad.TryCreate(ruleset, _commands.NetnsPath) : null;
         if (Backend == RuleBackend.Nftables)
         {
             await _commands.RunNftPlanAsync(plan, firstLoad, ct).ConfigureAwait(false);

@@ -190,7 +190,7 @@ public sealed class ServiceRulesEngine : IDisposable
     {
         var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null;
         // an iptables-nft first sync into tables without netlab chains: one nf_tables batch, not the tool
-        var direct = Backend == RuleBackend.Iptables && plan.FullSync && _options.DirectIptablesLoad ? IptablesDirectLoad.TryCreate(plan.Script, _commands.NetnsPath) : null;
+        var direct = Backend == RuleBackend.Iptables && _options.DirectIptablesLoad && plan.IptablesFirstLoad is { } ruleset ? IptablesDirectLoad.TryCreate(ruleset, _commands.NetnsPath) : null;
         var transactions = firstLoad?.Transactions ?? (Backend == RuleBackend.Nftables || direct is not null ? 1u
             : _commands.HasGeneration ? (uint)IptablesPlanner.TransactionCount(plan.Script) : 0u); // legacy: no generation to prove, and no script to build
         GenerationMove move;

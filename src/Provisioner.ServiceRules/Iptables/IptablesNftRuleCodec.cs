@@ -15,6 +15,14 @@ namespace Provisioner.ServiceRules.Iptables;
 /// every other match (comment, a bare tcp/udp, addrtype, conntrack, statistic, recent) and target (MARK, MASQUERADE,
 /// DNAT, REJECT) as the compat layer's xt structures, then a counter, then the verdict or target. A rule of any other
 /// shape returns false: the caller leaves the whole sync to the tool.
+/// <para>
+/// With <c>commentAsUserData</c> a comment that is the rule's last match is kept as nft keeps one, in the rule's userdata
+/// (NFTA_RULE_USERDATA, a NFTNL_UDATA_RULE_COMMENT), not as an xt comment match: the kernel then parses no compat match
+/// for it (at 10k services ~0.7 s of the 3.2 s the kernel spends on the iptables-nft tool's batch, measured with and
+/// without the comments). iptables-nft 1.8 reads such a comment back as the last match (<c>... -m comment --comment
+/// "x" -j ...</c>), and its -C and -D find the rule by that text: the same line the tool writes, so partial syncs by
+/// the tool and reads by iptables-nft-save see no difference.
+/// </para>
 /// </summary>
 internal static class IptablesNftRuleCodec
 {
@@ -23,7 +31,7 @@ internal static class IptablesNftRuleCodec
 
     /// <summary>Parses and encodes "-A CHAIN ..." (appended) or "-I CHAIN 1 ..." (inserted at the head).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool TryAdd(NfTablesRuleBatch batch, string table, string line)
+    public static bool TryAdd(NfTablesRuleBatch batch, string table, string line, bool commentAsUserData = false)
     {
         var tokens = Tokenize(line);
         if (tokens is null || tokens.Count < 2)
@@ -36,7 +44,7 @@ internal static class IptablesNftRuleCodec
                 return false;
             at = 3;
         }
-        var rule = Parse(tokens, at);
+        var rule = Parse(tokens, at, commentAsUserData);
         if (rule is null)
             return false;
         var writer = batch.AddRule(table, tokens[1], append);
@@ -52,10 +60,16 @@ internal static class IptablesNftRuleCodec
         public byte Protocol;
         public readonly List<Action<NfTablesRuleBatch.RuleWriter>> Matches = [];
         public Action<NfTablesRuleBatch.RuleWriter>? Target;
+        public string? Comment; // kept as userdata
+        public int CommentAt; // its place among the matches
     }
 
+    /// <summary>nft's comment userdata (NFTNL_UDATA_RULE_COMMENT): type 0, length, the text and its NUL; nft keeps
+    /// comments under 128 bytes, and so does the codec (a longer one stays an xt match).</summary>
+    private const int MaxUserComment = 127;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Parsed? Parse(List<string> t, int i)
+    private static Parsed? Parse(List<string> t, int i, bool commentAsUserData)
     {
         var rule = new Parsed();
         while (i < t.Count)
@@ -82,6 +96,11 @@ internal static class IptablesNftRuleCodec
                     if (rule.Protocol == 0)
                         return null;
                     break;
+                case "-m" when !negate && commentAsUserData && value == "comment" && rule.Comment is null && i + 1 < t.Count && t[i] == "--comment"
+                    && Encoding.UTF8.GetByteCount(t[i + 1]) <= MaxUserComment:
+                    (rule.Comment, rule.CommentAt) = (t[i + 1], rule.Matches.Count);
+                    i += 2;
+                    break;
                 case "-m" when !negate:
                     if (Match(value, t, ref i, rule) is not { } match)
                         return null;
@@ -96,7 +115,16 @@ internal static class IptablesNftRuleCodec
                     return null;
             }
         }
-        return rule.Target is null ? null : rule;
+        if (rule.Target is null)
+            return null;
+        if (rule.Comment is { } text && rule.CommentAt != rule.Matches.Count)
+        {
+            // other matches follow it: iptables-nft would print a userdata comment after them, so it stays an xt match
+            var i2 = 0;
+            rule.Matches.Insert(rule.CommentAt, Match("comment", ["--comment", text], ref i2, rule)!);
+            rule.Comment = null;
+        }
+        return rule;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -112,7 +140,15 @@ internal static class IptablesNftRuleCodec
             match(w);
         w.Counter();
         rule.Target!(w);
-        w.End(rule.Protocol, 0);
+        if (rule.Comment is not { } comment)
+        {
+            w.End(rule.Protocol, 0);
+            return;
+        }
+        Span<byte> userData = stackalloc byte[MaxUserComment + 3];
+        var length = Encoding.UTF8.GetBytes(comment, userData[2..]);
+        (userData[0], userData[1], userData[2 + length]) = (0, (byte)(length + 1), 0);
+        w.End(rule.Protocol, 0, userData[..(length + 3)]);
     }
 
     /// <summary>The address bytes a prefix keeps (iptables-nft loads only those); a prefix not on a byte boundary: null.</summary>

@@ -84,10 +84,11 @@ public sealed class IptablesRule
             text.Append(_negateDestination ? " ! -d " : " -d ").Append(_destination);
         if (_protocol is not null)
             text.Append(" -p ").Append(_protocol);
-        if (_comment is not null)
-            text.Append(" -m comment --comment \"").Append(_comment).Append('"');
         foreach (var match in _matches)
             text.Append(' ').Append(match);
+        // last of the matches: where iptables-nft-save prints a comment kept as rule userdata (IptablesNftRuleCodec)
+        if (_comment is not null)
+            text.Append(" -m comment --comment \"").Append(_comment).Append('"');
         return text.Append(' ').Append(_target).ToString();
     }
 
