@@ -143,17 +143,17 @@ public static class IptablesCompiler
                         .Comment(name, " has no local endpoints").DestinationLocal().DestinationPort(dropPort).Jump("DROP"));
                 return;
             }
+            var ext = sp.ExternalChain; // joined on each ask: asked once
             foreach (var address in sp.Service.ExternalIPs)
                 Services.Add(IptablesRule.In(Naming.ChainNames.Services).To(address).Protocol(proto)
-                    .Comment(name, " external IP").DestinationPort(port).Jump(sp.ExternalChain));
+                    .Comment(name, " external IP").DestinationPort(port).Jump(ext));
             foreach (var address in sp.Service.LoadBalancerIPs)
                 Services.Add(IptablesRule.In(Naming.ChainNames.Services).To(address).Protocol(proto)
-                    .Comment(name, " loadbalancer IP").DestinationPort(port).Jump(sp.ExternalChain));
+                    .Comment(name, " loadbalancer IP").DestinationPort(port).Jump(ext));
             if (sp.Port.NodePort is { } nodePort)
                 NodePorts.Add(IptablesRule.In(Naming.ChainNames.NodePorts).Protocol(proto)
-                    .Comment(name).DestinationPort(nodePort).Jump(sp.ExternalChain));
+                    .Comment(name).DestinationPort(nodePort).Jump(ext));
 
-            var ext = sp.ExternalChain;
             PerServiceChains.Add(new("nat", ext, sp.ExternalLocal
                 ?
                 [
