@@ -40,11 +40,14 @@ if (args is ["--profile", var profileCount])
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var (allocated, collections) = (GC.GetTotalAllocatedBytes(true), GC.CollectionCount(0));
         void Phase(string name)
         {
             var now = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
-            Console.WriteLine($"  {name,-32} {clock.Elapsed.TotalMilliseconds,8:0.0} ms wall {(now - cpu).TotalMilliseconds,8:0.0} ms cpu");
-            (cpu, _) = (now, 0);
+            var (nowAllocated, nowCollections) = (GC.GetTotalAllocatedBytes(true), GC.CollectionCount(0));
+            Console.WriteLine($"  {name,-32} {clock.Elapsed.TotalMilliseconds,8:0.0} ms wall {(now - cpu).TotalMilliseconds,8:0.0} ms cpu " +
+                $"{(nowAllocated - allocated) / 1e6,8:0.0} MB alloc {nowCollections - collections,4} gc");
+            (cpu, allocated, collections) = (now, nowAllocated, nowCollections);
             clock.Restart();
         }
         Console.WriteLine($"round {round + 1}, {n} services:");

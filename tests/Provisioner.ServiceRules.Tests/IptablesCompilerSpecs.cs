@@ -35,6 +35,23 @@ public sealed class IptablesCompilerSpecs
     }
 
     [Fact]
+    public void An_endpoint_chain_is_named_by_the_kube_proxy_hash_of_port_protocol_and_endpoint()
+    {
+        Assert.Equal("NETLAB-SEP-UIQK3OSOSTRHRPBX", Naming.ChainNames.EndpointChain("default/web:http", "tcp", "10.244.1.2:8080"));
+        Assert.Equal(
+        [
+            "-A NETLAB-SEP-UIQK3OSOSTRHRPBX -s 10.244.1.2/32 -m comment --comment \"default/web:http\" -j NETLAB-MARK-MASQ",
+            "-A NETLAB-SEP-UIQK3OSOSTRHRPBX -p tcp -m tcp -m comment --comment \"default/web:http\" -j DNAT --to-destination 10.244.1.2:8080",
+        ], Chain("nat", "NETLAB-SEP-UIQK3OSOSTRHRPBX"));
+    }
+
+    /// <summary>The whole sample payload byte for byte (every rule kind: affinity, node ports, external and load-balancer
+    /// IPs, Local policies, no endpoints): a deliberate change of the output updates this hash.</summary>
+    [Fact]
+    public void The_sample_payload_is_unchanged_byte_for_byte() =>
+        Assert.Equal("FFF209155120C0F5BC598CCBE05E48BFA93637C933D11B2CF5081062473F04E5", Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Rules.ToRestorePayload()))));
+
+    [Fact]
     public void A_service_without_endpoints_is_rejected_in_the_filter_table_not_black_holed()
     {
         Assert.Equal(["-A NETLAB-SERVICES -d 10.96.0.14/32 -p tcp -m tcp --dport 80 -m comment --comment \"default/empty:http has no endpoints\" -j REJECT --reject-with icmp-port-unreachable"],

@@ -102,13 +102,13 @@ public static class IptablesCompiler
             if (sp.AllEndpoints.Count == 0)
             {
                 FilterServices.Add(IptablesRule.In(Naming.ChainNames.Services).To(sp.ClusterIP).Protocol(proto)
-                    .Comment($"{name} has no endpoints").DestinationPort(port).Reject());
+                    .Comment(name, " has no endpoints").DestinationPort(port).Reject());
                 foreach (var address in sp.ExternalAddresses)
                     FilterExternal.Add(IptablesRule.In(ExternalServices).To(address).Protocol(proto)
-                        .Comment($"{name} has no endpoints").DestinationPort(port).Reject());
+                        .Comment(name, " has no endpoints").DestinationPort(port).Reject());
                 if (sp.Port.NodePort is { } np)
                     FilterExternal.Add(IptablesRule.In(ExternalServices).Protocol(proto)
-                        .Comment($"{name} has no endpoints").DestinationLocal().DestinationPort(np).Reject());
+                        .Comment(name, " has no endpoints").DestinationLocal().DestinationPort(np).Reject());
                 return;
             }
 
@@ -121,10 +121,10 @@ public static class IptablesCompiler
 
             if (sp.InternalEndpoints.Count > 0)
                 Services.Add(IptablesRule.In(Naming.ChainNames.Services).To(sp.ClusterIP).Protocol(proto)
-                    .Comment($"{name} cluster IP").DestinationPort(port).Jump(sp.InternalLocal ? sp.LocalServiceChain : sp.ServiceChain));
+                    .Comment(name, " cluster IP").DestinationPort(port).Jump(sp.InternalLocal ? sp.LocalServiceChain : sp.ServiceChain));
             else
                 FilterServices.Add(IptablesRule.In(Naming.ChainNames.Services).To(sp.ClusterIP).Protocol(proto)
-                    .Comment($"{name} has no local endpoints").DestinationPort(port).Jump("DROP"));
+                    .Comment(name, " has no local endpoints").DestinationPort(port).Jump("DROP"));
 
             if (sp.HasExternal)
                 AddExternal(sp);
@@ -137,55 +137,55 @@ public static class IptablesCompiler
             {
                 foreach (var address in sp.ExternalAddresses)
                     FilterExternal.Add(IptablesRule.In(ExternalServices).To(address).Protocol(proto)
-                        .Comment($"{name} has no local endpoints").DestinationPort(port).Jump("DROP"));
+                        .Comment(name, " has no local endpoints").DestinationPort(port).Jump("DROP"));
                 if (sp.Port.NodePort is { } dropPort)
                     FilterExternal.Add(IptablesRule.In(ExternalServices).Protocol(proto)
-                        .Comment($"{name} has no local endpoints").DestinationLocal().DestinationPort(dropPort).Jump("DROP"));
+                        .Comment(name, " has no local endpoints").DestinationLocal().DestinationPort(dropPort).Jump("DROP"));
                 return;
             }
+            var ext = sp.ExternalChain; // joined on each ask: asked once
             foreach (var address in sp.Service.ExternalIPs)
                 Services.Add(IptablesRule.In(Naming.ChainNames.Services).To(address).Protocol(proto)
-                    .Comment($"{name} external IP").DestinationPort(port).Jump(sp.ExternalChain));
+                    .Comment(name, " external IP").DestinationPort(port).Jump(ext));
             foreach (var address in sp.Service.LoadBalancerIPs)
                 Services.Add(IptablesRule.In(Naming.ChainNames.Services).To(address).Protocol(proto)
-                    .Comment($"{name} loadbalancer IP").DestinationPort(port).Jump(sp.ExternalChain));
+                    .Comment(name, " loadbalancer IP").DestinationPort(port).Jump(ext));
             if (sp.Port.NodePort is { } nodePort)
                 NodePorts.Add(IptablesRule.In(Naming.ChainNames.NodePorts).Protocol(proto)
-                    .Comment(name).DestinationPort(nodePort).Jump(sp.ExternalChain));
+                    .Comment(name).DestinationPort(nodePort).Jump(ext));
 
-            var ext = sp.ExternalChain;
             PerServiceChains.Add(new("nat", ext, sp.ExternalLocal
                 ?
                 [
-                    IptablesRule.In(ext).From(clusterCidr).Comment($"pod traffic for {name} external destinations").Jump(sp.ServiceChain),
-                    IptablesRule.In(ext).Comment($"masquerade LOCAL traffic for {name} external destinations").SourceLocal().Jump(MarkMasq),
-                    IptablesRule.In(ext).Comment($"route LOCAL traffic for {name} external destinations").SourceLocal().Jump(sp.ServiceChain),
-                    IptablesRule.In(ext).Comment($"{name} local endpoints only").Jump(sp.LocalServiceChain),
+                    IptablesRule.In(ext).From(clusterCidr).Comment("pod traffic for ", name, " external destinations").Jump(sp.ServiceChain),
+                    IptablesRule.In(ext).Comment("masquerade LOCAL traffic for ", name, " external destinations").SourceLocal().Jump(MarkMasq),
+                    IptablesRule.In(ext).Comment("route LOCAL traffic for ", name, " external destinations").SourceLocal().Jump(sp.ServiceChain),
+                    IptablesRule.In(ext).Comment(name, " local endpoints only").Jump(sp.LocalServiceChain),
                 ]
                 :
                 [
-                    IptablesRule.In(ext).Comment($"masquerade traffic for {name} external destinations").Jump(MarkMasq),
-                    IptablesRule.In(ext).Comment($"{name} all endpoints").Jump(sp.ServiceChain),
+                    IptablesRule.In(ext).Comment("masquerade traffic for ", name, " external destinations").Jump(MarkMasq),
+                    IptablesRule.In(ext).Comment(name, " all endpoints").Jump(sp.ServiceChain),
                 ]));
         }
 
         /// <summary>SVC/SVL: masquerade off-cluster clients, keep affine clients, then the 1/(n-i) cascade.</summary>
         private List<string> DispatchRules(ResolvedServicePort sp, string chain, IReadOnlyList<EndpointTarget> endpoints, bool masqueradeClusterIp)
         {
-            var rules = new List<string>();
+            var rules = new List<string>((masqueradeClusterIp ? 1 : 0) + endpoints.Count * (sp.Affinity ? 2 : 1));
             if (masqueradeClusterIp)
                 rules.Add((masqueradeAll ? IptablesRule.In(chain) : IptablesRule.In(chain).From(clusterCidr, negate: true)).To(sp.ClusterIP).Protocol(sp.Protocol)
-                    .Comment($"{sp.PortName} cluster IP").DestinationPort(sp.Port.Port).Jump(MarkMasq));
+                    .Comment(sp.PortName, " cluster IP").DestinationPort(sp.Port.Port).Jump(MarkMasq));
             if (sp.Affinity)
             {
                 foreach (var endpoint in endpoints)
-                    rules.Add(IptablesRule.In(chain).Comment($"{sp.PortName} -> {endpoint.HostPort}")
-                        .Match($"-m recent --rcheck --seconds {sp.Service.SessionAffinityTimeoutSeconds} --reap --name {endpoint.Chain} --mask 255.255.255.255 --rsource")
+                    rules.Add(IptablesRule.In(chain).Comment(sp.PortName, " -> ", endpoint.HostPort)
+                        .RecentCheck(sp.Service.SessionAffinityTimeoutSeconds, endpoint.Chain)
                         .Jump(endpoint.Chain));
             }
             for (var i = 0; i < endpoints.Count; i++)
             {
-                var rule = IptablesRule.In(chain).Comment($"{sp.PortName} -> {endpoints[i].HostPort}");
+                var rule = IptablesRule.In(chain).Comment(sp.PortName, " -> ", endpoints[i].HostPort);
                 if (i < endpoints.Count - 1)
                     rule.Probability(endpoints.Count - i);
                 rules.Add(rule.Jump(endpoints[i].Chain));
@@ -198,11 +198,11 @@ public static class IptablesCompiler
         {
             var dnat = IptablesRule.In(endpoint.Chain).Protocol(sp.Protocol).Comment(sp.PortName);
             if (sp.Affinity)
-                dnat.Match($"-m recent --set --name {endpoint.Chain} --mask 255.255.255.255 --rsource");
+                dnat.RecentSet(endpoint.Chain);
             return
             [
                 IptablesRule.In(endpoint.Chain).From(endpoint.Address).Comment(sp.PortName).Jump(MarkMasq),
-                dnat.Match($"-m {sp.Protocol}").Dnat(endpoint.HostPort),
+                dnat.ProtocolMatch().Dnat(endpoint.HostPort),
             ];
         }
     }

@@ -15,7 +15,7 @@ public sealed class EndpointTarget(string address, int port, string? nodeName, s
 
     public string? NodeName { get; } = nodeName;
 
-    public string HostPort { get; } = string.Concat(address, ":", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public string HostPort { get; } = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{address}:{port}");
 
     public string Chain => _chain ??= ChainNames.EndpointChain(portName, protocol, HostPort);
 }
@@ -33,11 +33,12 @@ public sealed record ResolvedServicePort(
     IReadOnlyList<EndpointTarget> AllEndpoints,
     IReadOnlyList<EndpointTarget> LocalEndpoints)
 {
-    // hashed once per port (the compilers ask for them several times); PortName and Protocol are never changed by `with`
-    private readonly string _hash = ChainNames.PortProtoHash(PortName, Protocol);
-    public string ServiceChain => ChainNames.ServiceChainPrefix + _hash;
-    public string LocalServiceChain => ChainNames.LocalServiceChainPrefix + _hash;
-    public string ExternalChain => ChainNames.ExternalChainPrefix + _hash;
+    // hashed once per port (the compilers ask for the names several times), as a value so that record equality holds;
+    // PortName and Protocol are never changed by `with`. Most ports have no SVL or EXT chain: those are joined on use.
+    public string ServiceChain { get; } = ChainNames.ServiceChain(PortName, Protocol);
+    public string LocalServiceChain => string.Concat(ChainNames.LocalServiceChainPrefix, HashOfName);
+    public string ExternalChain => string.Concat(ChainNames.ExternalChainPrefix, HashOfName);
+    private ReadOnlySpan<char> HashOfName => ServiceChain.AsSpan(ChainNames.ServiceChainPrefix.Length);
     public string ClusterIP => Service.ClusterIP!;
     public bool InternalLocal => Service.InternalTrafficPolicy == TrafficPolicy.Local;
     public bool ExternalLocal => Service.ExternalTrafficPolicy == TrafficPolicy.Local;
@@ -58,7 +59,7 @@ public sealed record ResolvedServicePort(
 
     public IReadOnlyList<string> ExternalAddresses => [.. Service.ExternalIPs, .. Service.LoadBalancerIPs];
 
-    public bool HasExternal => Port.NodePort is not null || ExternalAddresses.Count > 0;
+    public bool HasExternal => Port.NodePort is not null || Service.ExternalIPs.Count > 0 || Service.LoadBalancerIPs.Count > 0;
 }
 
 /// <summary>Resolves a validated table for a node: service ports with their ready endpoints, and the DNS-only services.</summary>
@@ -92,7 +93,7 @@ public static class ServiceResolver
         foreach (var port in service.Ports)
         {
             var portName = service.Key + (port.Name.Length == 0 ? "" : ":" + port.Name);
-            var protocol = port.Protocol.ToString().ToLowerInvariant();
+            var protocol = LowerCase(port.Protocol);
             var targets = new Dictionary<string, EndpointTarget>(StringComparer.Ordinal); // a local endpoint is a cluster one too: hashed once
             List<EndpointTarget> Targets(IEnumerable<Endpoint> chosen)
             {
@@ -118,4 +119,13 @@ public static class ServiceResolver
         }
         return ports;
     }
+
+    /// <summary>kube-proxy's lower-case protocol, without formatting the enum per port.</summary>
+    private static string LowerCase(ServiceProtocol protocol) => protocol switch
+    {
+        ServiceProtocol.TCP => "tcp",
+        ServiceProtocol.UDP => "udp",
+        ServiceProtocol.SCTP => "sctp",
+        _ => protocol.ToString().ToLowerInvariant(),
+    };
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
@@ -32,8 +33,8 @@ public static partial class ServiceTableValidator
                     problems.Add(new(key, "externalName", "an ExternalName service needs externalName (a DNS name)"));
                 continue;
             }
-            ValidatePorts(service, node, problems, nodePorts);
-            ValidateEndpoints(service, problems);
+            ValidatePorts(service, key, node, problems, nodePorts);
+            ValidateEndpoints(service, key, problems);
             if (service.SessionAffinity == SessionAffinity.ClientIP && service.SessionAffinityTimeoutSeconds is < 1 or > 86400)
                 problems.Add(new(key, "sessionAffinityConfig.clientIP.timeoutSeconds", "must be between 1 and 86400"));
             if (service.IsHeadless)
@@ -43,11 +44,11 @@ public static partial class ServiceTableValidator
             else if (serviceCidr is { } cidr && !cidr.Contains(clusterIp))
                 problems.Add(new(key, "clusterIP", $"{service.ClusterIP} is outside the service CIDR {node.ServiceCidr}"));
             else
-                ClaimFrontends(service, [service.ClusterIP!], "clusterIP", frontends, problems);
-            ValidateAddresses(service, service.ExternalIPs, "externalIPs", frontends, problems);
+                ClaimFrontend(service, key, service.ClusterIP!, "clusterIP", frontends, problems);
+            ValidateAddresses(service, key, service.ExternalIPs, "externalIPs", frontends, problems);
             if (service.LoadBalancerIPs.Count > 0 && service.Type != ServiceType.LoadBalancer)
                 problems.Add(new(key, "loadBalancerIPs", "only a LoadBalancer service has load-balancer IPs"));
-            ValidateAddresses(service, service.LoadBalancerIPs, "loadBalancerIPs", frontends, problems);
+            ValidateAddresses(service, key, service.LoadBalancerIPs, "loadBalancerIPs", frontends, problems);
         }
         return problems;
     }
@@ -76,101 +77,104 @@ public static partial class ServiceTableValidator
         return null;
     }
 
-    private static void ValidatePorts(Service service, NodeContext node, List<RuleProblem> problems, Dictionary<string, string> nodePorts)
+    // A table of 10k valid services is checked on every full sync: the field names (ports[i].name, ...) are only written
+    // for a problem, and the per-service sets only made when a service has more than one port.
+    private static void ValidatePorts(Service service, string key, NodeContext node, List<RuleProblem> problems, Dictionary<string, string> nodePorts)
     {
-        var key = service.Key;
         if (service.Ports.Count == 0 && !service.IsDnsOnly)
             problems.Add(new(key, "ports", "a service with a cluster IP needs at least one port"));
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var numbers = new HashSet<(int, ServiceProtocol)>();
+        var names = service.Ports.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
+        var numbers = service.Ports.Count > 1 ? new HashSet<(int, ServiceProtocol)>() : null;
         for (var i = 0; i < service.Ports.Count; i++)
         {
             var port = service.Ports[i];
-            var field = $"ports[{i}]";
             if (port.Name.Length > 0 && !IsDnsLabel(port.Name))
-                problems.Add(new(key, field + ".name", $"'{port.Name}' must be a DNS label"));
+                problems.Add(new(key, Field("ports", i, ".name"), $"'{port.Name}' must be a DNS label"));
             if (port.Name.Length == 0 && service.Ports.Count > 1)
-                problems.Add(new(key, field + ".name", "every port needs a name when a service has more than one"));
-            if (!names.Add(port.Name))
-                problems.Add(new(key, field + ".name", $"duplicate port name '{port.Name}'"));
+                problems.Add(new(key, Field("ports", i, ".name"), "every port needs a name when a service has more than one"));
+            if (names?.Add(port.Name) == false)
+                problems.Add(new(key, Field("ports", i, ".name"), $"duplicate port name '{port.Name}'"));
             if (port.Port is < 1 or > 65535)
-                problems.Add(new(key, field + ".port", $"{port.Port} is not a port (1-65535)"));
-            else if (!numbers.Add((port.Port, port.Protocol)))
-                problems.Add(new(key, field + ".port", $"duplicate port {port.Port}/{port.Protocol}"));
+                problems.Add(new(key, Field("ports", i, ".port"), $"{port.Port} is not a port (1-65535)"));
+            else if (numbers?.Add((port.Port, port.Protocol)) == false)
+                problems.Add(new(key, Field("ports", i, ".port"), $"duplicate port {port.Port}/{port.Protocol}"));
             if (port.TargetPort is < 1 or > 65535)
-                problems.Add(new(key, field + ".targetPort", $"{port.TargetPort} is not a port (1-65535)"));
-            ValidateNodePort(service, port, field, node, problems, nodePorts);
+                problems.Add(new(key, Field("ports", i, ".targetPort"), $"{port.TargetPort} is not a port (1-65535)"));
+            ValidateNodePort(service, key, port, i, node, problems, nodePorts);
         }
     }
 
-    private static void ValidateNodePort(Service service, ServicePort port, string field, NodeContext node,
+    private static string Field(string list, int index, string member) =>
+        string.Create(CultureInfo.InvariantCulture, $"{list}[{index}]{member}");
+
+    private static void ValidateNodePort(Service service, string key, ServicePort port, int index, NodeContext node,
         List<RuleProblem> problems, Dictionary<string, string> nodePorts)
     {
-        var key = service.Key;
         if (!service.HasNodePorts)
         {
             if (port.NodePort is not null)
-                problems.Add(new(key, field + ".nodePort", $"only NodePort and LoadBalancer services have a nodePort (type is {service.Type})"));
+                problems.Add(new(key, Field("ports", index, ".nodePort"), $"only NodePort and LoadBalancer services have a nodePort (type is {service.Type})"));
             return;
         }
         if (port.NodePort is not { } nodePort)
         {
-            problems.Add(new(key, field + ".nodePort", $"a {service.Type} service needs a nodePort in {node.NodePortMin}-{node.NodePortMax}"));
+            problems.Add(new(key, Field("ports", index, ".nodePort"), $"a {service.Type} service needs a nodePort in {node.NodePortMin}-{node.NodePortMax}"));
             return;
         }
+        var field = Field("ports", index, ".nodePort");
         if (nodePort < node.NodePortMin || nodePort > node.NodePortMax)
-            problems.Add(new(key, field + ".nodePort", $"{nodePort} is outside the node-port range {node.NodePortMin}-{node.NodePortMax}"));
+            problems.Add(new(key, field, $"{nodePort} is outside the node-port range {node.NodePortMin}-{node.NodePortMax}"));
         else if (!nodePorts.TryAdd($"{port.Protocol}/{nodePort}", key))
-            problems.Add(new(key, field + ".nodePort", $"{nodePort}/{port.Protocol} is already used by {nodePorts[$"{port.Protocol}/{nodePort}"]}"));
+            problems.Add(new(key, field, $"{nodePort}/{port.Protocol} is already used by {nodePorts[$"{port.Protocol}/{nodePort}"]}"));
     }
 
-    private static void ValidateEndpoints(Service service, List<RuleProblem> problems)
+    private static void ValidateEndpoints(Service service, string key, List<RuleProblem> problems)
     {
-        var portNames = service.Ports.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < service.Endpoints.Count; i++)
         {
             var endpoint = service.Endpoints[i];
-            var field = $"endpoints[{i}]";
             if (!TryParseIPv4(endpoint.Address, out _))
-                problems.Add(new(service.Key, field + ".address", $"'{endpoint.Address}' is not an IPv4 address"));
-            foreach (var (name, port) in endpoint.Ports ?? new Dictionary<string, int>())
+                problems.Add(new(key, Field("endpoints", i, ".address"), $"'{endpoint.Address}' is not an IPv4 address"));
+            if (endpoint.Ports is not { } ports)
+                continue;
+            foreach (var (name, port) in ports)
             {
-                if (!portNames.Contains(name))
-                    problems.Add(new(service.Key, $"{field}.ports[{name}]", $"the service has no port named '{name}'"));
+                if (!service.Ports.Any(p => p.Name == name))
+                    problems.Add(new(key, Field("endpoints", i, $".ports[{name}]"), $"the service has no port named '{name}'"));
                 if (port is < 1 or > 65535)
-                    problems.Add(new(service.Key, $"{field}.ports[{name}]", $"{port} is not a port (1-65535)"));
+                    problems.Add(new(key, Field("endpoints", i, $".ports[{name}]"), $"{port} is not a port (1-65535)"));
             }
         }
         if (service.IsDnsOnly && service.Endpoints.Count > 0 && service.Type == ServiceType.ExternalName)
-            problems.Add(new(service.Key, "endpoints", "an ExternalName service has no endpoints"));
+            problems.Add(new(key, "endpoints", "an ExternalName service has no endpoints"));
     }
 
-    private static void ValidateAddresses(Service service, IReadOnlyList<string> addresses, string field,
+    private static void ValidateAddresses(Service service, string key, IReadOnlyList<string> addresses, string field,
         Dictionary<string, string> frontends, List<RuleProblem> problems)
     {
-        var valid = new List<string>();
+        if (addresses.Count == 0)
+            return;
+        var valid = new List<string>(addresses.Count);
         foreach (var address in addresses)
         {
             if (TryParseIPv4(address, out _))
                 valid.Add(address);
             else
-                problems.Add(new(service.Key, field, $"'{address}' is not an IPv4 address"));
+                problems.Add(new(key, field, $"'{address}' is not an IPv4 address"));
         }
-        ClaimFrontends(service, valid, field, frontends, problems);
+        foreach (var address in valid)
+            ClaimFrontend(service, key, address, field, frontends, problems);
     }
 
     /// <summary>Two services may not answer on the same address, protocol and port.</summary>
-    private static void ClaimFrontends(Service service, IEnumerable<string> addresses, string field,
+    private static void ClaimFrontend(Service service, string key, string address, string field,
         Dictionary<string, string> frontends, List<RuleProblem> problems)
     {
-        foreach (var address in addresses)
+        foreach (var port in service.Ports)
         {
-            foreach (var port in service.Ports)
-            {
-                var frontend = $"{address}:{port.Port}/{port.Protocol}";
-                if (!frontends.TryAdd(frontend, service.Key) && frontends[frontend] != service.Key)
-                    problems.Add(new(service.Key, field, $"{frontend} is already served by {frontends[frontend]}"));
-            }
+            var frontend = $"{address}:{port.Port}/{port.Protocol}";
+            if (!frontends.TryAdd(frontend, key) && frontends[frontend] != key)
+                problems.Add(new(key, field, $"{frontend} is already served by {frontends[frontend]}"));
         }
     }
 
@@ -235,8 +239,10 @@ public static partial class ServiceTableValidator
     internal static bool TryParseIPv4(string? text, out IPAddress address)
     {
         address = IPAddress.None;
+        // canonical form only (no leading zeros, no short forms): formatted back onto the stack, not into a string
+        Span<char> canonical = stackalloc char[15];
         if (text is null || !IPAddress.TryParse(text, out var parsed) || parsed.AddressFamily != AddressFamily.InterNetwork
-            || parsed.ToString() != text)
+            || !parsed.TryFormat(canonical, out var written) || !canonical[..written].SequenceEqual(text))
             return false;
         address = parsed;
         return true;
