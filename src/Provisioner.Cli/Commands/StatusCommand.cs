@@ -47,7 +47,7 @@ public static class StatusCommand
 
         var pods = new Table().AddColumns("pod", "node", "address", "server");
         foreach (var p in status.Pods)
-            pods.AddRow(Esc(p.Name), Esc(p.Node), p.Address ?? (p.Exists ? "-" : "(missing)"), p.ServerPid is { } pid ? $"pid {pid}" : "not running");
+            pods.AddRow(Esc(p.Name), Esc(p.Node), p.Address ?? (p.Exists ? "-" : "(missing)"), Server(p, session.Lab.Layout));
         output.Out.Write(pods);
 
         var services = new Table().AddColumns("service", "type", "cluster IP", "external IP", "ports", "endpoints");
@@ -63,6 +63,12 @@ public static class StatusCommand
         if (total > maxServices)
             output.Line($"... and {total - maxServices} more services (sudo netlab status lists them all)");
     }
+
+    /// <summary>The pod's server: netlab's pod server, or for the cluster DNS pod the dnsmasq it runs instead.</summary>
+    private static string Server(PodStatus pod, LabLayout layout) =>
+        pod.Name == Provisioner.Core.Planning.ClusterDns.PodName
+            ? Provisioner.Netns.Dns.ClusterDnsLayer.RunningPid(layout) is { } dns ? $"dnsmasq, pid {dns}" : "dnsmasq not running"
+            : pod.ServerPid is { } pid ? $"pid {pid}" : "not running";
 
     private static string Esc(string text) => Markup.Escape(text);
 }

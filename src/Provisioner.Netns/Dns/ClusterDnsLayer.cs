@@ -125,8 +125,12 @@ public sealed class ClusterDnsLayer(LabPlan plan, LabLayout layout, ProcessRunne
         return string.Join('.', network.Network.GetAddressBytes().Take(octets).Reverse()) + ".in-addr.arpa";
     }
 
-    public int? RunningPid()
+    public int? RunningPid() => RunningPid(layout);
+
+    /// <summary>The lab's dnsmasq (the kube-dns pod's server), if it runs with the lab's configuration.</summary>
+    public static int? RunningPid(LabLayout layout)
     {
+        ArgumentNullException.ThrowIfNull(layout);
         if (!File.Exists(layout.DnsPidPath) || !int.TryParse(File.ReadAllText(layout.DnsPidPath).Trim(), out var pid))
             return null;
         try
