@@ -11,6 +11,7 @@ using Provisioner.ServiceRules.Model;
 //        ... --iptables-apply-ab N ROUNDS   the iptables-nft first-sync apply alone, interleaved: iptables-nft-restore
 //            against one nf_tables batch over netlink (IptablesDirectLoad), comments as xt matches and as userdata,
 //            each into a fresh netns
+//        ... --iptables-codec N   the iptables-nft rule codec alone on one thread, five rounds (cold, then warming up)
 //        ... --print iptables|iptables-plan|iptables-legacy-plan|nftables|kube-proxy N   prints a full-sync payload for N services (no root
 //            needed; iptables-plan: the planner's first-sync payload, as the engine runs it on an empty kernel)
 if (args is ["--print", var kind, var count])
@@ -167,6 +168,20 @@ if (args is ["--iptables-encode", var encCount])
         var encoded = clock.Elapsed;
         Console.Write($"comments {(userData ? "as userdata" : "as xt matches")}: cpu {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:0} ms, ");
         Console.WriteLine($"encode {encoded.TotalMilliseconds:0} ms, {load.Batch.Messages} messages; gc {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} pause {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms");
+    }
+    return;
+}
+if (args is ["--iptables-codec", var coCount])
+{
+    var ruleset = Provisioner.ServiceRules.Iptables.IptablesCompiler.Compile(Table(int.Parse(coCount, CultureInfo.InvariantCulture)), Node());
+    var lines = ruleset.Chains.SelectMany(c => c.Rules.Select(r => (c.Table, r))).ToArray();
+    for (var round = 0; round < 5; round++)
+    {
+        var batch = new Provisioner.Host.Netlink.NfTablesRuleBatch(200_000_000);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var (table, line) in lines)
+            Provisioner.ServiceRules.Iptables.IptablesNftRuleCodec.TryAdd(batch, table, line, true);
+        Console.WriteLine($"IptablesNftRuleCodec alone, one thread: {clock.Elapsed.TotalMilliseconds:0} ms for {lines.Length} rules, {batch.Encoded().Sum(m => m.Length) / 1e6:0.0} MB, line chars {lines.Sum(l => l.r.Length) / 1e6:0.0} M");
     }
     return;
 }

@@ -106,6 +106,13 @@ internal sealed class NetlinkMessageBuilder
     public NetlinkMessageBuilder Attribute(ushort type, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        return Attribute(type, value.AsSpan());
+    }
+
+    /// <summary>A NUL-terminated string (NLA_STRING / NLA_NUL_STRING) from UTF-16 text, encoded in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public NetlinkMessageBuilder Attribute(ushort type, ReadOnlySpan<char> value)
+    {
         var length = 4 + Encoding.UTF8.GetByteCount(value) + 1;
         var span = Reserve(length);
         BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)length);

@@ -138,12 +138,12 @@ public sealed class ServiceRulesEngine : IDisposable
                 return new SyncResult(plan, kind, basis, false, read, TimeSpan.Zero, target.DnsOnly, known.Generation);
             }
             var clock = Stopwatch.StartNew();
-            var prewritten = PrewriteCompiled(target);
+            Prewritten? prewritten = null;
             NfTablesGeneration? generation;
             string writer;
             try
             {
-                (generation, writer) = await ApplyAsync(plan, known, ct).ConfigureAwait(false);
+                (generation, writer) = await ApplyAsync(plan, known, () => prewritten = PrewriteCompiled(target), ct).ConfigureAwait(false);
             }
             catch
             {
@@ -185,8 +185,10 @@ public sealed class ServiceRulesEngine : IDisposable
             generation, readAt, target.Fingerprint, compiled, version));
     }
 
-    /// <summary>Runs the plan; returns the generation it leaves, if the kernel proves only this plan moved it.</summary>
-    private async Task<(NfTablesGeneration?, string)> ApplyAsync(RulePlan plan, Known known, CancellationToken ct)
+    /// <summary>Runs the plan; returns the generation it leaves, if the kernel proves only this plan moved it.
+    /// <paramref name="beforeWrite"/> runs once the plan is ready to write (a direct load encoded, on both cores), just
+    /// before the kernel or its tool takes over.</summary>
+    private async Task<(NfTablesGeneration?, string)> ApplyAsync(RulePlan plan, Known known, Action beforeWrite, CancellationToken ct)
     {
         var firstLoad = Backend == RuleBackend.Nftables && plan.FirstLoad is { } table ? new NftFirstLoad(table) : null;
         // an iptables-nft first sync into tables without netlab chains: one nf_tables batch, not the tool
@@ -195,6 +197,7 @@ public sealed class ServiceRulesEngine : IDisposable
             : _commands.HasGeneration ? (uint)IptablesPlanner.TransactionCount(plan.Script) : 0u); // legacy: no generation to prove, and no script to build
         GenerationMove move;
         var writer = "nft";
+        beforeWrite();
         try
         {
             move = await _ledger.WriteAsync("service rules", _commands.ReadGeneration, transactions, async () =>
@@ -375,8 +378,9 @@ public sealed class ServiceRulesEngine : IDisposable
 
     /// <summary>
     /// A first sync (nothing compiled yet, no compiled services file) writes the compiled services file it will leave
-    /// while the kernel tool applies its plan, on another core: at 10k services the file is 18 MB and takes 0.2-0.4 s,
-    /// which the tool's seconds hide. It is written beside the file and moved over it only once the apply succeeded
+    /// while the kernel (or its tool) applies the plan, on another core: at 10k services the file is 18 MB and takes
+    /// 0.2-0.4 s, which the kernel's seconds hide. It starts once the plan is ready to write, after a direct load's
+    /// encoding, which uses both cores. It is written beside the file and moved over it only once the apply succeeded
     /// and the commit is the one it was written for (<see cref="SaveCompiled"/>); a failed apply deletes it. The writer
     /// only reads the services, and the engine waits for it before the commit touches them.
     /// </summary>

@@ -1,7 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Provisioner.Host.Netlink;
 
@@ -23,340 +22,502 @@ namespace Provisioner.ServiceRules.Iptables;
 /// "x" -j ...</c>), and its -C and -D find the rule by that text: the same line the tool writes, so partial syncs by
 /// the tool and reads by iptables-nft-save see no difference.
 /// </para>
+/// <para>
+/// A first sync encodes ~150k rules in a cold process, so a rule is read without allocating: its words are ranges of
+/// the line on the stack, the parse records each match as a small value (<see cref="Item"/>), and the encoding writes
+/// the expressions from those straight into the batch's scratch message.
+/// </para>
 /// </summary>
 internal static class IptablesNftRuleCodec
 {
     private const uint NetworkHeader = 1, TransportHeader = 2, MetaMark = 3, MetaL4Proto = 16;
     private const uint Equal = 0, NotEqual = 1;
-
-    /// <summary>Parses and encodes "-A CHAIN ..." (appended) or "-I CHAIN 1 ..." (inserted at the head).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool TryAdd(NfTablesRuleBatch batch, string table, string line, bool commentAsUserData = false)
-    {
-        var tokens = Tokenize(line);
-        if (tokens is null || tokens.Count < 2)
-            return false;
-        var append = tokens[0] == "-A";
-        var at = 2;
-        if (!append)
-        {
-            if (tokens[0] != "-I" || tokens.Count < 3 || tokens[2] != "1")
-                return false;
-            at = 3;
-        }
-        var rule = Parse(tokens, at, commentAsUserData);
-        if (rule is null)
-            return false;
-        var writer = batch.AddRule(table, tokens[1], append);
-        Encode(writer, rule);
-        return true;
-    }
-
-    private sealed record Address(bool Negate, byte[] Bytes);
-
-    private sealed class Parsed
-    {
-        public Address? Source, Destination;
-        public byte Protocol;
-        public readonly List<Action<NfTablesRuleBatch.RuleWriter>> Matches = [];
-        public Action<NfTablesRuleBatch.RuleWriter>? Target;
-        public string? Comment; // kept as userdata
-        public int CommentAt; // its place among the matches
-    }
+    private const int MaxWords = 64, MaxMatches = 16;
 
     /// <summary>nft's comment userdata (NFTNL_UDATA_RULE_COMMENT): type 0, length, the text and its NUL; nft keeps
     /// comments under 128 bytes, and so does the codec (a longer one stays an xt match).</summary>
     private const int MaxUserComment = 127;
 
+    /// <summary>Parses and encodes "-A CHAIN ..." (appended) or "-I CHAIN 1 ..." (inserted at the head).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Parsed? Parse(List<string> t, int i, bool commentAsUserData)
+    public static bool TryAdd(NfTablesRuleBatch batch, string table, string line, bool commentAsUserData = false)
     {
-        var rule = new Parsed();
-        while (i < t.Count)
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(line);
+        Span<Range> ranges = stackalloc Range[MaxWords];
+        if (!Words.TryRead(line, ranges, out var words) || words.Count < 2)
+            return false;
+        var append = words.Is(0, "-A");
+        var at = 2;
+        if (!append)
         {
-            var negate = t[i] == "!";
-            if (negate)
-                i++;
-            if (i + 1 >= t.Count)
-                return null;
-            var (option, value) = (t[i], t[i + 1]);
-            i += 2;
-            switch (option)
-            {
-                case "-s" or "-d":
-                    if (Prefix(value) is not { } bytes || (option == "-s" ? rule.Source : rule.Destination) is not null)
-                        return null;
-                    if (option == "-s")
-                        rule.Source = new Address(negate, bytes);
-                    else
-                        rule.Destination = new Address(negate, bytes);
-                    break;
-                case "-p" when !negate && rule.Protocol == 0:
-                    rule.Protocol = value switch { "tcp" => 6, "udp" => 17, _ => 0 };
-                    if (rule.Protocol == 0)
-                        return null;
-                    break;
-                case "-m" when !negate && commentAsUserData && value == "comment" && rule.Comment is null && i + 1 < t.Count && t[i] == "--comment"
-                    && Encoding.UTF8.GetByteCount(t[i + 1]) <= MaxUserComment:
-                    (rule.Comment, rule.CommentAt) = (t[i + 1], rule.Matches.Count);
-                    i += 2;
-                    break;
-                case "-m" when !negate:
-                    if (Match(value, t, ref i, rule) is not { } match)
-                        return null;
-                    rule.Matches.Add(match);
-                    break;
-                case "-j" when !negate:
-                    rule.Target = Target(value, t, ref i);
-                    if (rule.Target is null || i != t.Count)
-                        return null;
-                    break;
-                default:
-                    return null;
-            }
+            if (!words.Is(0, "-I") || !words.Is(2, "1"))
+                return false;
+            at = 3;
         }
-        if (rule.Target is null)
-            return null;
-        if (rule.Comment is { } text && rule.CommentAt != rule.Matches.Count)
-        {
-            // other matches follow it: iptables-nft would print a userdata comment after them, so it stays an xt match
-            var i2 = 0;
-            rule.Matches.Insert(rule.CommentAt, Match("comment", ["--comment", text], ref i2, rule)!);
-            rule.Comment = null;
-        }
-        return rule;
+        Span<Item> matches = stackalloc Item[MaxMatches];
+        if (!Parse(words, at, matches, commentAsUserData, out var rule))
+            return false;
+        Encode(batch.AddRule(table, words[1], append), words, rule, matches[..rule.Matches]);
+        return true;
+    }
+
+    private enum Kind : byte
+    {
+        Comment, DestinationPort, ProtocolMatch, AddressType, ConntrackNew, Statistic, Recent, NotMark,
+        Verdict, Jump, Mark, Masquerade, Dnat, Reject,
+    }
+
+    /// <summary>A match or target as parsed: its kind, the word it reads text from (a comment, a name), two numbers.</summary>
+    private readonly record struct Item(Kind Kind, int Word = 0, uint A = 0, uint B = 0);
+
+    /// <summary>A prefix's bytes (network order, the first <c>Length</c> of them kept), or none (Length 0).</summary>
+    private readonly record struct Address(bool Negate, uint Bytes, int Length);
+
+    private struct Rule
+    {
+        public byte Protocol;
+        public Address Source, Destination;
+        public int Matches;
+        public int UserComment; // the match kept as userdata, plus one (0: none)
+        public Item Target;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Encode(NfTablesRuleBatch.RuleWriter w, Parsed rule)
+    private static bool Parse(in Words t, int i, Span<Item> matches, bool commentAsUserData, out Rule rule)
+    {
+        rule = default;
+        var targeted = false;
+        while (i < t.Count)
+        {
+            var negate = t.Is(i, "!");
+            if (negate)
+                i++;
+            if (i + 1 >= t.Count)
+                return false;
+            var option = t[i];
+            var value = t[i + 1];
+            var valueAt = i + 1;
+            i += 2;
+            if (option is "-s" or "-d")
+            {
+                var source = option is "-s";
+                if (!Prefix(value, out var bytes, out var length) || (source ? rule.Source : rule.Destination).Length != 0)
+                    return false;
+                if (source)
+                    rule.Source = new Address(negate, bytes, length);
+                else
+                    rule.Destination = new Address(negate, bytes, length);
+            }
+            else if (option is "-p" && !negate && rule.Protocol == 0)
+            {
+                rule.Protocol = value is "tcp" ? (byte)6 : value is "udp" ? (byte)17 : (byte)0;
+                if (rule.Protocol == 0)
+                    return false;
+            }
+            else if (option is "-m" && !negate)
+            {
+                if (rule.Matches == matches.Length || !Match(t, value, ref i, rule.Protocol, out var match))
+                    return false;
+                matches[rule.Matches++] = match;
+            }
+            else if (option is "-j" && !negate)
+            {
+                if (!Target(t, valueAt, ref i, out rule.Target) || i != t.Count)
+                    return false;
+                targeted = true;
+            }
+            else
+                return false;
+        }
+        if (!targeted)
+            return false;
+        if (commentAsUserData)
+        {
+            // the first comment short enough for userdata; kept there only when no match follows it (iptables-nft
+            // prints a userdata comment after every match, so one in the middle stays an xt match in its place)
+            for (var m = 0; m < rule.Matches; m++)
+            {
+                if (matches[m].Kind == Kind.Comment && Encoding.UTF8.GetByteCount(t[matches[m].Word]) <= MaxUserComment)
+                {
+                    rule.UserComment = m == rule.Matches - 1 ? m + 1 : 0;
+                    break;
+                }
+            }
+        }
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool Match(in Words t, ReadOnlySpan<char> name, ref int i, byte protocol, out Item match)
+    {
+        match = default;
+        if (name is "comment")
+        {
+            if (!t.Is(i, "--comment") || i + 1 >= t.Count || Encoding.UTF8.GetByteCount(t[i + 1]) >= 256)
+                return false;
+            match = new Item(Kind.Comment, i + 1);
+            i += 2;
+        }
+        else if ((name is "tcp" && protocol == 6) || (name is "udp" && protocol == 17))
+        {
+            if (t.Is(i, "--dport") && i + 1 < t.Count)
+            {
+                if (!ushort.TryParse(t[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+                    return false;
+                match = new Item(Kind.DestinationPort, A: port);
+                i += 2;
+            }
+            else
+                match = new Item(Kind.ProtocolMatch, A: protocol);
+        }
+        else if (name is "addrtype")
+        {
+            var source = t.Is(i, "--src-type");
+            if (!(source || t.Is(i, "--dst-type")) || !t.Is(i + 1, "LOCAL"))
+                return false;
+            match = new Item(Kind.AddressType, A: source ? 0u : 2u); // the byte of xt_addrtype_info_v1 that says LOCAL
+            i += 2;
+        }
+        else if (name is "conntrack")
+        {
+            if (!t.Is(i, "--ctstate") || !t.Is(i + 1, "NEW"))
+                return false;
+            match = new Item(Kind.ConntrackNew);
+            i += 2;
+        }
+        else if (name is "statistic")
+        {
+            if (!t.Is(i, "--mode") || !t.Is(i + 1, "random") || !t.Is(i + 2, "--probability") || i + 3 >= t.Count
+                || !double.TryParse(t[i + 3], NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || p is not (> 0 and <= 1))
+                return false;
+            // libxt_statistic: u.random.probability = lround(2^31 p)
+            match = new Item(Kind.Statistic, A: (uint)Math.Round(0x80000000 * p, MidpointRounding.AwayFromZero));
+            i += 4;
+        }
+        else if (name is "recent")
+            return Recent(t, ref i, out match);
+        else if (name is "mark")
+        {
+            if (!t.Is(i, "!") || !t.Is(i + 1, "--mark") || i + 2 >= t.Count || !MarkPair(t[i + 2], out var value, out var mask))
+                return false;
+            match = new Item(Kind.NotMark, A: value, B: mask);
+            i += 3;
+        }
+        else
+            return false;
+        return true;
+    }
+
+    /// <summary>"--rcheck --seconds S --reap" or "--set", then "--name N --mask 255.255.255.255 --rsource".</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool Recent(in Words t, ref int i, out Item match)
+    {
+        match = default;
+        uint seconds = 0, flags;
+        if (t.Is(i, "--set"))
+        {
+            flags = 2; // XT_RECENT_SET
+            i++;
+        }
+        else if (t.Is(i, "--rcheck") && t.Is(i + 1, "--seconds") && t.Is(i + 3, "--reap")
+            && uint.TryParse(t[i + 2], NumberStyles.None, CultureInfo.InvariantCulture, out seconds))
+        {
+            flags = 0x21; // XT_RECENT_CHECK | XT_RECENT_REAP
+            i += 4;
+        }
+        else
+            return false;
+        if (!t.Is(i, "--name") || i + 1 >= t.Count || !t.Is(i + 2, "--mask") || !t.Is(i + 3, "255.255.255.255") || !t.Is(i + 4, "--rsource")
+            || Encoding.UTF8.GetByteCount(t[i + 1]) >= 200)
+            return false;
+        match = new Item(Kind.Recent, i + 1, seconds, flags);
+        i += 5;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool Target(in Words t, int at, ref int i, out Item target)
+    {
+        target = default;
+        var name = t[at];
+        var rest = t.Count - i;
+        if (rest == 0 && name is "RETURN" or "ACCEPT" or "DROP")
+            target = new Item(Kind.Verdict, A: unchecked((uint)(name is "RETURN" ? -5 : name is "ACCEPT" ? 1 : 0)));
+        else if (name is "MARK")
+        {
+            if (rest != 2 || !t.Is(i, "--set-xmark") || !MarkPair(t[i + 1], out var value, out var mask))
+                return false;
+            target = new Item(Kind.Mark, A: value, B: mask);
+            i += 2;
+        }
+        else if (name is "MASQUERADE")
+        {
+            if (!(rest == 0 || (rest == 1 && t.Is(i, "--random-fully"))))
+                return false;
+            target = new Item(Kind.Masquerade, A: (uint)rest);
+            i += rest;
+        }
+        else if (name is "DNAT")
+        {
+            if (rest != 2 || !t.Is(i, "--to-destination") || !HostPort(t[i + 1], out var address, out var port))
+                return false;
+            target = new Item(Kind.Dnat, A: address, B: port);
+            i += 2;
+        }
+        else if (name is "REJECT")
+        {
+            if (rest != 2 || !t.Is(i, "--reject-with") || !t.Is(i + 1, "icmp-port-unreachable"))
+                return false;
+            target = new Item(Kind.Reject);
+            i += 2;
+        }
+        // a jump to a user chain: iptables-nft writes an immediate NFT_JUMP verdict
+        else if (rest == 0 && name.StartsWith("NETLAB-", StringComparison.Ordinal))
+            target = new Item(Kind.Jump, at);
+        else
+            return false;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Encode(NfTablesRuleBatch.RuleWriter w, in Words t, in Rule rule, ReadOnlySpan<Item> matches)
     {
         if (rule.Protocol != 0)
             w.Meta(MetaL4Proto).Compare(Equal, [rule.Protocol]);
-        if (rule.Source is { } s)
-            w.Payload(NetworkHeader, 12, (uint)s.Bytes.Length).Compare(s.Negate ? NotEqual : Equal, s.Bytes);
-        if (rule.Destination is { } d)
-            w.Payload(NetworkHeader, 16, (uint)d.Bytes.Length).Compare(d.Negate ? NotEqual : Equal, d.Bytes);
-        foreach (var match in rule.Matches)
-            match(w);
+        Span<byte> bytes = stackalloc byte[4];
+        foreach (var (address, offset) in (ReadOnlySpan<(Address, uint)>)[(rule.Source, 12), (rule.Destination, 16)])
+        {
+            if (address.Length == 0)
+                continue;
+            BinaryPrimitives.WriteUInt32BigEndian(bytes, address.Bytes);
+            w.Payload(NetworkHeader, offset, (uint)address.Length).Compare(address.Negate ? NotEqual : Equal, bytes[..address.Length]);
+        }
+        for (var m = 0; m < matches.Length; m++)
+        {
+            if (m + 1 != rule.UserComment)
+                Write(w, t, matches[m]);
+        }
         w.Counter();
-        rule.Target!(w);
-        if (rule.Comment is not { } comment)
+        Write(w, t, rule.Target);
+        if (rule.UserComment == 0)
         {
             w.End(rule.Protocol, 0);
             return;
         }
         Span<byte> userData = stackalloc byte[MaxUserComment + 3];
-        var length = Encoding.UTF8.GetBytes(comment, userData[2..]);
+        var length = Encoding.UTF8.GetBytes(t[matches[rule.UserComment - 1].Word], userData[2..]);
         (userData[0], userData[1], userData[2 + length]) = (0, (byte)(length + 1), 0);
         w.End(rule.Protocol, 0, userData[..(length + 3)]);
     }
 
-    /// <summary>The address bytes a prefix keeps (iptables-nft loads only those); a prefix not on a byte boundary: null.</summary>
+    /// <summary>One match or target's expressions; each xt structure laid out as the tool's extension fills it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static byte[]? Prefix(string cidr)
+    private static void Write(NfTablesRuleBatch.RuleWriter w, in Words t, in Item item)
     {
-        var slash = cidr.IndexOf('/', StringComparison.Ordinal);
-        if (slash < 0 || !IPAddress.TryParse(cidr[..slash], out var address) || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
-            || !int.TryParse(cidr[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var length) || length is <= 0 or > 32 || length % 8 != 0)
-            return null;
-        return address.GetAddressBytes()[..(length / 8)];
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Action<NfTablesRuleBatch.RuleWriter>? Match(string name, List<string> t, ref int i, Parsed rule)
-    {
-        string? Next(ref int at) => at < t.Count ? t[at++] : null;
-        switch (name)
+        Span<byte> info = stackalloc byte[256];
+        info.Clear();
+        switch (item.Kind)
         {
-            case "comment" when Next(ref i) == "--comment" && Next(ref i) is { } text && Encoding.UTF8.GetByteCount(text) < 256:
-                var comment = new byte[256];
-                Encoding.UTF8.GetBytes(text, comment);
-                return w => w.Compat("match", "comment", 0, comment);
-            case "tcp" or "udp" when rule.Protocol == (name == "tcp" ? 6 : 17):
-                if (i + 1 < t.Count && t[i] == "--dport")
+            case Kind.Comment:
+                Encoding.UTF8.GetBytes(t[item.Word], info);
+                w.Compat(NfTablesRuleBatch.CompatMatch, "comment\0"u8, 0, info);
+                break;
+            case Kind.DestinationPort:
+                BinaryPrimitives.WriteUInt16BigEndian(info, (ushort)item.A);
+                w.Payload(TransportHeader, 2, 2).Compare(Equal, info[..2]);
+                break;
+            case Kind.ProtocolMatch:
+                // xt_tcp / xt_udp: spts {0, 65535}, dpts {0, 65535}, XT_ALIGNed
+                BinaryPrimitives.WriteUInt16LittleEndian(info[2..], 0xffff);
+                BinaryPrimitives.WriteUInt16LittleEndian(info[6..], 0xffff);
+                w.Compat(NfTablesRuleBatch.CompatMatch, item.A == 6 ? "tcp\0"u8 : "udp\0"u8, 0, info[..16]);
+                break;
+            case Kind.AddressType:
+                info[(int)item.A] = 4; // xt_addrtype_info_v1: source, dest (u16), flags; XT_ADDRTYPE_LOCAL = 4
+                w.Compat(NfTablesRuleBatch.CompatMatch, "addrtype\0"u8, 1, info[..8]);
+                break;
+            case Kind.ConntrackNew:
+                (info[146], info[150]) = (1, 8); // xt_conntrack_mtinfo3: match_flags XT_CONNTRACK_STATE, state_mask NEW
+                w.Compat(NfTablesRuleBatch.CompatMatch, "conntrack\0"u8, 3, info[..168]);
+                break;
+            case Kind.Statistic:
+                // xt_statistic_info: mode random, the probability; libxt_statistic also sets u.nth.count = every - packet,
+                // which aliases it
+                BinaryPrimitives.WriteUInt32LittleEndian(info[4..], item.A);
+                BinaryPrimitives.WriteUInt32LittleEndian(info[12..], item.A);
+                w.Compat(NfTablesRuleBatch.CompatMatch, "statistic\0"u8, 0, info[..24]);
+                break;
+            case Kind.Recent:
                 {
-                    if (!ushort.TryParse(t[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
-                        return null;
-                    i += 2;
-                    var bytes = new byte[2];
-                    BinaryPrimitives.WriteUInt16BigEndian(bytes, port);
-                    return w => w.Payload(TransportHeader, 2, 2).Compare(Equal, bytes);
+                    Span<byte> recent = stackalloc byte[232]; // xt_recent_mtinfo_v1
+                    recent.Clear();
+                    BinaryPrimitives.WriteUInt32LittleEndian(recent, item.A);
+                    recent[8] = (byte)item.B;
+                    Encoding.UTF8.GetBytes(t[item.Word], recent[10..]);
+                    recent.Slice(212, 4).Fill(0xff);
+                    w.Compat(NfTablesRuleBatch.CompatMatch, "recent\0"u8, 1, recent);
+                    break;
                 }
-                var ports = new byte[16]; // xt_tcp / xt_udp: spts {0, 65535}, dpts {0, 65535}, XT_ALIGNed
-                BinaryPrimitives.WriteUInt16LittleEndian(ports.AsSpan(2), 0xffff);
-                BinaryPrimitives.WriteUInt16LittleEndian(ports.AsSpan(6), 0xffff);
-                return w => w.Compat("match", name, 0, ports);
-            case "addrtype":
-                {
-                    var side = Next(ref i);
-                    if (side is not ("--dst-type" or "--src-type") || Next(ref i) != "LOCAL")
-                        return null;
-                    var info = new byte[8]; // xt_addrtype_info_v1: source, dest (u16), flags; XT_ADDRTYPE_LOCAL = 4
-                    info[side == "--src-type" ? 0 : 2] = 4;
-                    return w => w.Compat("match", "addrtype", 1, info);
-                }
-            case "conntrack" when Next(ref i) == "--ctstate" && Next(ref i) == "NEW":
-                {
-                    var info = new byte[168]; // xt_conntrack_mtinfo3: match_flags XT_CONNTRACK_STATE, state_mask NEW
-                    info[146] = 1;
-                    info[150] = 8;
-                    return w => w.Compat("match", "conntrack", 3, info);
-                }
-            case "statistic" when Next(ref i) == "--mode" && Next(ref i) == "random" && Next(ref i) == "--probability"
-                && double.TryParse(Next(ref i), NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p is > 0 and <= 1:
-                {
-                    // xt_statistic_info: mode random, u.random.probability = lround(2^31 p); libxt_statistic also sets
-                    // u.nth.count = every - packet, which aliases the probability
-                    var stored = (uint)Math.Round(0x80000000 * p, MidpointRounding.AwayFromZero);
-                    var info = new byte[24];
-                    BinaryPrimitives.WriteUInt32LittleEndian(info.AsSpan(4), stored);
-                    BinaryPrimitives.WriteUInt32LittleEndian(info.AsSpan(12), stored);
-                    return w => w.Compat("match", "statistic", 0, info);
-                }
-            case "recent":
-                return Recent(t, ref i);
-            case "mark" when i + 2 < t.Count && t[i] == "!" && t[i + 1] == "--mark" && MarkPair(t[i + 2]) is { } pair:
-                {
-                    i += 3;
-                    var (value, mask) = pair;
-                    return w => w.Meta(MetaMark).Bitwise(Le(mask), Le(0)).Compare(NotEqual, Le(value));
-                }
-            default:
-                return null;
+            case Kind.NotMark:
+                BinaryPrimitives.WriteUInt32LittleEndian(info, item.B);
+                BinaryPrimitives.WriteUInt32LittleEndian(info[8..], item.A);
+                w.Meta(MetaMark).Bitwise(info[..4], info[4..8]).Compare(NotEqual, info[8..12]);
+                break;
+            case Kind.Verdict:
+                w.Verdict(unchecked((int)item.A), default);
+                break;
+            case Kind.Jump:
+                w.Verdict(-3, t[item.Word]);
+                break;
+            case Kind.Mark:
+                BinaryPrimitives.WriteUInt32LittleEndian(info, item.A); // xt_mark_tginfo2
+                BinaryPrimitives.WriteUInt32LittleEndian(info[4..], item.B);
+                w.Compat(NfTablesRuleBatch.CompatTarget, "MARK\0"u8, 2, info[..8]);
+                break;
+            case Kind.Masquerade:
+                // nf_nat_ipv4_multi_range_compat: rangesize 1, flags NF_NAT_RANGE_PROTO_RANDOM_FULLY
+                (info[0], info[4]) = (1, (byte)(item.A == 1 ? 0x10 : 0));
+                w.Compat(NfTablesRuleBatch.CompatTarget, "MASQUERADE\0"u8, 0, info[..24]);
+                break;
+            case Kind.Dnat:
+                // nf_nat_range2: flags MAP_IPS | PROTO_SPECIFIED, min/max address and port
+                info[0] = 3;
+                BinaryPrimitives.WriteUInt32BigEndian(info[4..], item.A);
+                BinaryPrimitives.WriteUInt32BigEndian(info[20..], item.A);
+                BinaryPrimitives.WriteUInt16BigEndian(info[36..], (ushort)item.B);
+                BinaryPrimitives.WriteUInt16BigEndian(info[38..], (ushort)item.B);
+                w.Compat(NfTablesRuleBatch.CompatTarget, "DNAT\0"u8, 2, info[..48]);
+                break;
+            case Kind.Reject:
+                info[0] = 3; // ipt_reject_info: IPT_ICMP_PORT_UNREACHABLE
+                w.Compat(NfTablesRuleBatch.CompatTarget, "REJECT\0"u8, 0, info[..8]);
+                break;
         }
     }
 
-    /// <summary>xt_recent_mtinfo_v1 for "--rcheck --seconds S --reap" or "--set", then "--name N --mask 255.255.255.255 --rsource".</summary>
+    /// <summary>A dotted-quad IPv4 prefix whose length is a whole number of bytes (iptables-nft loads only those); any
+    /// other: false.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Action<NfTablesRuleBatch.RuleWriter>? Recent(List<string> t, ref int i)
+    private static bool Prefix(ReadOnlySpan<char> cidr, out uint bytes, out int length)
     {
-        var info = new byte[232];
-        if (i < t.Count && t[i] == "--set")
+        length = 0;
+        var slash = cidr.IndexOf('/');
+        if (slash < 0 || !Ipv4(cidr[..slash], out bytes)
+            || !int.TryParse(cidr[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var bits) || bits is <= 0 or > 32 || bits % 8 != 0)
         {
-            info[8] = 2; // XT_RECENT_SET
-            i++;
+            bytes = 0;
+            return false;
         }
-        else if (i + 3 < t.Count && t[i] == "--rcheck" && t[i + 1] == "--seconds" && t[i + 3] == "--reap"
-            && uint.TryParse(t[i + 2], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        length = bits / 8;
+        return true;
+    }
+
+    /// <summary>Four decimal bytes separated by dots (as iptables-save prints an address), big endian.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool Ipv4(ReadOnlySpan<char> text, out uint address)
+    {
+        address = 0;
+        for (var part = 0; part < 4; part++)
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(info, seconds);
-            info[8] = 0x21; // XT_RECENT_CHECK | XT_RECENT_REAP
-            i += 4;
+            var dot = part < 3 ? text.IndexOf('.') : text.Length;
+            if (dot <= 0 || dot > 3 || !byte.TryParse(text[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+                return false;
+            address = (address << 8) | value;
+            text = part < 3 ? text[(dot + 1)..] : [];
         }
-        else
-            return null;
-        if (i + 4 >= t.Count + 0 || t[i] != "--name" || t[i + 2] != "--mask" || t[i + 3] != "255.255.255.255" || t[i + 4] != "--rsource"
-            || Encoding.UTF8.GetByteCount(t[i + 1]) >= 200)
-            return null;
-        Encoding.UTF8.GetBytes(t[i + 1], info.AsSpan(10));
-        info.AsSpan(212, 4).Fill(0xff);
-        i += 5;
-        return w => w.Compat("match", "recent", 1, info);
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Action<NfTablesRuleBatch.RuleWriter>? Target(string name, List<string> t, ref int i)
+    private static bool HostPort(ReadOnlySpan<char> text, out uint address, out uint port)
     {
-        var rest = t.Count - i;
-        switch (name)
-        {
-            case "RETURN" or "ACCEPT" or "DROP" when rest == 0:
-                var code = name switch { "RETURN" => -5, "ACCEPT" => 1, _ => 0 };
-                return w => w.Verdict(code, null);
-            case "MARK" when rest == 2 && t[i] == "--set-xmark" && MarkPair(t[i + 1]) is var (value, mask):
-                {
-                    i += 2;
-                    var info = new byte[8]; // xt_mark_tginfo2
-                    BinaryPrimitives.WriteUInt32LittleEndian(info, value);
-                    BinaryPrimitives.WriteUInt32LittleEndian(info.AsSpan(4), mask);
-                    return w => w.Compat("target", "MARK", 2, info);
-                }
-            case "MASQUERADE" when rest == 0 || (rest == 1 && t[i] == "--random-fully"):
-                {
-                    var info = new byte[24]; // nf_nat_ipv4_multi_range_compat: rangesize 1, flags
-                    info[0] = 1;
-                    info[4] = (byte)(rest == 1 ? 0x10 : 0); // NF_NAT_RANGE_PROTO_RANDOM_FULLY
-                    i += rest;
-                    return w => w.Compat("target", "MASQUERADE", 0, info);
-                }
-            case "DNAT" when rest == 2 && t[i] == "--to-destination" && HostPort(t[i + 1]) is var (address, port):
-                {
-                    i += 2;
-                    var info = new byte[48]; // nf_nat_range2: flags MAP_IPS | PROTO_SPECIFIED, min/max address and port
-                    info[0] = 3;
-                    address.CopyTo(info, 4);
-                    address.CopyTo(info, 20);
-                    BinaryPrimitives.WriteUInt16BigEndian(info.AsSpan(36), port);
-                    BinaryPrimitives.WriteUInt16BigEndian(info.AsSpan(38), port);
-                    return w => w.Compat("target", "DNAT", 2, info);
-                }
-            case "REJECT" when rest == 2 && t[i] == "--reject-with" && t[i + 1] == "icmp-port-unreachable":
-                {
-                    i += 2;
-                    var info = new byte[8]; // ipt_reject_info: IPT_ICMP_PORT_UNREACHABLE
-                    info[0] = 3;
-                    return w => w.Compat("target", "REJECT", 0, info);
-                }
-            default:
-                // a jump to a user chain: iptables-nft writes an immediate NFT_JUMP verdict
-                return rest == 0 && name.StartsWith("NETLAB-", StringComparison.Ordinal) ? w => w.Verdict(-3, name) : null;
-        }
-    }
-
-    private static (uint, uint)? MarkPair(string text)
-    {
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        return slash > 0 && Hex(text[..slash]) is { } value && Hex(text[(slash + 1)..]) is { } mask ? (value, mask) : null;
-    }
-
-    private static uint? Hex(string text) =>
-        text.StartsWith("0x", StringComparison.Ordinal) && uint.TryParse(text[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var v) ? v : null;
-
-    private static byte[] Le(uint value)
-    {
-        var bytes = new byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
-        return bytes;
-    }
-
-    private static (byte[], ushort)? HostPort(string text)
-    {
+        port = 0;
         var colon = text.LastIndexOf(':');
-        return colon > 0 && IPAddress.TryParse(text[..colon], out var a) && a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
-            && ushort.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port > 0
-            ? (a.GetAddressBytes(), port) : null;
+        if (colon <= 0 || !Ipv4(text[..colon], out address) || !ushort.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var p) || p == 0)
+        {
+            address = 0;
+            return false;
+        }
+        port = p;
+        return true;
     }
 
-    /// <summary>Splits on spaces; a double-quoted word (a comment) is one token. Backslashes or stray quotes: null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static List<string>? Tokenize(string line)
+    private static bool MarkPair(ReadOnlySpan<char> text, out uint value, out uint mask)
     {
-        var tokens = new List<string>();
-        for (var i = 0; i < line.Length;)
+        (value, mask) = (0, 0);
+        var slash = text.IndexOf('/');
+        return slash > 0 && Hex(text[..slash], out value) && Hex(text[(slash + 1)..], out mask);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool Hex(ReadOnlySpan<char> text, out uint value)
+    {
+        value = 0;
+        return text.StartsWith("0x", StringComparison.Ordinal) && uint.TryParse(text[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>A rule's words as ranges of its line: split on spaces, a double-quoted word (a comment) one word.</summary>
+    private readonly ref struct Words
+    {
+        private readonly ReadOnlySpan<char> _line;
+        private readonly ReadOnlySpan<Range> _ranges;
+
+        private Words(ReadOnlySpan<char> line, ReadOnlySpan<Range> ranges)
         {
-            if (line[i] == ' ')
-            {
-                i++;
-                continue;
-            }
-            if (line[i] == '"')
-            {
-                var close = line.IndexOf('"', i + 1);
-                if (close < 0)
-                    return null;
-                tokens.Add(line[(i + 1)..close]);
-                i = close + 1;
-                continue;
-            }
-            var end = line.IndexOf(' ', i);
-            if (end < 0)
-                end = line.Length;
-            var word = line[i..end];
-            if (word.Contains('"', StringComparison.Ordinal) || word.Contains('\\', StringComparison.Ordinal))
-                return null;
-            tokens.Add(word);
-            i = end;
+            _line = line;
+            _ranges = ranges;
         }
-        return line.Contains('\\', StringComparison.Ordinal) ? null : tokens;
+
+        public int Count => _ranges.Length;
+
+        public ReadOnlySpan<char> this[int i]
+        {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            get => _line[_ranges[i]];
+        }
+
+        /// <summary>Word <paramref name="i"/> is <paramref name="text"/> (false past the last word).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public bool Is(int i, ReadOnlySpan<char> text) => i < _ranges.Length && _line[_ranges[i]].SequenceEqual(text);
+
+        /// <summary>False for a backslash anywhere, a quote inside a word, an unterminated quote or too many words.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static bool TryRead(string line, Span<Range> ranges, out Words words)
+        {
+            words = default;
+            if (line.Contains('\\', StringComparison.Ordinal))
+                return false;
+            var count = 0;
+            for (var i = 0; i < line.Length;)
+            {
+                if (line[i] == ' ')
+                {
+                    i++;
+                    continue;
+                }
+                if (count == ranges.Length)
+                    return false;
+                if (line[i] == '"')
+                {
+                    var close = line.IndexOf('"', i + 1);
+                    if (close < 0)
+                        return false;
+                    ranges[count++] = new Range(i + 1, close);
+                    i = close + 1;
+                    continue;
+                }
+                var end = line.IndexOf(' ', i);
+                if (end < 0)
+                    end = line.Length;
+                if (line.AsSpan(i, end - i).Contains('"'))
+                    return false;
+                ranges[count++] = new Range(i, end);
+                i = end;
+            }
+            words = new Words(line, ranges[..count]);
+            return true;
+        }
     }
 }

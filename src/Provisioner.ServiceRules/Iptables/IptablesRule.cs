@@ -67,9 +67,6 @@ public sealed class IptablesRule
 
     public IptablesRule NewConnections() => Match("-m conntrack --ctstate NEW");
 
-    /// <summary>The protocol's own match (<c>-m tcp</c>), as iptables-save prints it after <c>-p tcp</c>.</summary>
-    public IptablesRule ProtocolMatch() => Add(new(MatchKind.ProtocolMatch, _protocol, 0));
-
     /// <summary>kube-proxy's uniform random choice: rule i of n matches with probability 1/(n-i).</summary>
     public IptablesRule Probability(int remaining) => Add(new(MatchKind.Probability, null, remaining));
 
@@ -145,7 +142,7 @@ public sealed class IptablesRule
         return 1.0 * stored / 0x80000000;
     }
 
-    private enum MatchKind { Text, DestinationPort, ProtocolMatch, Probability, RecentCheck, RecentSet }
+    private enum MatchKind { Text, DestinationPort, Probability, RecentCheck, RecentSet }
 
     /// <summary>One match as given: its text, or a kind with the name and number it is written from.</summary>
     private readonly record struct MatchPart(MatchKind Kind, string? Text, int Number)
@@ -156,9 +153,6 @@ public sealed class IptablesRule
             {
                 case MatchKind.DestinationPort:
                     text.Append("-m ").Append(Text).Append(" --dport ").Append(Number);
-                    break;
-                case MatchKind.ProtocolMatch:
-                    text.Append("-m ").Append(Text);
                     break;
                 case MatchKind.Probability:
                     text.Append("-m statistic --mode random --probability ")
