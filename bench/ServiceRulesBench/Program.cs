@@ -97,7 +97,16 @@ if (args is ["--legacy-encode", var encodeCount])
 if (args is ["--sync-once", var onceBackend, var onceCount])
 {
     // One full sync in a fresh namespace, for a profiler (dotnet-trace collect -- dotnet ServiceRulesBench.dll --sync-once ...).
-    var b = onceBackend == "iptables-legacy" ? RuleBackend.IptablesLegacy : RuleBackend.Iptables;
+    RuleBackend? chosen = onceBackend switch
+    {
+        "iptables" => RuleBackend.Iptables, "iptables-legacy" => RuleBackend.IptablesLegacy, "nftables" => RuleBackend.Nftables, _ => null,
+    };
+    if (chosen is not { } b)
+    {
+        Console.Error.WriteLine($"--sync-once: unknown backend {onceBackend}: use iptables, iptables-legacy or nftables");
+        Environment.ExitCode = 2;
+        return;
+    }
     var n = int.Parse(onceCount, CultureInfo.InvariantCulture);
     var t = Table(n);
     var ns = $"nlb-{Guid.NewGuid():N}"[..10];
